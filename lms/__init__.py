@@ -1,0 +1,150 @@
+"""Partner Academy: the application factory."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask, has_request_context, request, session
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from lms import config as lms_config
+
+LAST_SEEN_RESOLUTION = timedelta(minutes=5)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application; `config` overrides what the environment says (tests use it)."""
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(lms_config.from_environment(app.instance_path))
+    if config:
+        app.config.update(config)
+    lms_config.check(app.config)
+
+    if app.config["LMS_PROXY_COUNT"]:
+        n = app.config["LMS_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_hooks(app)
+
+    from lms.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from lms.database import configure_sqlite
+    from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=app.config["LMS_MIGRATIONS_DIR"])
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "basic"
+    from flask_babel import lazy_gettext
+
+    login_manager.login_message = lazy_gettext("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from lms.auth.service import load_session_user
+
+        return load_session_user(user_id)
+
+
+def _select_locale() -> str | None:
+    if not has_request_context():
+        return None
+    from flask import current_app
+
+    locales = current_app.config["LMS_LOCALES"]
+    if current_user and current_user.is_authenticated and current_user.locale in locales:
+        return current_user.locale
+    if session.get("locale") in locales:
+        return session["locale"]
+    return request.accept_languages.best_match(locales)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from lms.admin import bp as admin_bp
+    from lms.auth import bp as auth_bp
+    from lms.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def _register_hooks(app: Flask) -> None:
+    from lms.errors import register_error_handlers
+    from lms.navigation import navigation_for
+
+    register_error_handlers(app)
+
+    @app.before_request
+    def _touch_last_seen():
+        if current_user.is_authenticated:
+            from lms.auth.service import touch_last_seen
+
+            touch_last_seen(current_user, LAST_SEEN_RESOLUTION)
+
+    @app.after_request
+    def _security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config["SESSION_COOKIE_SECURE"]:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if current_user and getattr(current_user, "is_authenticated", False):
+            # Pages of signed-in people are personal: never kept by shared caches.
+            headers.setdefault("Cache-Control", "private, no-store")
+        return response
+
+    import flask_babel
+
+    for name in ("format_date", "format_datetime", "format_decimal", "format_percent"):
+        app.jinja_env.filters[name] = getattr(flask_babel, name)
+
+    @app.context_processor
+    def _layout_context():
+        from flask_babel import get_locale
+
+        from lms.labels import template_labels
+
+        return {
+            **template_labels(),
+            "nav_items": navigation_for(current_user),
+            "current_locale": str(get_locale() or "en"),
+            "locales": app.config["LMS_LOCALES"],
+        }

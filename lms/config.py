@@ -1,0 +1,97 @@
+"""Configuration: safe defaults, overridden by the environment (DESIGN.md)."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET_KEY = "dev-only-insecure-key"  # noqa: S105 - refused outside development
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run safely; the message says what to set."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the common spellings of a PostgreSQL URL and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def from_environment(instance_path: str, env: dict[str, str] | None = None) -> dict:
+    """Build the configuration mapping from environment variables."""
+    env = dict(os.environ if env is None else env)
+    debug = _bool(env.get("FLASK_DEBUG"))
+    environment = env.get("LMS_ENV", "development" if debug else "production")
+    development = environment in {"development", "test"}
+
+    database_url = env.get("DATABASE_URL") or (
+        "sqlite:///" + str(Path(instance_path) / "partner-academy.db")
+    )
+    smtp_host = env.get("LMS_SMTP_HOST", "")
+
+    config = {
+        "LMS_ENV": environment,
+        "SECRET_KEY": env.get("SECRET_KEY", ""),
+        "SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "LMS_CONTENT_DIR": env.get("LMS_CONTENT_DIR", str(PROJECT_ROOT / "content")),
+        "LMS_QUIZZES_DIR": env.get("LMS_QUIZZES_DIR", str(PROJECT_ROOT / "quizzes")),
+        "LMS_UPLOAD_DIR": env.get("LMS_UPLOAD_DIR", str(Path(instance_path) / "uploads")),
+        "LMS_BASE_URL": env.get("LMS_BASE_URL", "http://localhost:5000").rstrip("/"),
+        "LMS_MIGRATIONS_DIR": env.get("LMS_MIGRATIONS_DIR", str(PROJECT_ROOT / "migrations")),
+        "LMS_INVITATION_DAYS": int(env.get("LMS_INVITATION_DAYS", "7")),
+        "LMS_PROXY_COUNT": int(env.get("LMS_PROXY_COUNT", "0")),
+        # Failed sign-ins only: successful ones are not counted.
+        "LMS_LOGIN_LIMIT_ACCOUNT": env.get("LMS_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes"),
+        "LMS_LOGIN_LIMIT_ADDRESS": env.get("LMS_LOGIN_LIMIT_ADDRESS", "20 per 15 minutes"),
+        "RATELIMIT_STORAGE_URI": env.get("LMS_RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": _bool(env.get("LMS_RATELIMIT_ENABLED"), default=True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LMS_SMTP_HOST": smtp_host,
+        "LMS_SMTP_PORT": int(env.get("LMS_SMTP_PORT", "587")),
+        "LMS_SMTP_USER": env.get("LMS_SMTP_USER", ""),
+        "LMS_SMTP_PASSWORD": env.get("LMS_SMTP_PASSWORD", ""),
+        "LMS_SMTP_STARTTLS": _bool(env.get("LMS_SMTP_STARTTLS"), default=True),
+        "LMS_MAIL_FROM": env.get("LMS_MAIL_FROM", "Partner Academy <no-reply@localhost>"),
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": env.get("LMS_TIMEZONE", "Asia/Tokyo"),
+        "LMS_LOCALES": ("en", "ja"),
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": not development,
+        "SESSION_COOKIE_NAME": "lms_session",
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        "REMEMBER_COOKIE_NAME": "lms_remember",
+        "REMEMBER_COOKIE_DURATION": timedelta(days=14),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": not development,
+        "MAX_CONTENT_LENGTH": int(env.get("LMS_MAX_UPLOAD_MB", "100")) * 1024 * 1024,
+    }
+    return config
+
+
+def check(config: dict) -> None:
+    """Refuse to start with settings that are unsafe outside development."""
+    if config.get("TESTING") or config["LMS_ENV"] in {"development", "test"}:
+        if not config.get("SECRET_KEY"):
+            config["SECRET_KEY"] = DEV_SECRET_KEY
+        return
+    if not config.get("SECRET_KEY") or config["SECRET_KEY"] == DEV_SECRET_KEY:
+        raise ConfigError(
+            "SECRET_KEY is not set. Outside development Partner Academy needs a long random "
+            "SECRET_KEY in the environment (for example: python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))'), or LMS_ENV=development for local use."
+        )

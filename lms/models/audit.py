@@ -1,0 +1,54 @@
+"""The audit log of security-relevant events."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.models.base import Base, utcnow
+from lms.models.users import User
+
+
+class AuditAction(enum.StrEnum):
+    SIGN_IN = "sign_in"
+    SIGN_IN_FAILED = "sign_in_failed"
+    SIGN_OUT = "sign_out"
+    ROLE_CHANGE = "role_change"
+    INVITATION = "invitation"
+    INVITATION_ACCEPTED = "invitation_accepted"
+    DEACTIVATION = "deactivation"
+    REACTIVATION = "reactivation"
+    USER_UPDATED = "user_updated"
+    PASSWORD_CHANGE = "password_change"  # noqa: S105
+    ORGANIZATION_CREATED = "organization_created"
+    ORGANIZATION_UPDATED = "organization_updated"
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    action: Mapped[AuditAction] = mapped_column(
+        Enum(AuditAction, native_enum=False, create_constraint=False, length=40,
+             values_callable=lambda e: [m.value for m in e])
+    )
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    target_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL"), index=True
+    )
+    # The email tried at a failed sign-in, even when it belongs to nobody.
+    email: Mapped[str | None] = mapped_column(String(254))
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    target_user: Mapped[User | None] = relationship(foreign_keys=[target_user_id])

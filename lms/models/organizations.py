@@ -1,0 +1,43 @@
+"""Partner companies."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Enum, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lms.models.base import Base, utcnow
+
+
+class Tier(enum.StrEnum):
+    """Partner tiers, lowest first; the order is the program's order."""
+
+    BRONZE = "bronze"
+    SILVER = "silver"
+    GOLD = "gold"
+    PLATINUM = "platinum"
+
+    @property
+    def rank(self) -> int:
+        return list(Tier).index(self)
+
+
+class Organization(Base):
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    tier: Mapped[Tier] = mapped_column(
+        Enum(Tier, native_enum=False, create_constraint=True, length=20,
+             values_callable=lambda e: [m.value for m in e], name="tier"),
+        default=Tier.BRONZE,
+    )
+    signed_on: Mapped[date]
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Organization {self.slug}>"
