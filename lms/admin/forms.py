@@ -1,0 +1,47 @@
+"""Forms of the administration pages."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, EmailField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from lms.auth.forms import LOCALE_CHOICES
+from lms.formutil import EmailAddress, choices
+from lms.labels import JOB_LABELS, TIER_LABELS
+
+TIER_CHOICES = list(TIER_LABELS.items())
+JOB_FUNCTION_CHOICES = [("", _l("— none —")), *JOB_LABELS.items()]
+
+
+class OrganizationForm(FlaskForm):
+    name = StringField(_l("Company name"), validators=[DataRequired(), Length(max=200)])
+    slug = StringField(
+        _l("Short name"),
+        validators=[DataRequired(), Length(max=80)],
+        description=_l("Used in addresses and logins: lower-case letters, digits and dashes."),
+    )
+    tier = SelectField(_l("Tier"), choices=choices(TIER_CHOICES))
+    signed_on = DateField(_l("Signed on"), validators=[DataRequired()])
+    active = BooleanField(_l("Active"), default=True)
+
+
+class InvitationForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), EmailAddress(),
+                                                Length(max=254)])
+    role = SelectField(_l("Role"), choices=[])
+    job_function = SelectField(_l("Job function"), choices=choices(JOB_FUNCTION_CHOICES))
+    organization_id = SelectField(_l("Company"), choices=[], coerce=str,
+                                  validators=[Optional()])
+
+
+class PersonForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=[])
+    job_function = SelectField(_l("Job function"), choices=choices(JOB_FUNCTION_CHOICES))
+    organization_id = SelectField(_l("Company"), choices=[], coerce=str,
+                                  validators=[Optional()])
+    locale = SelectField(_l("Language"), choices=choices(LOCALE_CHOICES))
+
+
+class JobFunctionForm(FlaskForm):
+    job_function = SelectField(_l("Job function"), choices=choices(JOB_FUNCTION_CHOICES[1:]))

@@ -1,0 +1,155 @@
+"""Sign in, sign out, account, language, invitations."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from lms import audit
+from lms.auth import bp, service
+from lms.auth.forms import (
+    AcceptInvitationForm,
+    AccountForm,
+    ConfirmForm,
+    LocaleForm,
+    LoginForm,
+    PasswordForm,
+)
+from lms.extensions import db, limiter
+from lms.models import AuditAction, normalize_email
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a local path may be a redirect target (no open redirects)."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") \
+                and not target.startswith("//") and "\\" not in target:
+            return target
+    return url_for("main.home")
+
+
+def _account_key() -> str:
+    return "login-account:" + normalize_email(request.form.get("email", ""))[:254]
+
+
+def _failed(_response) -> bool:
+    return bool(g.get("login_failed"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LMS_LOGIN_LIMIT_ACCOUNT"], key_func=_account_key,
+               methods=["POST"], deduct_when=_failed, scope="login-account")
+@limiter.limit(lambda: current_app.config["LMS_LOGIN_LIMIT_ADDRESS"], methods=["POST"],
+               deduct_when=_failed, scope="login-address")
+def login():
+    if current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = service.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            service.sign_in(user, remember=form.remember.data)
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")))
+        g.login_failed = True
+        service.record_failed_sign_in(form.email.data)
+        db.session.commit()
+        # One message for every failure: it must not tell which emails have accounts.
+        flash(_("Wrong email or password."), "error")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        service.sign_out(current_user._get_current_object())
+        db.session.commit()
+        flash(_("You are signed out."), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/logout.html", form=form)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = AccountForm(obj=current_user)
+    password_form = PasswordForm(prefix="pw")
+    if request.method == "GET":
+        form.locale.data = current_user.locale or ""
+    if form.validate_on_submit():
+        current_user.name = form.name.data.strip()
+        current_user.locale = form.locale.data or None
+        session.pop("locale", None)
+        db.session.commit()
+        flash(_("Your profile is saved."), "success")
+        return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form, password_form=password_form)
+
+
+@bp.route("/account/password", methods=["POST"])
+@login_required
+def change_password():
+    form = AccountForm(obj=current_user, formdata=None)
+    form.locale.data = current_user.locale or ""
+    password_form = PasswordForm(prefix="pw")
+    if password_form.validate_on_submit():
+        user = current_user._get_current_object()
+        problem = service.password_problem(password_form.password.data, user.email)
+        if not user.check_password(password_form.current.data):
+            password_form.current.errors.append(_("The current password is wrong."))
+        elif problem:
+            password_form.password.errors.append(problem)
+        else:
+            user.set_password(password_form.password.data)
+            # Other devices are signed out; this one continues with the new token.
+            service.end_all_sessions(user)
+            audit.record(AuditAction.PASSWORD_CHANGE, actor=user, target=user)
+            db.session.commit()
+            service.sign_in(user)
+            db.session.commit()
+            flash(_("Your password is changed. Other devices are signed out."), "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form, password_form=password_form), 400
+
+
+@bp.route("/locale", methods=["POST"])
+def set_locale():
+    form = LocaleForm()
+    if form.validate_on_submit():
+        session["locale"] = form.locale.data
+        if current_user.is_authenticated:
+            current_user.locale = form.locale.data
+            db.session.commit()
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+@limiter.limit("30 per hour", methods=["POST"])
+def accept_invitation(token: str):
+    invitation = service.find_usable_invitation(token)
+    if invitation is None:
+        return render_template("auth/invitation_invalid.html"), 404
+    if current_user.is_authenticated:
+        flash(_("Sign out first to accept an invitation for another account."), "info")
+        return redirect(url_for("main.home"))
+    form = AcceptInvitationForm()
+    if form.validate_on_submit():
+        try:
+            user = service.accept_invitation(token, form.name.data, form.password.data)
+        except service.AccountError as error:
+            db.session.rollback()
+            form.password.errors.append(str(error))
+        else:
+            db.session.commit()
+            service.sign_in(user)
+            db.session.commit()
+            flash(_("Welcome to Partner Academy, %(name)s.", name=user.name), "success")
+            return redirect(url_for("main.home"))
+    return render_template("auth/accept_invitation.html", form=form, invitation=invitation)

@@ -1,0 +1,32 @@
+"""Small helpers shared by the feature forms."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import ValidationError
+
+
+def choices(pairs: Iterable[tuple[str, object]]) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms select choices."""
+    return [SelectChoice(str(value), label) for value, label in pairs]
+
+
+def email_is_valid(value: str) -> bool:
+    """Syntax check only (no DNS); the reserved `.test` domain of the demo is accepted."""
+    try:
+        validate_email(value.strip(), check_deliverability=False, test_environment=True)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+class EmailAddress:
+    """WTForms validator built on `email_is_valid`."""
+
+    def __call__(self, _form, field) -> None:
+        if field.data and not email_is_valid(field.data):
+            raise ValidationError(_l("Enter a valid email address."))

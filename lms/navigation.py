@@ -1,0 +1,34 @@
+"""The navigation of the layout, by role: each feature adds its entries here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from lms.models import Role
+
+ALL_SIGNED_IN = tuple(Role)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: object
+    roles: tuple[Role, ...]
+
+
+NAVIGATION: list[NavItem] = [
+    NavItem("main.home", _l("Home"), ALL_SIGNED_IN),
+    NavItem("admin.users", _l("People"), (Role.PARTNER_ADMIN,)),
+    NavItem("admin.users", _l("Users"), (Role.ADMIN,)),
+    NavItem("admin.organizations", _l("Partners"), (Role.ADMIN, Role.MANAGER)),
+    NavItem("admin.audit_log", _l("Audit log"), (Role.ADMIN,)),
+]
+
+
+def navigation_for(user) -> list[NavItem]:
+    """The entries this person may open (none when signed out)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    return [item for item in NAVIGATION if user.role in item.roles]
