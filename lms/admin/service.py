@@ -121,7 +121,8 @@ def update_person(actor: User, person: User, changes: PersonChanges) -> None:
     new_role = changes.role or person.role
     if new_role != person.role and person.id == actor.id:
         raise AccountError(_("You cannot change your own role."))
-    if person.role == Role.ADMIN and new_role != Role.ADMIN and _active_admin_count() <= 1:
+    if (person.role == Role.ADMIN and person.active and new_role != Role.ADMIN
+            and _active_admin_count() <= 1):
         raise AccountError(_("The last administrator cannot lose the role."))
     new_org = changes.organization_id if actor.role == Role.ADMIN else person.organization_id
     if new_role.is_partner and new_org is None:

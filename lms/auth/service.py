@@ -236,6 +236,8 @@ def accept_invitation(token: str, name: str, password: str) -> User:
 def revoke_invitation(actor: User, invitation: Invitation) -> None:
     if invitation.accepted_at is None and invitation.revoked_at is None:
         invitation.revoked_at = utcnow()
+        audit.record(AuditAction.INVITATION_REVOKED, actor=actor, email=invitation.email,
+                     organization_id=invitation.organization_id)
 
 
 def create_user(
@@ -259,12 +261,12 @@ def create_user(
         if not org_slug:
             raise AccountError(f"A {role} belongs to a partner company: give --org.")
         organization = db.session.scalar(
-            db.select(Organization).where(Organization.slug == org_slug)
+            db.select(Organization).where(Organization.slug == org_slug.strip().lower())
         )
         if organization is None:
             raise AccountError(f"No partner company with the short name {org_slug!r}.")
     elif org_slug:
-        raise AccountError(f"A {role} is vendor staff and has no company.")
+        raise AccountError(f"The role {role} is for vendor staff, who belong to no company.")
     if role_ == Role.MEMBER and not job_function:
         raise AccountError("A member needs --job-function sales or technical.")
     problem = password_problem(password, email)

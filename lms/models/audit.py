@@ -19,6 +19,7 @@ class AuditAction(enum.StrEnum):
     ROLE_CHANGE = "role_change"
     INVITATION = "invitation"
     INVITATION_ACCEPTED = "invitation_accepted"
+    INVITATION_REVOKED = "invitation_revoked"
     DEACTIVATION = "deactivation"
     REACTIVATION = "reactivation"
     USER_UPDATED = "user_updated"
