@@ -14,6 +14,12 @@ class ConfigError(RuntimeError):
     """The configuration cannot run safely; the message says what to set."""
 
 
+def project_path(name: str) -> Path:
+    """A folder of the checkout: beside the package (editable install), else the working dir."""
+    beside_package = PROJECT_ROOT / name
+    return beside_package if beside_package.exists() else Path.cwd() / name
+
+
 def _bool(value: str | None, default: bool = False) -> bool:
     if value is None or value == "":
         return default
@@ -33,7 +39,6 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
     env = dict(os.environ if env is None else env)
     debug = _bool(env.get("FLASK_DEBUG"))
     environment = env.get("LMS_ENV", "development" if debug else "production")
-    development = environment in {"development", "test"}
 
     database_url = env.get("DATABASE_URL") or (
         "sqlite:///" + str(Path(instance_path) / "partner-academy.db")
@@ -45,11 +50,11 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "SECRET_KEY": env.get("SECRET_KEY", ""),
         "SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "LMS_CONTENT_DIR": env.get("LMS_CONTENT_DIR", str(PROJECT_ROOT / "content")),
-        "LMS_QUIZZES_DIR": env.get("LMS_QUIZZES_DIR", str(PROJECT_ROOT / "quizzes")),
+        "LMS_CONTENT_DIR": env.get("LMS_CONTENT_DIR", str(project_path("content"))),
+        "LMS_QUIZZES_DIR": env.get("LMS_QUIZZES_DIR", str(project_path("quizzes"))),
         "LMS_UPLOAD_DIR": env.get("LMS_UPLOAD_DIR", str(Path(instance_path) / "uploads")),
         "LMS_BASE_URL": env.get("LMS_BASE_URL", "http://localhost:5000").rstrip("/"),
-        "LMS_MIGRATIONS_DIR": env.get("LMS_MIGRATIONS_DIR", str(PROJECT_ROOT / "migrations")),
+        "LMS_MIGRATIONS_DIR": env.get("LMS_MIGRATIONS_DIR", str(project_path("migrations"))),
         "LMS_INVITATION_DAYS": int(env.get("LMS_INVITATION_DAYS", "7")),
         "LMS_PROXY_COUNT": int(env.get("LMS_PROXY_COUNT", "0")),
         # Failed sign-ins only: successful ones are not counted.
@@ -70,14 +75,15 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": not development,
+        # None: decided in check() from LMS_ENV, after any override of it.
+        "SESSION_COOKIE_SECURE": None,
         "SESSION_COOKIE_NAME": "lms_session",
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
         "REMEMBER_COOKIE_NAME": "lms_remember",
         "REMEMBER_COOKIE_DURATION": timedelta(days=14),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "REMEMBER_COOKIE_SECURE": not development,
+        "REMEMBER_COOKIE_SECURE": None,
         "MAX_CONTENT_LENGTH": int(env.get("LMS_MAX_UPLOAD_MB", "100")) * 1024 * 1024,
     }
     return config
@@ -85,7 +91,11 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
 
 def check(config: dict) -> None:
     """Refuse to start with settings that are unsafe outside development."""
-    if config.get("TESTING") or config["LMS_ENV"] in {"development", "test"}:
+    development = config["LMS_ENV"] in {"development", "test"}
+    for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if config.get(key) is None:
+            config[key] = not development
+    if config.get("TESTING") or development:
         if not config.get("SECRET_KEY"):
             config["SECRET_KEY"] = DEV_SECRET_KEY
         return

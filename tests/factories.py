@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 
+from werkzeug.security import generate_password_hash
+
 from lms.extensions import db
 from lms.models import JobFunction, Organization, Role, Tier, User
+from lms.models.users import PASSWORD_METHOD
 
 PASSWORD = "correct-horse-battery"
+
+
+@functools.cache
+def _hashed(password: str) -> str:
+    """The same scrypt hash the app makes, computed once per password to keep tests fast."""
+    return generate_password_hash(password, method=PASSWORD_METHOD)
 
 _counter = iter(range(1, 1_000_000))
 
@@ -35,7 +45,7 @@ def make_user(role: Role = Role.MEMBER, org: Organization | None = None, *,
         role=role, organization=org if role.is_partner else None,
         job_function=job if role.is_partner else None, **kw,
     )
-    user.set_password(password)
+    user.password_hash = _hashed(password)
     db.session.add(user)
     db.session.commit()
     return user

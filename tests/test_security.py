@@ -15,6 +15,7 @@ def test_security_headers_on_every_response(client):
         assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Referrer-Policy"] == "same-origin"
+        response.close()
 
 
 def test_no_inline_script_in_the_layout(client):
@@ -30,14 +31,14 @@ def test_session_cookie_flags_in_development(client):
     assert "SameSite=Lax" in cookie
 
 
-def test_cookies_are_secure_outside_development(make_app, monkeypatch):
-    monkeypatch.setenv("LMS_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "a-production-secret-for-this-test-only")
-    app = make_app(LMS_ENV="production", SESSION_COOKIE_SECURE=None)
-    from lms.config import from_environment
-
-    assert from_environment(app.instance_path)["SESSION_COOKIE_SECURE"] is True
-    assert from_environment(app.instance_path)["REMEMBER_COOKIE_SECURE"] is True
+def test_cookies_are_secure_outside_development(make_app, app):
+    assert app.config["SESSION_COOKIE_SECURE"] is False  # tests run as development
+    production = make_app(LMS_ENV="production", TESTING=False,
+                          SECRET_KEY="a-production-secret-for-this-test-only")
+    assert production.config["SESSION_COOKIE_SECURE"] is True
+    assert production.config["REMEMBER_COOKIE_SECURE"] is True
+    response = production.test_client().get("/login")
+    assert "max-age" in response.headers["Strict-Transport-Security"]
 
 
 def test_pages_of_signed_in_people_are_not_cached(client):
