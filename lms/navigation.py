@@ -22,7 +22,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("main.home", _l("Home"), ALL_SIGNED_IN),
     NavItem("admin.users", _l("People"), (Role.PARTNER_ADMIN,)),
     NavItem("admin.users", _l("Users"), (Role.ADMIN,)),
-    NavItem("admin.organizations", _l("Partners"), (Role.ADMIN, Role.MANAGER)),
+    NavItem("admin.organizations", _l("Partners"), (Role.ADMIN,)),
     NavItem("admin.audit_log", _l("Audit log"), (Role.ADMIN,)),
 ]
 
