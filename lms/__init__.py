@@ -80,11 +80,13 @@ def _select_locale() -> str | None:
 def _register_blueprints(app: Flask) -> None:
     from lms.admin import bp as admin_bp
     from lms.auth import bp as auth_bp
+    from lms.courses import bp as courses_bp
     from lms.main import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(courses_bp)
 
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -93,6 +95,10 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self' data:",
+        "media-src 'self'",
+        # Lesson videos: only the allow-listed players of lms.markup.VIDEO_EMBED_HOSTS.
+        "frame-src https://www.youtube-nocookie.com https://www.youtube.com "
+        "https://player.vimeo.com",
         "font-src 'self'",
         "object-src 'none'",
         "base-uri 'self'",

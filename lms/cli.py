@@ -32,12 +32,63 @@ def upgrade_database() -> None:
     upgrade(directory=current_app.config["LMS_MIGRATIONS_DIR"])
 
 
+PROGRESS_BAR_FROM = 50  # units of content; smaller syncs finish before a bar is useful
+
+
+def sync_content_or_fail() -> None:
+    """Check all content, then import it in one transaction; any problem aborts everything."""
+    from lms.content import load_all, sync_all
+
+    content = load_all()
+    if content.problems:
+        for problem in content.problems:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(
+            f"{len(content.problems)} problem(s) in the content; nothing was imported.")
+    if content.size >= PROGRESS_BAR_FROM:
+        with click.progressbar(length=content.size, label="Syncing content") as bar:
+            report = sync_all(content, progress=bar.update)
+    else:
+        report = sync_all(content)
+    if report.changed:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    click.echo(report.summary())
+
+
 @click.command("init")
 @with_appcontext
 def init_command() -> None:
-    """Create or upgrade the database to the latest migration."""
+    """Create or upgrade the database to the latest migration and sync the content."""
     upgrade_database()
     click.echo("Database is at the latest migration.")
+    sync_content_or_fail()
+
+
+content_cli = click.Group("content", help="Check or import courses and quizzes.")
+
+
+@content_cli.command("check")
+@with_appcontext
+def content_check_command() -> None:
+    """Validate content/ and quizzes/; exit non-zero on any problem, listing them all."""
+    from lms.content import load_all
+
+    content = load_all()
+    for problem in content.problems:
+        click.echo(str(problem))
+    if content.problems:
+        raise click.ClickException(f"{len(content.problems)} problem(s) found.")
+    click.echo(f"Content is valid: {len(content.courses.courses)} courses, "
+               f"{content.courses.lesson_count} lessons.")
+
+
+@content_cli.command("sync")
+@with_appcontext
+def content_sync_command() -> None:
+    """Import content/ and quizzes/ (idempotent: a second run writes nothing)."""
+    sync_content_or_fail()
 
 
 @click.command("demo")
@@ -47,6 +98,7 @@ def demo_command() -> None:
     from lms import demo
 
     upgrade_database()
+    sync_content_or_fail()
     report = demo.load_demo()
     db.session.commit()
     click.echo(f"Demo data: {report.created} records created, {report.existing} already there.")
@@ -86,3 +138,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(init_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(users_cli)
+    app.cli.add_command(content_cli)

@@ -11,7 +11,10 @@ ROLE_LABELS = {
     "admin": _l("Administrator"),
 }
 JOB_LABELS = {"sales": _l("Sales"), "technical": _l("Technical")}
+AUDIENCE_LABELS = {"all": _l("Everyone"), "sales": _l("Sales"), "technical": _l("Technical")}
+LOCALE_NAMES = {"en": "English", "ja": "日本語"}
 
 
 def template_labels() -> dict:
-    return {"tier_labels": TIER_LABELS, "role_labels": ROLE_LABELS, "job_labels": JOB_LABELS}
+    return {"tier_labels": TIER_LABELS, "role_labels": ROLE_LABELS, "job_labels": JOB_LABELS,
+            "audience_labels": AUDIENCE_LABELS, "locale_names": LOCALE_NAMES}

@@ -11,7 +11,12 @@ from lms.main import bp, service
 @bp.route("/")
 @login_required
 def home():
-    return render_template("main/home.html", summary=service.home_summary(current_user))
+    from flask_babel import get_locale
+
+    from lms.courses.service import next_step
+
+    return render_template("main/home.html", summary=service.home_summary(current_user),
+                           next_step=next_step(current_user, str(get_locale() or "en")))
 
 
 @bp.route("/healthz")

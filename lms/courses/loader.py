@@ -1,0 +1,432 @@
+"""Read and validate content/: courses, lessons and learning paths (no Flask, no database).
+
+Every problem is reported as `file:line: what is wrong`, all of them at once, so an author
+fixes a broken copy in one pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+from lms.markup import is_local_reference, video_embed_url
+
+# Bump when rendering changes, so the next sync re-renders every lesson.
+MARKUP_VERSION = "1"
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+LESSON_FILE_RE = re.compile(r"^(\d{2,3})-(.+)\.md$")
+COURSE_KEYS = {"title", "summary", "audience", "order", "prerequisites", "locale",
+               "translation_of"}
+LESSON_KEYS = {"title", "minutes", "video"}
+PATH_KEYS = {"job_function", "title", "courses"}
+AUDIENCES = {"all", "sales", "technical"}
+LOCALES = {"en", "ja"}
+JOB_FUNCTIONS = {"sales", "technical"}
+VIDEO_FILE_SUFFIXES = {".mp4", ".webm"}
+SVG_DANGER = re.compile(rb"<script|\son[a-z]+\s*=|javascript:|<foreignobject", re.IGNORECASE)
+LINK_RE = re.compile(r"(!?)\[[^\]]*\]\(\s*<?([^)\s>]+)")
+RAW_REF_RE = re.compile(r"""\b(?:src|href)\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
+TOML_LINE_RE = re.compile(r"at line (\d+)")
+
+
+@dataclass(frozen=True)
+class ContentProblem:
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class LessonSpec:
+    slug: str
+    position: int
+    title: str
+    minutes: int
+    video: str | None
+    body: str
+    source_path: str
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class CourseSpec:
+    slug: str
+    title: str
+    summary: str
+    audience: str
+    order: int
+    prerequisites: tuple[str, ...]
+    locale: str
+    translation_of: str | None
+    lessons: tuple[LessonSpec, ...]
+    content_hash: str
+
+    @property
+    def group_slug(self) -> str:
+        return self.translation_of or self.slug
+
+
+@dataclass(frozen=True)
+class PathSpec:
+    job_function: str
+    title: str
+    courses: tuple[str, ...]
+
+
+@dataclass
+class ContentSet:
+    courses: list[CourseSpec] = field(default_factory=list)
+    paths: list[PathSpec] = field(default_factory=list)
+    problems: list[ContentProblem] = field(default_factory=list)
+
+    @property
+    def lesson_count(self) -> int:
+        return sum(len(c.lessons) for c in self.courses)
+
+
+def _hash(*parts: bytes) -> str:
+    digest = hashlib.sha256(MARKUP_VERSION.encode())
+    for part in parts:
+        digest.update(part)
+    return digest.hexdigest()
+
+
+def _key_line(text: str, key: str, offset: int = 0) -> int:
+    """The line (1-based) where `key = ...` is written, else the first line."""
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=", re.MULTILINE)
+    match = pattern.search(text)
+    return offset + (text.count("\n", 0, match.start()) + 1 if match else 1)
+
+
+def _toml_error_line(error: tomllib.TOMLDecodeError, offset: int = 0) -> int:
+    match = TOML_LINE_RE.search(str(error))
+    return offset + (int(match.group(1)) if match else 1)
+
+
+class _Reporter:
+    def __init__(self, root: Path):
+        self.root = root
+        self.problems: list[ContentProblem] = []
+
+    def add(self, path: Path, line: int, message: str) -> None:
+        try:
+            shown = path.relative_to(self.root.parent)
+        except ValueError:
+            shown = path
+        self.problems.append(ContentProblem(str(shown), line, message))
+
+
+def _check_keys(report: _Reporter, path: Path, text: str, data: dict, allowed: set[str],
+                offset: int = 0) -> None:
+    for key in data:
+        if key not in allowed:
+            report.add(path, _key_line(text, key, offset),
+                       f"unknown key '{key}' (allowed: {', '.join(sorted(allowed))})")
+
+
+def _string(report, path, text, data, key, offset=0, required=False) -> str | None:
+    value = data.get(key)
+    if value is None:
+        if required:
+            report.add(path, offset + 1, f"missing '{key}'")
+        return None
+    if not isinstance(value, str) or (required and not value.strip()):
+        report.add(path, _key_line(text, key, offset), f"'{key}' must be a non-empty text")
+        return None
+    return value.strip()
+
+
+def _split_front_matter(text: str) -> tuple[str, str, int] | None:
+    """(front matter, body, line where the body starts) or None without +++ fences."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "+++":
+        return None
+    for index in range(1, len(lines)):
+        if lines[index].strip() == "+++":
+            return "\n".join(lines[1:index]), "\n".join(lines[index + 1:]), index + 2
+    return None
+
+
+def _inside(folder: Path, relative: str) -> Path | None:
+    """The file `relative` names inside `folder`, or None when it would leave the folder."""
+    pure = PurePosixPath(unquote(relative))
+    if pure.is_absolute() or ".." in pure.parts:
+        return None
+    return folder.joinpath(*pure.parts)
+
+
+def _check_references(report: _Reporter, path: Path, body: str, body_line: int,
+                      course_dir: Path, lesson_files: set[str], course_dirs: dict[str, Path]
+                      ) -> None:
+    for index, line in enumerate(body.split("\n")):
+        refs = [(m.group(2), m.group(1) == "!") for m in LINK_RE.finditer(line)]
+        refs += [(m.group(1), True) for m in RAW_REF_RE.finditer(line)]
+        for url, is_media in refs:
+            if not is_local_reference(url):
+                continue
+            target = urlsplit(url).path
+            line_no = body_line + index
+            if not target:
+                continue
+            if target.startswith("../"):
+                parts = PurePosixPath(target).parts
+                other = course_dirs.get(parts[1]) if len(parts) == 3 else None
+                if other is None or not (other / parts[2]).is_file() or not \
+                        LESSON_FILE_RE.match(parts[2]):
+                    report.add(path, line_no, f"broken link to '{url}': no such lesson")
+                continue
+            if target.endswith(".md") and not is_media:
+                if target not in lesson_files:
+                    report.add(path, line_no, f"broken link to '{url}': no such lesson")
+                continue
+            file = _inside(course_dir, target)
+            if file is None or not file.is_file():
+                kind = "image" if is_media else "file"
+                report.add(path, line_no, f"broken {kind} '{url}': not in the course folder")
+            elif file.suffix.lower() == ".svg" and SVG_DANGER.search(file.read_bytes()):
+                report.add(path, line_no, f"image '{url}' contains script or event handlers")
+
+
+def _load_lesson(report: _Reporter, path: Path, course_dir: Path, lesson_files: set[str],
+                 course_dirs: dict[str, Path]) -> LessonSpec | None:
+    match = LESSON_FILE_RE.match(path.name)
+    if match is None or not SLUG_RE.match(match.group(2)):
+        report.add(path, 1, "lesson files are named NN-lesson-slug.md (lower-case, digits, "
+                            "dashes)")
+        return None
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        report.add(path, 1, "not UTF-8 text")
+        return None
+    split = _split_front_matter(text.replace("\r\n", "\n"))
+    if split is None:
+        report.add(path, 1, "missing front matter: the file starts with a +++ line, then "
+                            "TOML (title, minutes), then a closing +++ line")
+        return None
+    front, body, body_line = split
+    try:
+        data = tomllib.loads(front)
+    except tomllib.TOMLDecodeError as error:
+        report.add(path, _toml_error_line(error, 1), f"front matter is not valid TOML: {error}")
+        return None
+    count_before = len(report.problems)
+    _check_keys(report, path, front, data, LESSON_KEYS, 1)
+    title = _string(report, path, front, data, "title", 1, required=True)
+    minutes = data.get("minutes", 5)
+    if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 600:
+        report.add(path, _key_line(front, "minutes", 1), "'minutes' must be a whole number "
+                                                          "from 1 to 600")
+    video = _string(report, path, front, data, "video", 1)
+    if video is not None and video_embed_url(video) is None:
+        local = _inside(course_dir, video) if is_local_reference(video) else None
+        if local is None or local.suffix.lower() not in VIDEO_FILE_SUFFIXES:
+            report.add(path, _key_line(front, "video", 1),
+                       "video must be a YouTube or Vimeo link, or an .mp4/.webm file of the "
+                       "course")
+        elif not local.is_file():
+            report.add(path, _key_line(front, "video", 1),
+                       f"video file '{video}' is not in the course folder")
+    _check_references(report, path, body, body_line, course_dir, lesson_files, course_dirs)
+    if len(report.problems) > count_before:
+        return None
+    return LessonSpec(
+        slug=match.group(2), position=int(match.group(1)), title=title or "",
+        minutes=minutes, video=video, body=body,
+        source_path=f"{course_dir.name}/{path.name}", content_hash=_hash(raw),
+    )
+
+
+def _load_course(report: _Reporter, course_dir: Path, course_dirs: dict[str, Path]
+                 ) -> CourseSpec | None:
+    toml_path = course_dir / "course.toml"
+    if not SLUG_RE.match(course_dir.name):
+        report.add(course_dir, 1, "course folder names are lower-case letters, digits and "
+                                  "dashes")
+        return None
+    if not toml_path.is_file():
+        report.add(toml_path, 1, "missing course.toml")
+        return None
+    raw = toml_path.read_bytes()
+    text = raw.decode("utf-8", errors="replace")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        report.add(toml_path, _toml_error_line(error), f"not valid TOML: {error}")
+        return None
+    count_before = len(report.problems)
+    _check_keys(report, toml_path, text, data, COURSE_KEYS)
+    title = _string(report, toml_path, text, data, "title", required=True)
+    summary = _string(report, toml_path, text, data, "summary") or ""
+    audience = data.get("audience", "all")
+    if audience not in AUDIENCES:
+        report.add(toml_path, _key_line(text, "audience"),
+                   f"audience must be one of {', '.join(sorted(AUDIENCES))}")
+    locale = data.get("locale", "en")
+    if locale not in LOCALES:
+        report.add(toml_path, _key_line(text, "locale"),
+                   f"locale must be one of {', '.join(sorted(LOCALES))}")
+    order = data.get("order", 100)
+    if not isinstance(order, int) or isinstance(order, bool):
+        report.add(toml_path, _key_line(text, "order"), "'order' must be a whole number")
+    prerequisites = data.get("prerequisites", [])
+    if not isinstance(prerequisites, list) or not all(isinstance(p, str) for p in
+                                                      prerequisites):
+        report.add(toml_path, _key_line(text, "prerequisites"),
+                   "'prerequisites' must be a list of course slugs")
+        prerequisites = []
+    translation_of = _string(report, toml_path, text, data, "translation_of")
+
+    lesson_paths = sorted(p for p in course_dir.glob("*.md") if p.is_file())
+    lesson_files = {p.name for p in lesson_paths}
+    lessons: list[LessonSpec] = []
+    seen_slugs: dict[str, str] = {}
+    seen_positions: dict[int, str] = {}
+    for path in lesson_paths:
+        lesson = _load_lesson(report, path, course_dir, lesson_files, course_dirs)
+        if lesson is None:
+            continue
+        if lesson.slug in seen_slugs:
+            report.add(path, 1, f"duplicate lesson slug '{lesson.slug}' (also "
+                                f"{seen_slugs[lesson.slug]})")
+            continue
+        if lesson.position in seen_positions:
+            report.add(path, 1, f"duplicate lesson number {lesson.position:02d} (also "
+                                f"{seen_positions[lesson.position]})")
+            continue
+        seen_slugs[lesson.slug] = path.name
+        seen_positions[lesson.position] = path.name
+        lessons.append(lesson)
+    if not lesson_paths:
+        report.add(toml_path, 1, "the course has no lessons (NN-lesson-slug.md files)")
+    if len(report.problems) > count_before:
+        return None
+    return CourseSpec(
+        slug=course_dir.name, title=title or "", summary=summary, audience=audience,
+        order=order, prerequisites=tuple(prerequisites), locale=locale,
+        translation_of=translation_of, lessons=tuple(lessons), content_hash=_hash(raw),
+    )
+
+
+def _check_course_links(report: _Reporter, root: Path, courses: list[CourseSpec]) -> None:
+    by_slug = {c.slug: c for c in courses}
+    for course in courses:
+        toml_path = root / course.slug / "course.toml"
+        text = toml_path.read_text(encoding="utf-8", errors="replace")
+        for prerequisite in course.prerequisites:
+            if prerequisite == course.slug:
+                report.add(toml_path, _key_line(text, "prerequisites"),
+                           "a course cannot be its own prerequisite")
+            elif prerequisite not in by_slug:
+                report.add(toml_path, _key_line(text, "prerequisites"),
+                           f"prerequisite '{prerequisite}' does not exist")
+        if course.translation_of:
+            original = by_slug.get(course.translation_of)
+            if original is None:
+                report.add(toml_path, _key_line(text, "translation_of"),
+                           f"translation_of '{course.translation_of}' does not exist")
+            elif original.translation_of:
+                report.add(toml_path, _key_line(text, "translation_of"),
+                           "translation_of must name the original course, not a translation")
+            elif original.locale == course.locale:
+                report.add(toml_path, _key_line(text, "locale"),
+                           "a translation needs a locale other than its original's")
+    # Prerequisite cycles would lock every course of the cycle forever.
+    graph = {c.slug: [p for p in c.prerequisites if p in by_slug] for c in courses}
+    state: dict[str, int] = {}
+
+    def visit(slug: str, trail: list[str]) -> None:
+        state[slug] = 1
+        for nxt in graph[slug]:
+            if state.get(nxt) == 1:
+                cycle = " -> ".join([*trail[trail.index(nxt):], nxt]) if nxt in trail \
+                    else f"{slug} -> {nxt}"
+                path = root / slug / "course.toml"
+                report.add(path, _key_line(path.read_text(encoding="utf-8"), "prerequisites"),
+                           f"prerequisites form a cycle: {cycle}")
+            elif state.get(nxt) is None:
+                visit(nxt, [*trail, nxt])
+        state[slug] = 2
+
+    for slug in sorted(graph):
+        if slug not in state:
+            visit(slug, [slug])
+
+
+def _load_paths(report: _Reporter, root: Path, courses: list[CourseSpec]) -> list[PathSpec]:
+    path = root / "paths.toml"
+    if not path.is_file():
+        return []
+    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        report.add(path, _toml_error_line(error), f"not valid TOML: {error}")
+        return []
+    originals = {c.slug for c in courses if not c.translation_of}
+    translations = {c.slug: c.translation_of for c in courses if c.translation_of}
+    _check_keys(report, path, text, data, {"paths"})
+    paths: list[PathSpec] = []
+    seen: set[str] = set()
+    entries = data.get("paths", [])
+    starts = [m.start() for m in re.finditer(r"^\s*\[\[paths\]\]", text, re.MULTILINE)]
+    for index, entry in enumerate(entries if isinstance(entries, list) else []):
+        offset = text.count("\n", 0, starts[index]) if index < len(starts) else 0
+        chunk = text[starts[index]:] if index < len(starts) else text
+        if not isinstance(entry, dict):
+            report.add(path, offset + 1, "each [[paths]] entry is a table")
+            continue
+        _check_keys(report, path, chunk, entry, PATH_KEYS, offset)
+        job = entry.get("job_function")
+        if job not in JOB_FUNCTIONS:
+            report.add(path, _key_line(chunk, "job_function", offset),
+                       f"job_function must be one of {', '.join(sorted(JOB_FUNCTIONS))}")
+            continue
+        if job in seen:
+            report.add(path, _key_line(chunk, "job_function", offset),
+                       f"a second path for '{job}'")
+            continue
+        seen.add(job)
+        slugs = entry.get("courses", [])
+        ok = isinstance(slugs, list) and all(isinstance(s, str) for s in slugs)
+        for slug in slugs if ok else []:
+            if slug in translations:
+                report.add(path, _key_line(chunk, "courses", offset),
+                           f"path course '{slug}' is a translation: name "
+                           f"'{translations[slug]}'")
+            elif slug not in originals:
+                report.add(path, _key_line(chunk, "courses", offset),
+                           f"path course '{slug}' does not exist")
+        if not ok:
+            report.add(path, _key_line(chunk, "courses", offset),
+                       "'courses' must be a list of course slugs")
+        title = entry.get("title") if isinstance(entry.get("title"), str) else None
+        if not title:
+            report.add(path, offset + 1, "missing 'title'")
+        paths.append(PathSpec(job_function=job, title=title or "", courses=tuple(
+            slugs if ok else [])))
+    return paths
+
+
+def load_content(root: Path) -> ContentSet:
+    """Read every course folder and paths.toml under `root`, validating all of it."""
+    report = _Reporter(root)
+    if not root.is_dir():
+        report.add(root, 1, "content folder does not exist")
+        return ContentSet(problems=report.problems)
+    course_dirs = {
+        p.name: p for p in sorted(root.iterdir())
+        if p.is_dir() and not p.name.startswith((".", "_"))
+    }
+    courses = [c for d in course_dirs.values() if (c := _load_course(report, d, course_dirs))]
+    _check_course_links(report, root, courses)
+    paths = _load_paths(report, root, courses)
+    return ContentSet(courses=courses, paths=paths, problems=report.problems)

@@ -1,0 +1,143 @@
+"""Catalog, course, lesson, course files, and people's progress."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from lms.auth.forms import ConfirmForm
+from lms.courses import bp, service
+from lms.extensions import db
+from lms.markup import video_embed_url
+from lms.models import Course, Organization, Role
+from lms.policy import roles_required
+
+COURSE_FILE_TYPES = {".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".mp4", ".webm", ".pdf"}
+# Course files are the authors' own, but an SVG opened directly must still run nothing.
+COURSE_FILE_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; style-src " \
+                  "'unsafe-inline'; sandbox"
+
+
+def _locale() -> str:
+    return str(get_locale() or "en")
+
+
+def _course_or_404(slug: str) -> Course:
+    course = db.session.scalar(db.select(Course).where(Course.slug == slug,
+                                                       Course.archived_at.is_(None)))
+    if course is None:
+        abort(404)
+    return course
+
+
+@bp.route("/courses")
+@login_required
+def catalog():
+    result = service.catalog(current_user, _locale(), request.args.get("q", ""))
+    return render_template("courses/catalog.html", catalog=result)
+
+
+@bp.route("/courses/<course_slug>")
+@login_required
+def course(course_slug: str):
+    page = service.course_page(current_user, course_slug, _locale())
+    if page is None:
+        abort(404)
+    return render_template("courses/course.html", page=page, card=page.card)
+
+
+@bp.route("/courses/<course_slug>/<lesson_slug>")
+@login_required
+def lesson(course_slug: str, lesson_slug: str):
+    page = service.course_page(current_user, course_slug, _locale())
+    if page is None:
+        abort(404)
+    found = service.find_lesson(page.card.course, lesson_slug)
+    if found is None:
+        abort(404)
+    if page.card.locked:
+        flash(_("This course unlocks when you complete its prerequisites."), "info")
+        return redirect(url_for("courses.course", course_slug=course_slug))
+    current, previous, following = found
+    service.record_view(current_user, current)
+    db.session.commit()
+    video = current.video_url
+    return render_template(
+        "courses/lesson.html", page=page, lesson=current, previous=previous,
+        following=following, completed=current.id in page.completed_lesson_ids,
+        video_embed=video_embed_url(video) if video else None,
+        video_file=url_for("courses.course_file", course_slug=course_slug, filename=video)
+        if video and not video_embed_url(video) else None,
+        form=ConfirmForm(),
+    )
+
+
+@bp.route("/courses/<course_slug>/<lesson_slug>/complete", methods=["POST"])
+@login_required
+def complete_lesson(course_slug: str, lesson_slug: str):
+    page = service.course_page(current_user, course_slug, _locale())
+    found = service.find_lesson(page.card.course, lesson_slug) if page else None
+    if found is None:
+        abort(404)
+    if page.card.locked:
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    current, _previous, following = found
+    service.mark_complete(current_user, current)
+    db.session.commit()
+    if following is not None:
+        return redirect(url_for("courses.lesson", course_slug=course_slug,
+                                lesson_slug=following.slug))
+    flash(_("You finished the last lesson of %(course)s.", course=page.card.course.title),
+          "success")
+    return redirect(url_for("courses.course", course_slug=course_slug))
+
+
+@bp.route("/courses/<course_slug>/files/<path:filename>")
+@login_required
+def course_file(course_slug: str, filename: str):
+    _course_or_404(course_slug)
+    if Path(filename).suffix.lower() not in COURSE_FILE_TYPES:
+        abort(404)
+    folder = Path(current_app.config["LMS_CONTENT_DIR"]) / course_slug
+    response = send_from_directory(folder, filename, max_age=3600,
+                                   as_attachment=filename.lower().endswith(".pdf"))
+    response.headers["Content-Security-Policy"] = COURSE_FILE_CSP
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@bp.route("/progress")
+@roles_required(Role.PARTNER_ADMIN, Role.MANAGER, Role.ADMIN)
+def progress():
+    if current_user.role == Role.PARTNER_ADMIN:
+        return render_template("courses/people_progress.html",
+                               report=service.people_progress(current_user.organization))
+    groups, rows = service.partners_progress()
+    return render_template("courses/partners_progress.html", groups=groups, rows=rows)
+
+
+@bp.route("/progress/<org_slug>")
+@roles_required(Role.PARTNER_ADMIN, Role.MANAGER, Role.ADMIN)
+def organization_progress(org_slug: str):
+    org = db.session.scalar(db.select(Organization).where(Organization.slug == org_slug))
+    # A partner admin reaches only their own company; any other answers as if it did not exist.
+    if org is None or (current_user.role == Role.PARTNER_ADMIN
+                       and org.id != current_user.organization_id):
+        abort(404)
+    return render_template("courses/people_progress.html",
+                           report=service.people_progress(org))
