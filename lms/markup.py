@@ -9,6 +9,7 @@ course's own files, which the caller's `resolve_url` turns into an app URL.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from collections.abc import Callable
@@ -92,14 +93,25 @@ def is_local_reference(url: str) -> bool:
     return not parts.scheme and not parts.netloc and not url.startswith(("/", "#", "\\"))
 
 
+def _as_browser_reads(value: str) -> str:
+    """The URL after entity decoding, without the whitespace and controls browsers drop."""
+    decoded = html.unescape(value)
+    return "".join(ch for ch in decoded if ch > " " and unicodedata.category(ch)[0] != "C")
+
+
+def _is_app_path(value: str) -> bool:
+    """A path on this site: "/x", never "//host" or "/\\host" (which browsers treat as hosts)."""
+    compact = _as_browser_reads(value)
+    return compact.startswith("/") and compact[1:2] not in {"/", "\\"} and "\\" not in compact
+
+
 def _safe_url(value: str) -> bool:
     """Absolute http(s)/mailto, fragment, or app-relative path; never javascript:/data:."""
-    # Browsers ignore control characters and whitespace inside a scheme ("java\tscript:").
-    compact = "".join(ch for ch in value if ch > " " and unicodedata.category(ch)[0] != "C")
+    compact = _as_browser_reads(value)
     parts = urlsplit(compact)
     if parts.scheme:
         return parts.scheme.lower() in ALLOWED_PROTOCOLS
-    return not compact.startswith("//")
+    return not compact.startswith(("//", "/\\")) and "\\" not in compact
 
 
 def _attribute_filter(tag: str, name: str, value: str) -> bool:
@@ -110,7 +122,7 @@ def _attribute_filter(tag: str, name: str, value: str) -> bool:
         return parts.netloc.lower() in VIDEO_EMBED_HOSTS and video_embed_url(value) is not None
     if tag in {"video", "source"} and name == "src":
         # Only the course's own files, already resolved to app paths by the tree processor.
-        return value.startswith("/") and not value.startswith("//")
+        return _is_app_path(value)
     if name in {"href", "src", "poster"}:
         return _safe_url(value)
     if name == "class":
@@ -189,9 +201,10 @@ def render_markdown(text: str, resolve: Resolver | None = None) -> str:
 
 def plain_text(text: str) -> str:
     """Searchable text of Markdown: rendered, tags removed, NFKC, case-folded, one space."""
-    html = markdown.markdown(text or "", extensions=["tables", "fenced_code"])
-    stripped = bleach.clean(html, tags=set(), strip=True)
-    return normalize_for_search(stripped)
+    rendered = markdown.markdown(text or "", extensions=["tables", "fenced_code"])
+    stripped = bleach.clean(rendered, tags=set(), strip=True)
+    # Search text only, never shown as HTML: entities are decoded so "&" matches "&".
+    return normalize_for_search(html.unescape(stripped))
 
 
 def normalize_for_search(value: str) -> str:
