@@ -101,7 +101,8 @@ def demo_command() -> None:
     sync_content_or_fail()
     report = demo.load_demo()
     db.session.commit()
-    click.echo(f"Demo data: {report.created} records created, {report.existing} already there.")
+    click.echo(f"Demo data: {report.created} records created, {report.existing} already there; "
+               f"{report.progress_created} lesson progress records created.")
     click.echo("")
     click.echo(f"Demo logins (password {demo.DEMO_PASSWORD}):")
     for email, description in report.logins:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
 from werkzeug.security import generate_password_hash
 
 from lms.extensions import db
-from lms.models import JobFunction, Organization, Role, Tier, User
+from lms.models import Course, JobFunction, Lesson, LessonProgress, Organization, Role, Tier, User
 from lms.models.users import PASSWORD_METHOD
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - published demo credential (DESIGN.md)
@@ -26,8 +26,9 @@ class DemoPartner:
 
 @dataclass
 class DemoReport:
-    created: int = 0
+    created: int = 0  # partner companies and people
     existing: int = 0
+    progress_created: int = 0
     logins: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -141,10 +142,66 @@ def load_demo(today: date | None = None) -> DemoReport:
                     (email, f"{ROLE_LABEL[prefix]} at {partner.name} ({partner.tier.value})")
                 )
     db.session.flush()
+    report.progress_created = _demo_progress(today)
     report.logins.append(("<role>@<partner-slug>.demo.test",
                           "admin / sales / engineer at every other demo partner"))
     return report
 
 
 ROLE_LABEL = {"admin": "partner admin", "sales": "sales", "engineer": "engineer"}
+
+# How far the named partners' people are: {email prefix@slug: {course: lessons completed}}.
+# Lessons past the completed ones are left opened but unfinished, for "continue".
+NAMED_PROGRESS = {
+    "admin@sakura-systems": {"partner-program-essentials-ja": 5},
+    "sales@sakura-systems": {"partner-program-essentials-ja": 5, "selling-nimbus-crm": 3},
+    "engineer@sakura-systems": {"partner-program-essentials": 5,
+                                "nimbus-crm-implementation": 5},
+    "admin@aozora-consulting": {"partner-program-essentials": 2},
+    "sales@aozora-consulting": {"partner-program-essentials": 5, "selling-nimbus-crm": 1},
+    "engineer@aozora-consulting": {"partner-program-essentials": 5,
+                                   "nimbus-crm-implementation": 2},
+    "engineer@kumo-works": {"partner-program-essentials": 1},
+}
+JOB_COURSE = {"sales": "selling-nimbus-crm", "technical": "nimbus-crm-implementation"}
+
+
+def _demo_progress(today: date) -> int:
+    """Lesson progress for the demo people (only rows that do not exist yet)."""
+    lessons: dict[str, list[Lesson]] = {}
+    for lesson, slug in db.session.execute(
+        db.select(Lesson, Course.slug).join(Course).where(
+            Lesson.archived_at.is_(None), Course.archived_at.is_(None))
+        .order_by(Lesson.position)
+    ):
+        lessons.setdefault(slug, []).append(lesson)
+    if not lessons:
+        return 0
+    existing = {tuple(row) for row in db.session.execute(
+        db.select(LessonProgress.user_id, LessonProgress.lesson_id))}
+    users = db.session.scalars(db.select(User).where(User.email.like("%.demo.test")))
+    now = datetime.combine(today, time(9, 0), tzinfo=UTC)
+    created = 0
+    for user in sorted(users, key=lambda u: u.email):
+        key = user.email.removesuffix(".demo.test")
+        # One generator per person: the plan never depends on what earlier runs created.
+        rng = random.Random(user.email)  # noqa: S311 - reproducible demo data
+        plan = NAMED_PROGRESS.get(key)
+        if plan is None and user.job_function is not None and key.split("@")[1] not in {
+                "sakura-systems", "aozora-consulting", "kumo-works"}:
+            plan = {"partner-program-essentials": rng.choice([0, 2, 5, 5, 5])}
+            if plan["partner-program-essentials"] == 5:
+                plan[JOB_COURSE[user.job_function.value]] = rng.choice([0, 1, 3, 5])
+        for course_slug, done in (plan or {}).items():
+            course_lessons = lessons.get(course_slug, [])
+            for index, lesson in enumerate(course_lessons[:done + 1]):
+                if (user.id, lesson.id) in existing or (index >= done and done == 0):
+                    continue
+                when = now - timedelta(days=rng.randint(3, 60), minutes=index)
+                db.session.add(LessonProgress(
+                    user_id=user.id, lesson_id=lesson.id, started_at=when, last_viewed_at=when,
+                    completed_at=when if index < done else None))
+                created += 1
+    db.session.flush()
+    return created
 

@@ -312,7 +312,7 @@ class NextStep:
     position: int
     steps_total: int
     card: CourseCard
-    resume_lesson_id: int | None
+    resume_lesson: Lesson | None
 
 
 def next_step(user: User, locale: str) -> NextStep | None:
@@ -332,8 +332,9 @@ def next_step(user: User, locale: str) -> NextStep | None:
         if card is not None and not card.complete:
             lessons = list(db.session.scalars(select(Lesson).where(
                 Lesson.course_id == card.course.id, Lesson.archived_at.is_(None))))
-            return NextStep(path, position, len(steps), card,
-                            rules.resume_lesson(_lesson_states(user, lessons)))
+            resume_id = rules.resume_lesson(_lesson_states(user, lessons))
+            resume = next((lesson for lesson in lessons if lesson.id == resume_id), None)
+            return NextStep(path, position, len(steps), card, resume)
     return None
 
 
