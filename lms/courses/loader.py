@@ -7,6 +7,7 @@ fixes a broken copy in one pass.
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -27,7 +28,9 @@ AUDIENCES = {"all", "sales", "technical"}
 LOCALES = {"en", "ja"}
 JOB_FUNCTIONS = {"sales", "technical"}
 VIDEO_FILE_SUFFIXES = {".mp4", ".webm"}
-SVG_DANGER = re.compile(rb"<script|\son[a-z]+\s*=|javascript:|<foreignobject", re.IGNORECASE)
+SVG_DANGER = re.compile(
+    r"<\s*(?:[\w.-]+:)?(?:script|foreignobject|iframe|embed|object)\b|\son[a-z]+\s*="
+    r"|javascript:|<!entity", re.IGNORECASE)
 LINK_RE = re.compile(r"(!?)\[[^\]]*\]\(\s*<?([^)\s>]+)")
 RAW_REF_RE = re.compile(r"""\b(?:src|href)\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
 TOML_LINE_RE = re.compile(r"at line (\d+)")
@@ -100,7 +103,7 @@ def _hash(*parts: bytes) -> str:
 
 def _key_line(text: str, key: str, offset: int = 0) -> int:
     """The line (1-based) where `key = ...` is written, else the first line."""
-    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=", re.MULTILINE)
+    pattern = re.compile(rf"^[ \t]*{re.escape(key)}[ \t]*=", re.MULTILINE)
     match = pattern.search(text)
     return offset + (text.count("\n", 0, match.start()) + 1 if match else 1)
 
@@ -143,6 +146,12 @@ def _string(report, path, text, data, key, offset=0, required=False) -> str | No
     return value.strip()
 
 
+def _svg_is_dangerous(file: Path) -> bool:
+    """Script, handlers, embedded documents or entity tricks in an SVG (raw or decoded)."""
+    text = file.read_bytes().decode("utf-8", errors="replace")
+    return any(SVG_DANGER.search(variant) for variant in (text, html.unescape(text)))
+
+
 def _split_front_matter(text: str) -> tuple[str, str, int] | None:
     """(front matter, body, line where the body starts) or None without +++ fences."""
     lines = text.split("\n")
@@ -175,6 +184,10 @@ def _check_references(report: _Reporter, path: Path, body: str, body_line: int,
             line_no = body_line + index
             if not target:
                 continue
+            if target.startswith("../") and is_media:
+                report.add(path, line_no, f"broken image '{url}': images come from the "
+                                          "course's own folder")
+                continue
             if target.startswith("../"):
                 parts = PurePosixPath(target).parts
                 other = course_dirs.get(parts[1]) if len(parts) == 3 else None
@@ -190,7 +203,7 @@ def _check_references(report: _Reporter, path: Path, body: str, body_line: int,
             if file is None or not file.is_file():
                 kind = "image" if is_media else "file"
                 report.add(path, line_no, f"broken {kind} '{url}': not in the course folder")
-            elif file.suffix.lower() == ".svg" and SVG_DANGER.search(file.read_bytes()):
+            elif file.suffix.lower() == ".svg" and _svg_is_dangerous(file):
                 report.add(path, line_no, f"image '{url}' contains script or event handlers")
 
 
@@ -316,7 +329,9 @@ def _load_course(report: _Reporter, course_dir: Path, course_dirs: dict[str, Pat
     )
 
 
-def _check_course_links(report: _Reporter, root: Path, courses: list[CourseSpec]) -> None:
+def _check_course_links(report: _Reporter, root: Path, courses: list[CourseSpec],
+                        folders: set[str]) -> None:
+    """Prerequisites and translations must name course folders (broken ones were reported)."""
     by_slug = {c.slug: c for c in courses}
     for course in courses:
         toml_path = root / course.slug / "course.toml"
@@ -325,12 +340,14 @@ def _check_course_links(report: _Reporter, root: Path, courses: list[CourseSpec]
             if prerequisite == course.slug:
                 report.add(toml_path, _key_line(text, "prerequisites"),
                            "a course cannot be its own prerequisite")
-            elif prerequisite not in by_slug:
+            elif prerequisite not in folders:
                 report.add(toml_path, _key_line(text, "prerequisites"),
                            f"prerequisite '{prerequisite}' does not exist")
         if course.translation_of:
             original = by_slug.get(course.translation_of)
-            if original is None:
+            if original is None and course.translation_of in folders:
+                pass  # the original has problems of its own, reported there
+            elif original is None:
                 report.add(toml_path, _key_line(text, "translation_of"),
                            f"translation_of '{course.translation_of}' does not exist")
             elif original.translation_of:
@@ -340,7 +357,8 @@ def _check_course_links(report: _Reporter, root: Path, courses: list[CourseSpec]
                 report.add(toml_path, _key_line(text, "locale"),
                            "a translation needs a locale other than its original's")
     # Prerequisite cycles would lock every course of the cycle forever.
-    graph = {c.slug: [p for p in c.prerequisites if p in by_slug] for c in courses}
+    graph = {c.slug: [p for p in c.prerequisites if p in by_slug and p != c.slug]
+             for c in courses}
     state: dict[str, int] = {}
 
     def visit(slug: str, trail: list[str]) -> None:
@@ -361,7 +379,8 @@ def _check_course_links(report: _Reporter, root: Path, courses: list[CourseSpec]
             visit(slug, [slug])
 
 
-def _load_paths(report: _Reporter, root: Path, courses: list[CourseSpec]) -> list[PathSpec]:
+def _load_paths(report: _Reporter, root: Path, courses: list[CourseSpec],
+                folders: set[str]) -> list[PathSpec]:
     path = root / "paths.toml"
     if not path.is_file():
         return []
@@ -402,7 +421,7 @@ def _load_paths(report: _Reporter, root: Path, courses: list[CourseSpec]) -> lis
                 report.add(path, _key_line(chunk, "courses", offset),
                            f"path course '{slug}' is a translation: name "
                            f"'{translations[slug]}'")
-            elif slug not in originals:
+            elif slug not in originals and slug not in folders:
                 report.add(path, _key_line(chunk, "courses", offset),
                            f"path course '{slug}' does not exist")
         if not ok:
@@ -427,6 +446,6 @@ def load_content(root: Path) -> ContentSet:
         if p.is_dir() and not p.name.startswith((".", "_"))
     }
     courses = [c for d in course_dirs.values() if (c := _load_course(report, d, course_dirs))]
-    _check_course_links(report, root, courses)
-    paths = _load_paths(report, root, courses)
+    _check_course_links(report, root, courses, set(course_dirs))
+    paths = _load_paths(report, root, courses, set(course_dirs))
     return ContentSet(courses=courses, paths=paths, problems=report.problems)

@@ -151,19 +151,30 @@ def _versions(table: ProgressTable) -> dict[str, list[Course]]:
     return groups
 
 
-def _card(user: User, course: Course, versions: list[Course], table: ProgressTable,
+def _in_language(course: Course, groups: dict[str, list[Course]], locale: str) -> Course:
+    """The version of `course`'s group in the person's language (for links and names)."""
+    versions = groups.get(course.group_slug, [course])
+    slug = rules.pick_version([(c.slug, c.locale) for c in versions], locale, course.group_slug)
+    return next((c for c in versions if c.slug == slug), course)
+
+
+def _card(user: User, course: Course, groups: dict[str, list[Course]], table: ProgressTable,
           completed: set[str], locale: str) -> CourseCard:
     job = user.job_function.value if user.job_function else None
     facts = table.facts(user.id, course)
     total, minutes = table.totals.get(course.id, (0, 0))
+    complete = course.group_slug in completed
     # Vendor staff preview everything; partners see what unlocks a course.
     unmet = [] if user.is_vendor else rules.unmet_prerequisites(
         [p.group_slug for p in course.prerequisites], completed)
+    versions = groups.get(course.group_slug, [course])
     return CourseCard(
         course=course, lessons_total=total, minutes=minutes,
-        lessons_done=facts.lessons_done, complete=course.group_slug in completed,
+        # Completed in another language: this version reads as done too.
+        lessons_done=total if complete else facts.lessons_done, complete=complete,
         requirement_passed=facts.requirement_passed,
-        locked_by=[p for p in course.prerequisites if p.group_slug in unmet],
+        locked_by=[_in_language(p, groups, locale) for p in course.prerequisites
+                   if p.group_slug in unmet],
         other_versions=[c for c in versions if c is not course],
         for_job=rules.catalog_rank(course.audience.value, course.locale, 0, job,
                                    locale)[0] == 0,
@@ -175,10 +186,10 @@ def _cards(user: User, locale: str, table: ProgressTable) -> list[CourseCard]:
     completed = table.completed_groups(user.id)
     job = user.job_function.value if user.job_function else None
     cards = []
-    for group, versions in _versions(table).items():
-        chosen_slug = rules.pick_version([(c.slug, c.locale) for c in versions], locale, group)
-        course = next((c for c in versions if c.slug == chosen_slug), versions[0])
-        cards.append(_card(user, course, versions, table, completed, locale))
+    groups = _versions(table)
+    for versions in groups.values():
+        course = _in_language(versions[0], groups, locale)
+        cards.append(_card(user, course, groups, table, completed, locale))
     cards.sort(key=lambda card: rules.catalog_rank(
         card.course.audience.value, card.course.locale, card.course.position, job, locale))
     return cards
@@ -238,6 +249,7 @@ class CoursePage:
     lessons: list[Lesson]
     completed_lesson_ids: set[int]
     resume_lesson: Lesson | None
+    started: bool = False
 
 
 def course_page(user: User, slug: str, locale: str) -> CoursePage | None:
@@ -246,8 +258,8 @@ def course_page(user: User, slug: str, locale: str) -> CoursePage | None:
     course = next((c for c in table.courses if c.slug == slug), None)
     if course is None:
         return None
-    card = _card(user, course, _versions(table)[course.group_slug], table,
-                 table.completed_groups(user.id), locale)
+    card = _card(user, course, _versions(table), table, table.completed_groups(user.id),
+                 locale)
     lessons = list(db.session.scalars(
         select(Lesson).where(Lesson.course_id == course.id, Lesson.archived_at.is_(None))
         .order_by(Lesson.position)
@@ -256,7 +268,8 @@ def course_page(user: User, slug: str, locale: str) -> CoursePage | None:
     completed = {s.lesson_id for s in states if s.completed}
     resume_id = rules.resume_lesson(states)
     resume = next((lesson for lesson in lessons if lesson.id == resume_id), None)
-    return CoursePage(card, lessons, completed, resume)
+    started = card.started or any(s.last_viewed_at is not None for s in states)
+    return CoursePage(card, lessons, completed, resume, started)
 
 
 def _lesson_states(user: User, lessons: list[Lesson]) -> list[rules.LessonState]:
