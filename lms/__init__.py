@@ -82,11 +82,13 @@ def _register_blueprints(app: Flask) -> None:
     from lms.auth import bp as auth_bp
     from lms.courses import bp as courses_bp
     from lms.main import bp as main_bp
+    from lms.quizzes import bp as quizzes_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(courses_bp)
+    app.register_blueprint(quizzes_bp)
 
 
 CONTENT_SECURITY_POLICY = "; ".join(

@@ -81,7 +81,8 @@ def content_check_command() -> None:
     if content.problems:
         raise click.ClickException(f"{len(content.problems)} problem(s) found.")
     click.echo(f"Content is valid: {len(content.courses.courses)} courses, "
-               f"{content.courses.lesson_count} lessons.")
+               f"{content.courses.lesson_count} lessons, "
+               f"{len(content.quizzes.quizzes)} quizzes and exams.")
 
 
 @content_cli.command("sync")
@@ -102,7 +103,8 @@ def demo_command() -> None:
     report = demo.load_demo()
     db.session.commit()
     click.echo(f"Demo data: {report.created} records created, {report.existing} already there; "
-               f"{report.progress_created} lesson progress records created.")
+               f"{report.progress_created} lesson progress records and "
+               f"{report.attempts_created} quiz attempts created.")
     click.echo("")
     click.echo(f"Demo logins (password {demo.DEMO_PASSWORD}):")
     for email, description in report.logins:
@@ -135,8 +137,23 @@ def create_user_command(email, role, org_slug, name, job_function, password) -> 
     click.echo(f"Created {user.email} ({user.role.value}).")
 
 
+quizzes_cli = click.Group("quizzes", help="Quiz and exam maintenance.")
+
+
+@quizzes_cli.command("close-expired")
+@with_appcontext
+def close_expired_command() -> None:
+    """Close and grade every open attempt whose time limit has passed."""
+    from lms.quizzes.service import close_expired_attempts
+
+    closed = close_expired_attempts()
+    db.session.commit()
+    click.echo(f"Closed {closed} expired attempt(s).")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(init_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(content_cli)
+    app.cli.add_command(quizzes_cli)

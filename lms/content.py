@@ -1,4 +1,4 @@
-"""All authored content together (courses now; quizzes and credentials join here)."""
+"""All authored content together: courses and learning paths, quizzes and exams."""
 
 from __future__ import annotations
 
@@ -10,28 +10,43 @@ from flask import current_app
 
 from lms.courses.loader import ContentProblem, ContentSet, load_content
 from lms.courses.sync import SyncReport, sync_content
+from lms.quizzes.loader import QuizSet, load_quizzes
+from lms.quizzes.sync import sync_quizzes
 
 
 @dataclass
 class LoadedContent:
     courses: ContentSet
+    quizzes: QuizSet
 
     @property
     def problems(self) -> list[ContentProblem]:
-        return list(self.courses.problems)
+        return [*self.courses.problems, *self.quizzes.problems]
 
     @property
     def size(self) -> int:
         """Units of work of a sync (for a progress bar)."""
-        return self.courses.lesson_count
+        return self.courses.lesson_count + len(self.quizzes.quizzes)
 
 
 def load_all() -> LoadedContent:
     """Read and validate every content folder the configuration names."""
-    return LoadedContent(courses=load_content(Path(current_app.config["LMS_CONTENT_DIR"])))
+    courses = load_content(Path(current_app.config["LMS_CONTENT_DIR"]))
+    course_dirs = Path(current_app.config["LMS_CONTENT_DIR"])
+    originals = {c.slug for c in courses.courses if not c.translation_of}
+    # A course folder with problems of its own still counts as existing for quiz files.
+    if course_dirs.is_dir():
+        originals |= {p.name for p in course_dirs.iterdir() if (p / "course.toml").is_file()
+                      and p.name not in {c.slug for c in courses.courses}}
+    quizzes = load_quizzes(Path(current_app.config["LMS_QUIZZES_DIR"]), originals)
+    return LoadedContent(courses=courses, quizzes=quizzes)
 
 
 def sync_all(content: LoadedContent, progress: Callable[[int], None] | None = None
              ) -> SyncReport:
     """Import validated content; the caller commits (one transaction)."""
-    return sync_content(content.courses, progress)
+    report = sync_content(content.courses, progress)
+    sync_quizzes(content.quizzes, report)
+    if progress:
+        progress(len(content.quizzes.quizzes))
+    return report

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 from lms.extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+_begin_immediate: ContextVar[bool] = ContextVar("sqlite_begin_immediate", default=False)
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -34,8 +37,24 @@ def configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         # A service that reads then writes asks for IMMEDIATE to take the write lock first.
-        mode = connection.info.pop("sqlite_begin", "BEGIN")
-        connection.exec_driver_sql(mode)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _begin_immediate.get() else "BEGIN")
+
+
+def start_write_transaction() -> None:
+    """Begin a transaction that may read, decide, then write without a race.
+
+    Any read-only transaction the request has open is ended first (it holds no changes).
+    SQLite: BEGIN IMMEDIATE takes the write lock now, so concurrent deciders queue up
+    (waiting up to the busy timeout). PostgreSQL: the caller locks the rows it decides on
+    with SELECT ... FOR UPDATE.
+    """
+    if db.session().in_transaction():
+        db.session.commit()
+    token = _begin_immediate.set(True)
+    try:
+        db.session.connection()
+    finally:
+        _begin_immediate.reset(token)
 
 
 def database_is_reachable() -> bool:

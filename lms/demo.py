@@ -9,7 +9,18 @@ from datetime import UTC, date, datetime, time, timedelta
 from werkzeug.security import generate_password_hash
 
 from lms.extensions import db
-from lms.models import Course, JobFunction, Lesson, LessonProgress, Organization, Role, Tier, User
+from lms.models import (
+    Attempt,
+    Course,
+    JobFunction,
+    Lesson,
+    LessonProgress,
+    Organization,
+    Quiz,
+    Role,
+    Tier,
+    User,
+)
 from lms.models.users import PASSWORD_METHOD
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - published demo credential (DESIGN.md)
@@ -29,6 +40,7 @@ class DemoReport:
     created: int = 0  # partner companies and people
     existing: int = 0
     progress_created: int = 0
+    attempts_created: int = 0
     logins: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -143,6 +155,7 @@ def load_demo(today: date | None = None) -> DemoReport:
                 )
     db.session.flush()
     report.progress_created = _demo_progress(today)
+    report.attempts_created = _demo_attempts(today)
     report.logins.append(("<role>@<partner-slug>.demo.test",
                           "admin / sales / engineer at every other demo partner"))
     return report
@@ -205,3 +218,93 @@ def _demo_progress(today: date) -> int:
     db.session.flush()
     return created
 
+
+
+EXAM_OF_COURSE = {"nimbus-crm-implementation": "nimbus-certified-engineer-exam",
+                  "selling-nimbus-crm": "nimbus-certified-sales-exam"}
+# Named people whose exam story the demo tells: (attempts, last one passes).
+NAMED_EXAMS = {"engineer@sakura-systems.demo.test": (1, True),
+               "engineer@aozora-consulting.demo.test": (2, False)}
+
+
+def _demo_answers(questions: list[dict], ability: float, rng: random.Random) -> dict:
+    """Answers of a person who knows the right one with probability `ability`."""
+    answers = {}
+    for q in questions:
+        right = rng.random() < ability
+        if q["type"] == "single":
+            wrong = [o for o in q["options"] if o != q["answer"]]
+            answers[q["id"]] = q["answer"] if right else rng.choice(wrong)
+        elif q["type"] == "multiple":
+            wrong = [o for o in q["options"] if o not in q["answers"]]
+            answers[q["id"]] = list(q["answers"]) if right or not wrong else \
+                [q["answers"][0], rng.choice(wrong)]
+        elif q["type"] == "true_false":
+            answers[q["id"]] = q["answer"] if right else (
+                "false" if q["answer"] == "true" else "true")
+        elif q["type"] == "numeric":
+            answers[q["id"]] = q["answer"] if right else str(float(q["answer"]) * 2 + 1)
+        else:
+            answers[q["id"]] = q["answers"][0] if right else "not sure"
+    return answers
+
+
+def _take(user: User, quiz: Quiz, when: datetime, ability: float, rng: random.Random) -> None:
+    from lms.quizzes.service import start_attempt, submit_attempt
+
+    attempt = start_attempt(user, quiz, now=when, rng=rng)
+    attempt.answers = _demo_answers(attempt.questions, ability, rng)
+    db.session.flush()
+    submit_attempt(user, attempt.id, None, now=when + timedelta(minutes=rng.randint(6, 25)))
+
+
+def _demo_attempts(today: date) -> int:
+    """Quiz and exam attempts of the demo people, so results and statistics show (once)."""
+    from lms.courses.service import progress_table
+    from lms.quizzes.service import QuizError
+
+    quizzes = {q.slug: q for q in db.session.scalars(db.select(Quiz).where(
+        Quiz.archived_at.is_(None)))}
+    if not quizzes:
+        return 0
+    tried = {tuple(row) for row in db.session.execute(
+        db.select(Attempt.user_id, Attempt.quiz_id).distinct())}
+    people = sorted(db.session.scalars(db.select(User).where(
+        User.email.like("%.demo.test"), User.job_function.is_not(None))),
+        key=lambda u: u.email)
+    table = progress_table([u.id for u in people])
+    now = datetime.combine(today, time(9, 0), tzinfo=UTC)
+    created = 0
+    for user in people:
+        rng = random.Random(user.email + "/quizzes")  # noqa: S311 - reproducible demo data
+        ability = rng.uniform(0.65, 0.99)
+        done_courses = set()
+        for course in table.courses:
+            facts = table.facts(user.id, course)
+            if facts.lessons_total and facts.lessons_done >= facts.lessons_total:
+                done_courses.add(course.group_slug)
+        plan: list[tuple[Quiz, int, bool | None]] = []
+        for quiz in quizzes.values():
+            if quiz.course_slug in done_courses:
+                plan.append((quiz, 1 if ability > 0.8 else 2, None))
+        for course_slug, exam_slug in EXAM_OF_COURSE.items():
+            if course_slug in done_courses and exam_slug in quizzes:
+                times, last_passes = NAMED_EXAMS.get(user.email, (rng.choice([1, 1, 2]), None))
+                plan.append((quizzes[exam_slug], times, last_passes))
+        for quiz, times, last_passes in plan:
+            if (user.id, quiz.id) in tried:
+                continue
+            for n in range(times):
+                when = now - timedelta(days=40 - 3 * n, hours=rng.randint(0, 8))
+                skill = ability
+                if last_passes is not None and n == times - 1:
+                    skill = 1.0 if last_passes else 0.45
+                elif n < times - 1:
+                    skill = min(ability, 0.5)
+                try:
+                    _take(user, quiz, when, skill, rng)
+                    created += 1
+                except QuizError:
+                    break
+    db.session.flush()
+    return created

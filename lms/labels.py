@@ -13,8 +13,17 @@ ROLE_LABELS = {
 JOB_LABELS = {"sales": _l("Sales"), "technical": _l("Technical")}
 AUDIENCE_LABELS = {"all": _l("Everyone"), "sales": _l("Sales"), "technical": _l("Technical")}
 LOCALE_NAMES = {"en": "English", "ja": "日本語"}
+KIND_LABELS = {"practice": _l("Practice"), "quiz": _l("Course quizzes"),
+               "exam": _l("Certification exams")}
+REVIEW_LABELS = {
+    "after_submit": _l("answers and explanations after you submit"),
+    "after_pass": _l("answers and explanations once you pass"),
+    "score_only": _l("your score and how many questions were right"),
+    "never": _l("your score only"),
+}
 
 
 def template_labels() -> dict:
     return {"tier_labels": TIER_LABELS, "role_labels": ROLE_LABELS, "job_labels": JOB_LABELS,
-            "audience_labels": AUDIENCE_LABELS, "locale_names": LOCALE_NAMES}
+            "audience_labels": AUDIENCE_LABELS, "locale_names": LOCALE_NAMES,
+            "kind_labels": KIND_LABELS, "review_labels": REVIEW_LABELS}

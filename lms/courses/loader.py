@@ -101,14 +101,14 @@ def _hash(*parts: bytes) -> str:
     return digest.hexdigest()
 
 
-def _key_line(text: str, key: str, offset: int = 0) -> int:
+def key_line(text: str, key: str, offset: int = 0) -> int:
     """The line (1-based) where `key = ...` is written, else the first line."""
     pattern = re.compile(rf"^[ \t]*{re.escape(key)}[ \t]*=", re.MULTILINE)
     match = pattern.search(text)
     return offset + (text.count("\n", 0, match.start()) + 1 if match else 1)
 
 
-def _toml_error_line(error: tomllib.TOMLDecodeError, offset: int = 0) -> int:
+def toml_error_line(error: tomllib.TOMLDecodeError, offset: int = 0) -> int:
     match = TOML_LINE_RE.search(str(error))
     return offset + (int(match.group(1)) if match else 1)
 
@@ -130,7 +130,7 @@ def _check_keys(report: _Reporter, path: Path, text: str, data: dict, allowed: s
                 offset: int = 0) -> None:
     for key in data:
         if key not in allowed:
-            report.add(path, _key_line(text, key, offset),
+            report.add(path, key_line(text, key, offset),
                        f"unknown key '{key}' (allowed: {', '.join(sorted(allowed))})")
 
 
@@ -141,7 +141,7 @@ def _string(report, path, text, data, key, offset=0, required=False) -> str | No
             report.add(path, offset + 1, f"missing '{key}'")
         return None
     if not isinstance(value, str) or (required and not value.strip()):
-        report.add(path, _key_line(text, key, offset), f"'{key}' must be a non-empty text")
+        report.add(path, key_line(text, key, offset), f"'{key}' must be a non-empty text")
         return None
     return value.strip()
 
@@ -229,24 +229,24 @@ def _load_lesson(report: _Reporter, path: Path, course_dir: Path, lesson_files: 
     try:
         data = tomllib.loads(front)
     except tomllib.TOMLDecodeError as error:
-        report.add(path, _toml_error_line(error, 1), f"front matter is not valid TOML: {error}")
+        report.add(path, toml_error_line(error, 1), f"front matter is not valid TOML: {error}")
         return None
     count_before = len(report.problems)
     _check_keys(report, path, front, data, LESSON_KEYS, 1)
     title = _string(report, path, front, data, "title", 1, required=True)
     minutes = data.get("minutes", 5)
     if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 600:
-        report.add(path, _key_line(front, "minutes", 1), "'minutes' must be a whole number "
+        report.add(path, key_line(front, "minutes", 1), "'minutes' must be a whole number "
                                                           "from 1 to 600")
     video = _string(report, path, front, data, "video", 1)
     if video is not None and video_embed_url(video) is None:
         local = _inside(course_dir, video) if is_local_reference(video) else None
         if local is None or local.suffix.lower() not in VIDEO_FILE_SUFFIXES:
-            report.add(path, _key_line(front, "video", 1),
+            report.add(path, key_line(front, "video", 1),
                        "video must be a YouTube or Vimeo link, or an .mp4/.webm file of the "
                        "course")
         elif not local.is_file():
-            report.add(path, _key_line(front, "video", 1),
+            report.add(path, key_line(front, "video", 1),
                        f"video file '{video}' is not in the course folder")
     _check_references(report, path, body, body_line, course_dir, lesson_files, course_dirs)
     if len(report.problems) > count_before:
@@ -273,7 +273,7 @@ def _load_course(report: _Reporter, course_dir: Path, course_dirs: dict[str, Pat
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        report.add(toml_path, _toml_error_line(error), f"not valid TOML: {error}")
+        report.add(toml_path, toml_error_line(error), f"not valid TOML: {error}")
         return None
     count_before = len(report.problems)
     _check_keys(report, toml_path, text, data, COURSE_KEYS)
@@ -281,19 +281,19 @@ def _load_course(report: _Reporter, course_dir: Path, course_dirs: dict[str, Pat
     summary = _string(report, toml_path, text, data, "summary") or ""
     audience = data.get("audience", "all")
     if audience not in AUDIENCES:
-        report.add(toml_path, _key_line(text, "audience"),
+        report.add(toml_path, key_line(text, "audience"),
                    f"audience must be one of {', '.join(sorted(AUDIENCES))}")
     locale = data.get("locale", "en")
     if locale not in LOCALES:
-        report.add(toml_path, _key_line(text, "locale"),
+        report.add(toml_path, key_line(text, "locale"),
                    f"locale must be one of {', '.join(sorted(LOCALES))}")
     order = data.get("order", 100)
     if not isinstance(order, int) or isinstance(order, bool):
-        report.add(toml_path, _key_line(text, "order"), "'order' must be a whole number")
+        report.add(toml_path, key_line(text, "order"), "'order' must be a whole number")
     prerequisites = data.get("prerequisites", [])
     if not isinstance(prerequisites, list) or not all(isinstance(p, str) for p in
                                                       prerequisites):
-        report.add(toml_path, _key_line(text, "prerequisites"),
+        report.add(toml_path, key_line(text, "prerequisites"),
                    "'prerequisites' must be a list of course slugs")
         prerequisites = []
     translation_of = _string(report, toml_path, text, data, "translation_of")
@@ -338,23 +338,23 @@ def _check_course_links(report: _Reporter, root: Path, courses: list[CourseSpec]
         text = toml_path.read_text(encoding="utf-8", errors="replace")
         for prerequisite in course.prerequisites:
             if prerequisite == course.slug:
-                report.add(toml_path, _key_line(text, "prerequisites"),
+                report.add(toml_path, key_line(text, "prerequisites"),
                            "a course cannot be its own prerequisite")
             elif prerequisite not in folders:
-                report.add(toml_path, _key_line(text, "prerequisites"),
+                report.add(toml_path, key_line(text, "prerequisites"),
                            f"prerequisite '{prerequisite}' does not exist")
         if course.translation_of:
             original = by_slug.get(course.translation_of)
             if original is None and course.translation_of in folders:
                 pass  # the original has problems of its own, reported there
             elif original is None:
-                report.add(toml_path, _key_line(text, "translation_of"),
+                report.add(toml_path, key_line(text, "translation_of"),
                            f"translation_of '{course.translation_of}' does not exist")
             elif original.translation_of:
-                report.add(toml_path, _key_line(text, "translation_of"),
+                report.add(toml_path, key_line(text, "translation_of"),
                            "translation_of must name the original course, not a translation")
             elif original.locale == course.locale:
-                report.add(toml_path, _key_line(text, "locale"),
+                report.add(toml_path, key_line(text, "locale"),
                            "a translation needs a locale other than its original's")
     # Prerequisite cycles would lock every course of the cycle forever.
     graph = {c.slug: [p for p in c.prerequisites if p in by_slug and p != c.slug]
@@ -368,7 +368,7 @@ def _check_course_links(report: _Reporter, root: Path, courses: list[CourseSpec]
                 cycle = " -> ".join([*trail[trail.index(nxt):], nxt]) if nxt in trail \
                     else f"{slug} -> {nxt}"
                 path = root / slug / "course.toml"
-                report.add(path, _key_line(path.read_text(encoding="utf-8"), "prerequisites"),
+                report.add(path, key_line(path.read_text(encoding="utf-8"), "prerequisites"),
                            f"prerequisites form a cycle: {cycle}")
             elif state.get(nxt) is None:
                 visit(nxt, [*trail, nxt])
@@ -388,7 +388,7 @@ def _load_paths(report: _Reporter, root: Path, courses: list[CourseSpec],
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        report.add(path, _toml_error_line(error), f"not valid TOML: {error}")
+        report.add(path, toml_error_line(error), f"not valid TOML: {error}")
         return []
     originals = {c.slug for c in courses if not c.translation_of}
     translations = {c.slug: c.translation_of for c in courses if c.translation_of}
@@ -406,11 +406,11 @@ def _load_paths(report: _Reporter, root: Path, courses: list[CourseSpec],
         _check_keys(report, path, chunk, entry, PATH_KEYS, offset)
         job = entry.get("job_function")
         if job not in JOB_FUNCTIONS:
-            report.add(path, _key_line(chunk, "job_function", offset),
+            report.add(path, key_line(chunk, "job_function", offset),
                        f"job_function must be one of {', '.join(sorted(JOB_FUNCTIONS))}")
             continue
         if job in seen:
-            report.add(path, _key_line(chunk, "job_function", offset),
+            report.add(path, key_line(chunk, "job_function", offset),
                        f"a second path for '{job}'")
             continue
         seen.add(job)
@@ -418,14 +418,14 @@ def _load_paths(report: _Reporter, root: Path, courses: list[CourseSpec],
         ok = isinstance(slugs, list) and all(isinstance(s, str) for s in slugs)
         for slug in slugs if ok else []:
             if slug in translations:
-                report.add(path, _key_line(chunk, "courses", offset),
+                report.add(path, key_line(chunk, "courses", offset),
                            f"path course '{slug}' is a translation: name "
                            f"'{translations[slug]}'")
             elif slug not in originals and slug not in folders:
-                report.add(path, _key_line(chunk, "courses", offset),
+                report.add(path, key_line(chunk, "courses", offset),
                            f"path course '{slug}' does not exist")
         if not ok:
-            report.add(path, _key_line(chunk, "courses", offset),
+            report.add(path, key_line(chunk, "courses", offset),
                        "'courses' must be a list of course slugs")
         title = entry.get("title") if isinstance(entry.get("title"), str) else None
         if not title:

@@ -24,6 +24,7 @@ from lms.models import (
     Lesson,
     LessonProgress,
     Organization,
+    Quiz,
     Role,
     User,
     utcnow,
@@ -250,6 +251,7 @@ class CoursePage:
     completed_lesson_ids: set[int]
     resume_lesson: Lesson | None
     started: bool = False
+    quiz: Quiz | None = None
 
 
 def course_page(user: User, slug: str, locale: str) -> CoursePage | None:
@@ -269,7 +271,9 @@ def course_page(user: User, slug: str, locale: str) -> CoursePage | None:
     resume_id = rules.resume_lesson(states)
     resume = next((lesson for lesson in lessons if lesson.id == resume_id), None)
     started = card.started or any(s.last_viewed_at is not None for s in states)
-    return CoursePage(card, lessons, completed, resume, started)
+    quiz = db.session.scalar(select(Quiz).where(Quiz.course_slug == course.group_slug,
+                                                Quiz.archived_at.is_(None)))
+    return CoursePage(card, lessons, completed, resume, started, quiz)
 
 
 def _lesson_states(user: User, lessons: list[Lesson]) -> list[rules.LessonState]:

@@ -12,9 +12,19 @@ from lms.models.courses import (
     course_prerequisites,
 )
 from lms.models.organizations import Organization, Tier
+from lms.models.quizzes import (
+    Attempt,
+    AttemptStatus,
+    Quiz,
+    QuizKind,
+    QuizVersion,
+    ReviewPolicy,
+)
 from lms.models.users import Invitation, JobFunction, Role, User, normalize_email
 
 __all__ = [
+    "Attempt",
+    "AttemptStatus",
     "Audience",
     "AuditAction",
     "AuditEvent",
@@ -27,6 +37,10 @@ __all__ = [
     "Lesson",
     "LessonProgress",
     "Organization",
+    "Quiz",
+    "QuizKind",
+    "QuizVersion",
+    "ReviewPolicy",
     "Role",
     "Tier",
     "User",

@@ -631,7 +631,7 @@ def test_content_check_lists_every_problem_and_fails(make_app, tmp_path):
         "01-start.md": lesson_text(body="Text.\n![d](images/missing.png)")})
     expected = load_content(broken).problems
     assert len(expected) == 2
-    app = make_app(LMS_CONTENT_DIR=str(broken))
+    app = make_app(LMS_CONTENT_DIR=str(broken), LMS_QUIZZES_DIR=str(broken / "no-quizzes"))
 
     result = app.test_cli_runner().invoke(args=["content", "check"])
 
@@ -648,4 +648,4 @@ def test_content_check_passes_on_the_real_content(runner):
     result = runner.invoke(args=["content", "check"])
 
     assert result.exit_code == 0, result.output
-    assert "Content is valid: 4 courses, 20 lessons." in result.output
+    assert "Content is valid: 4 courses, 20 lessons, 6 quizzes and exams." in result.output

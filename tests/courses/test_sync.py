@@ -52,7 +52,7 @@ def content_app(make_app, tmp_path):
     (root / "paths.toml").write_text(
         '[[paths]]\njob_function = "sales"\ntitle = "Sales"\ncourses = ["basics", '
         '"advanced"]\n', encoding="utf-8")
-    app = make_app(LMS_CONTENT_DIR=str(root))
+    app = make_app(LMS_CONTENT_DIR=str(root), LMS_QUIZZES_DIR=str(root / "no-quizzes"))
     with app.app_context():
         yield app, root
 
@@ -179,7 +179,7 @@ def test_large_content_shows_a_progress_bar(make_app, tmp_path):
     for n in range(6):
         write_course(root, f"course-{n}", {f"{i:02d}-lesson-{i}": f"Body {i}"
                                            for i in range(1, 11)})
-    app = make_app(LMS_CONTENT_DIR=str(root))
+    app = make_app(LMS_CONTENT_DIR=str(root), LMS_QUIZZES_DIR=str(root / "no-quizzes"))
     result = app.test_cli_runner().invoke(args=["content", "sync"])
     assert result.exit_code == 0, result.output
     assert "Syncing content" in result.output

@@ -34,7 +34,10 @@ def sync_content() -> None:
 
 
 @pytest.fixture
-def content(app):
+def content(app, tmp_path):
+    """The real courses, without quizzes: course mechanics alone (tests/quizzes cover the
+    quiz a course may require)."""
+    app.config["LMS_QUIZZES_DIR"] = str(tmp_path / "no-quizzes")
     sync_content()
 
 
@@ -725,7 +728,7 @@ def test_pages_run_the_same_number_of_queries_whatever_the_number_of_courses(mak
     for n in (5, 50):
         root = tmp_path / f"content-{n}"
         write_tree(root, n)
-        app = make_app(LMS_CONTENT_DIR=str(root))
+        app = make_app(LMS_CONTENT_DIR=str(root), LMS_QUIZZES_DIR=str(root / "no-quizzes"))
         with app.app_context():
             assert load_all().problems == []
             sync_content()

@@ -1,0 +1,427 @@
+"""The attempt engine: start, save, submit, close at the deadline, standing, course hook.
+
+Services flush; views commit. Starting and submitting decide on what they read, so they run
+in a write transaction (BEGIN IMMEDIATE on SQLite, the person's row locked on PostgreSQL);
+the database constraints on attempts stop whatever slips past.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from lms.courses.service import register_completion_hook
+from lms.database import start_write_transaction
+from lms.extensions import db
+from lms.models import Attempt, AttemptStatus, Course, Quiz, QuizVersion, User, utcnow
+from lms.quizzes import scoring
+from lms.quizzes.review import ReviewLevel, review_level
+
+_system_random = secrets.SystemRandom()
+
+
+class QuizError(ValueError):
+    """A start that the rules refuse; the message is for the person."""
+
+
+# --- Reading ----------------------------------------------------------------------------------
+
+
+def active_quiz(slug: str) -> Quiz | None:
+    return db.session.scalar(select(Quiz).where(Quiz.slug == slug, Quiz.archived_at.is_(None),
+                                                Quiz.current_version_number > 0))
+
+
+def current_version(quiz: Quiz) -> QuizVersion:
+    return db.session.scalar(select(QuizVersion).where(
+        QuizVersion.quiz_id == quiz.id, QuizVersion.number == quiz.current_version_number))
+
+
+def attempts_of(user: User, quiz: Quiz) -> list[Attempt]:
+    return list(db.session.scalars(select(Attempt).where(
+        Attempt.user_id == user.id, Attempt.quiz_id == quiz.id).order_by(Attempt.number)))
+
+
+def own_attempt(user: User, attempt_id: int) -> Attempt | None:
+    """The attempt if it is this person's; another person's answers as if it did not exist."""
+    return db.session.scalar(select(Attempt).where(Attempt.id == attempt_id,
+                                                   Attempt.user_id == user.id))
+
+
+def snapshot_question(data: Mapping) -> scoring.Question:
+    return scoring.Question(
+        id=data["id"], type=data["type"], points=Fraction(data["points"]),
+        options=tuple(data.get("options") or ()), answer=data.get("answer"),
+        answers=tuple(data.get("answers") or ()),
+        tolerance=Decimal(data.get("tolerance") or "0"),
+    )
+
+
+# --- Deadlines ----------------------------------------------------------------------------
+
+
+def is_past_deadline(attempt: Attempt, now: datetime) -> bool:
+    return attempt.deadline_at is not None and now >= attempt.deadline_at
+
+
+def _grade_into(attempt: Attempt, answers: Mapping, status: AttemptStatus, now: datetime
+                ) -> bool:
+    """Grade `attempt` once: a guarded UPDATE from open, so a second grading changes nothing."""
+    questions = [snapshot_question(q) for q in attempt.questions]
+    version = db.session.get(QuizVersion, attempt.quiz_version_id)
+    grade = scoring.grade(questions, answers, version.pass_percent)
+    result = db.session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.status == AttemptStatus.OPEN)
+        .values(status=status, submitted_at=now, answers=dict(answers),
+                points=float(grade.points), max_points=float(grade.max_points),
+                percent=grade.percent, passed=grade.passed,
+                results={r.question_id: str(r.points) for r in grade.results})
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(attempt)
+    return result.rowcount == 1
+
+
+def close_if_expired(attempt: Attempt, now: datetime | None = None) -> bool:
+    """Close and grade an open attempt whose deadline has passed (saved answers only)."""
+    now = now or utcnow()
+    if not attempt.is_open or not is_past_deadline(attempt, now):
+        return False
+    return _grade_into(attempt, attempt.answers or {}, AttemptStatus.TIMED_OUT, now)
+
+
+def close_expired_attempts(now: datetime | None = None) -> int:
+    """Close every open attempt past its deadline (the `lms quizzes close-expired` job)."""
+    now = now or utcnow()
+    closed = 0
+    for attempt in db.session.scalars(select(Attempt).where(
+            Attempt.status == AttemptStatus.OPEN, Attempt.deadline_at.is_not(None),
+            Attempt.deadline_at <= now)):
+        closed += close_if_expired(attempt, now)
+    db.session.flush()
+    return closed
+
+
+# --- Starting -------------------------------------------------------------------------------
+
+
+@dataclass
+class Availability:
+    """Whether the person may start now, and if not, why and when."""
+
+    open_attempt: Attempt | None = None
+    reason: str | None = None
+    retry_at: datetime | None = None
+    attempts_used: int = 0
+    attempts_left: int | None = None  # None: unlimited
+
+    @property
+    def can_start(self) -> bool:
+        return self.open_attempt is None and self.reason is None
+
+
+def course_lessons_done(user: User, quiz: Quiz) -> Course | None:
+    """The course this quiz completes, if its lessons are not all complete yet."""
+    if not quiz.course_slug:
+        return None
+    from lms.courses.service import progress_table
+
+    table = progress_table([user.id])
+    versions = [c for c in table.courses if c.group_slug == quiz.course_slug]
+    for course in versions:
+        facts = table.facts(user.id, course)
+        if facts.lessons_total and facts.lessons_done >= facts.lessons_total:
+            return None
+    return next((c for c in versions if c.slug == quiz.course_slug), None)
+
+
+def availability(user: User, quiz: Quiz, version: QuizVersion, attempts: Sequence[Attempt],
+                 now: datetime) -> Availability:
+    """Apply the rules: one open attempt, lessons first, max_attempts, cooldown."""
+    used = len(attempts)
+    left = None if version.max_attempts == 0 else max(0, version.max_attempts - used)
+    info = Availability(attempts_used=used, attempts_left=left)
+    open_attempt = next((a for a in attempts if a.is_open), None)
+    if open_attempt is not None:
+        info.open_attempt = open_attempt
+        return info
+    unfinished = course_lessons_done(user, quiz)
+    if unfinished is not None:
+        info.reason = _("Complete the lessons of %(course)s first.", course=unfinished.title)
+        return info
+    if left == 0:
+        info.reason = _("You have used all %(n)d attempts.", n=version.max_attempts)
+        return info
+    finished = [a.submitted_at for a in attempts if a.submitted_at is not None]
+    if version.cooldown_minutes and finished:
+        retry_at = max(finished) + timedelta(minutes=version.cooldown_minutes)
+        if now < retry_at:
+            info.reason = _("You can try again from %(when)s.",
+                            when=format_datetime(retry_at, "short"))
+            info.retry_at = retry_at
+    return info
+
+
+def draw_questions(pool: Sequence[Mapping], draw: int, shuffle: bool,
+                   rng: random.Random) -> list[dict]:
+    """The questions of one attempt: `draw` of the pool (0 = all), shuffled if asked."""
+    chosen = list(pool) if not draw or draw >= len(pool) else rng.sample(list(pool), draw)
+    if not shuffle and draw:
+        order = {q["id"]: i for i, q in enumerate(pool)}
+        chosen.sort(key=lambda q: order[q["id"]])
+    questions = [dict(q) for q in chosen]
+    if shuffle:
+        rng.shuffle(questions)
+        for question in questions:
+            if question["type"] in {"single", "multiple"}:
+                options = list(question["options"])
+                rng.shuffle(options)
+                question["options"] = options
+    return questions
+
+
+def _lock_person(user: User) -> None:
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+
+
+def start_attempt(user: User, quiz: Quiz, now: datetime | None = None,
+                  rng: random.Random | None = None) -> Attempt:
+    """Resume the open attempt, or open a new one if the rules allow (QuizError if not)."""
+    now = now or utcnow()
+    start_write_transaction()
+    _lock_person(user)
+    attempts = attempts_of(user, quiz)
+    for attempt in attempts:
+        close_if_expired(attempt, now)
+    version = current_version(quiz)
+    info = availability(user, quiz, version, attempts, now)
+    if info.open_attempt is not None:
+        return info.open_attempt
+    if info.reason:
+        raise QuizError(info.reason)
+    attempt = Attempt(
+        user_id=user.id, quiz_id=quiz.id, quiz_version_id=version.id,
+        number=max((a.number for a in attempts), default=0) + 1, started_at=now,
+        deadline_at=now + timedelta(minutes=version.time_limit_minutes)
+        if version.time_limit_minutes else None,
+        questions=draw_questions(version.questions, version.draw, version.shuffle,
+                                 rng or _system_random),
+        answers={},
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError:
+        # Another request opened one first: resume it rather than opening a second.
+        existing = db.session.scalar(select(Attempt).where(
+            Attempt.user_id == user.id, Attempt.quiz_id == quiz.id,
+            Attempt.status == AttemptStatus.OPEN))
+        if existing is None:
+            raise QuizError(_("Please try again.")) from None
+        return existing
+    return attempt
+
+
+# --- Answering and submitting ---------------------------------------------------------------
+
+
+def clean_answers(attempt: Attempt, form: Mapping[str, Sequence[str]]) -> dict:
+    """The attempt's answers from form fields named q-<question id> (unknown fields ignored)."""
+    answers = {}
+    for data in attempt.questions:
+        raw = form.get(f"q-{data['id']}", [])
+        value = scoring.clean_answer(snapshot_question(data), raw)
+        if value is not None:
+            answers[data["id"]] = list(value) if isinstance(value, tuple) else value
+    return answers
+
+
+def save_answers(attempt: Attempt, form: Mapping[str, Sequence[str]],
+                 now: datetime | None = None) -> bool:
+    """Save the answers so far; False (nothing saved) once submitted or past the deadline."""
+    now = now or utcnow()
+    answers = clean_answers(attempt, form)
+    condition = [Attempt.id == attempt.id, Attempt.status == AttemptStatus.OPEN]
+    if attempt.deadline_at is not None:
+        condition.append(Attempt.deadline_at > now)
+    result = db.session.execute(update(Attempt).where(*condition).values(answers=answers)
+                                .execution_options(synchronize_session=False))
+    db.session.refresh(attempt)
+    return result.rowcount == 1
+
+
+def submit_attempt(user: User, attempt_id: int, form: Mapping[str, Sequence[str]] | None,
+                   now: datetime | None = None) -> Attempt | None:
+    """Grade the attempt once; a second submit, or one after grading, changes nothing.
+
+    Past the deadline the form is ignored and the answers saved in time are graded.
+    """
+    now = now or utcnow()
+    start_write_transaction()
+    _lock_person(user)
+    attempt = own_attempt(user, attempt_id)
+    if attempt is None or not attempt.is_open:
+        return attempt
+    if is_past_deadline(attempt, now):
+        _grade_into(attempt, attempt.answers or {}, AttemptStatus.TIMED_OUT, now)
+    else:
+        answers = clean_answers(attempt, form) if form is not None else attempt.answers or {}
+        _grade_into(attempt, answers, AttemptStatus.SUBMITTED, now)
+    return attempt
+
+
+# --- Results and standing -------------------------------------------------------------------
+
+
+@dataclass
+class QuestionReview:
+    number: int
+    question: dict
+    given: object
+    points: Fraction
+    max_points: Fraction
+
+    @property
+    def correct(self) -> bool:
+        return self.points == self.max_points
+
+    def chosen(self, option: str) -> bool:
+        return option in self.given if isinstance(self.given, list) else option == self.given
+
+    def right(self, option: str) -> bool:
+        if self.question["type"] == "multiple":
+            return option in self.question["answers"]
+        return option == self.question.get("answer")
+
+
+@dataclass
+class Result:
+    attempt: Attempt
+    level: ReviewLevel
+    right_count: int = 0
+    questions: list[QuestionReview] = field(default_factory=list)
+
+
+def has_passed(user: User, quiz: Quiz) -> bool:
+    return db.session.scalar(select(Attempt.id).where(
+        Attempt.user_id == user.id, Attempt.quiz_id == quiz.id,
+        Attempt.passed.is_(True)).limit(1)) is not None
+
+
+def result_of(user: User, attempt: Attempt) -> Result:
+    """What the result page shows, as the quiz version's review policy allows."""
+    version = db.session.get(QuizVersion, attempt.quiz_version_id)
+    level = review_level(version.review.value, has_passed(user, attempt.quiz))
+    results = attempt.results or {}
+    right = sum(1 for q in attempt.questions
+                if Fraction(results.get(q["id"], "0")) == Fraction(q["points"]))
+    result = Result(attempt, level, right)
+    if level == ReviewLevel.FULL:
+        result.questions = [
+            QuestionReview(n, q, (attempt.answers or {}).get(q["id"]),
+                           Fraction(results.get(q["id"], "0")), Fraction(q["points"]))
+            for n, q in enumerate(attempt.questions, start=1)
+        ]
+    return result
+
+
+def best_attempts(user_ids: Sequence[int], quiz_ids: Sequence[int]) -> dict[tuple[int, int],
+                                                                            Attempt]:
+    """Standing: each person's best graded attempt per quiz (one query)."""
+    best: dict[tuple[int, int], Attempt] = {}
+    for attempt in db.session.scalars(select(Attempt).where(
+            Attempt.user_id.in_(user_ids), Attempt.quiz_id.in_(quiz_ids),
+            Attempt.status != AttemptStatus.OPEN)):
+        key = (attempt.user_id, attempt.quiz_id)
+        current = best.get(key)
+        if current is None or (attempt.percent or 0) > (current.percent or 0):
+            best[key] = attempt
+    return best
+
+
+def passed_pairs(user_ids: Sequence[int], quiz_ids: Sequence[int]) -> set[tuple[int, int]]:
+    """(user_id, quiz_id) of every quiz each person has passed (one query)."""
+    return {tuple(row) for row in db.session.execute(select(Attempt.user_id, Attempt.quiz_id)
+            .where(Attempt.user_id.in_(user_ids), Attempt.quiz_id.in_(quiz_ids),
+                   Attempt.passed.is_(True)).distinct())}
+
+
+@register_completion_hook
+def course_quiz_requirement(user_ids: list[int], course_ids: list[int]
+                            ) -> dict[tuple[int, int], bool]:
+    """A course tied to a quiz is complete only once that quiz is passed (DESIGN.md)."""
+    rows = db.session.execute(
+        select(Course.id, Quiz.id).join(Quiz, Quiz.course_slug == Course.slug)
+        .where(Course.id.in_(course_ids), Quiz.archived_at.is_(None))
+    ).all()
+    translations = db.session.execute(
+        select(Course.id, Quiz.id).join(Quiz, Quiz.course_slug == Course.translation_of)
+        .where(Course.id.in_(course_ids), Quiz.archived_at.is_(None))
+    ).all()
+    quiz_of_course = dict([*rows, *translations])
+    if not quiz_of_course:
+        return {}
+    passed = passed_pairs(user_ids, list(set(quiz_of_course.values())))
+    return {(user_id, course_id): (user_id, quiz_id) in passed
+            for course_id, quiz_id in quiz_of_course.items() for user_id in user_ids}
+
+
+# --- Statistics -----------------------------------------------------------------------------
+
+
+@dataclass
+class VersionStatistics:
+    quiz: Quiz
+    version: QuizVersion
+    versions: list[int]
+    statistics: object  # stats.QuizStatistics
+    questions: dict[str, dict]
+
+
+def _chosen(value) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return tuple(value) if isinstance(value, list) else (str(value),)
+
+
+def version_statistics(quiz: Quiz, number: int | None = None) -> VersionStatistics | None:
+    """Item analysis of one version of `quiz` (the current one by default), two queries."""
+    from lms.quizzes import stats
+
+    number = number or quiz.current_version_number
+    version = db.session.scalar(select(QuizVersion).where(QuizVersion.quiz_id == quiz.id,
+                                                          QuizVersion.number == number))
+    if version is None:
+        return None
+    versions = list(db.session.scalars(select(QuizVersion.number).where(
+        QuizVersion.quiz_id == quiz.id).order_by(QuizVersion.number)))
+    outcomes = []
+    for attempt in db.session.scalars(select(Attempt).where(
+            Attempt.quiz_version_id == version.id, Attempt.status != AttemptStatus.OPEN)):
+        results = attempt.results or {}
+        answers = attempt.answers or {}
+        outcomes.append(stats.AttemptOutcome(
+            total=attempt.points or 0.0, max_total=attempt.max_points or 0.0,
+            passed=bool(attempt.passed),
+            questions=tuple(stats.QuestionOutcome(
+                question_id=q["id"], points=float(Fraction(results.get(q["id"], "0"))),
+                max_points=float(Fraction(q["points"])), chosen=_chosen(answers.get(q["id"])))
+                for q in attempt.questions),
+        ))
+    options = {q["id"]: q.get("options") or (["true", "false"] if q["type"] == "true_false"
+                                             else []) for q in version.questions}
+    return VersionStatistics(quiz, version, versions,
+                             stats.quiz_statistics(outcomes, options),
+                             {q["id"]: q for q in version.questions})
