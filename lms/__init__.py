@@ -143,6 +143,9 @@ def _register_hooks(app: Flask) -> None:
 
     for name in ("format_date", "format_datetime", "format_decimal", "format_percent"):
         app.jinja_env.filters[name] = getattr(flask_babel, name)
+    from lms.labels import minutes_text
+
+    app.jinja_env.filters["duration"] = minutes_text
 
     @app.context_processor
     def _layout_context():

@@ -23,6 +23,21 @@ REVIEW_LABELS = {
 }
 
 
+def minutes_text(minutes: int) -> str:
+    """A duration for people: "45 min", "2 h", "1 h 30 min", "1 day"."""
+    from flask_babel import gettext as _
+
+    days, rest = divmod(minutes, 24 * 60)
+    if days and not rest:
+        return _("%(n)d days", n=days) if days > 1 else _("1 day")
+    hours, mins = divmod(minutes, 60)
+    if hours and mins:
+        return _("%(h)d h %(m)d min", h=hours, m=mins)
+    if hours:
+        return _("%(h)d h", h=hours)
+    return _("%(n)d min", n=mins)
+
+
 def template_labels() -> dict:
     return {"tier_labels": TIER_LABELS, "role_labels": ROLE_LABELS, "job_labels": JOB_LABELS,
             "audience_labels": AUDIENCE_LABELS, "locale_names": LOCALE_NAMES,
