@@ -209,5 +209,6 @@ def plain_text(text: str) -> str:
 
 def normalize_for_search(value: str) -> str:
     """NFKC + case folding + collapsed whitespace: full-width and half-width agree."""
-    return " ".join(unicodedata.normalize("NFKC", value).casefold().split())
+    folded = unicodedata.normalize("NFKC", value).casefold()
+    return " ".join(unicodedata.normalize("NFKC", folded).split())
 

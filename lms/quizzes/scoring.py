@@ -18,11 +18,14 @@ from fractions import Fraction
 # An answer as the form sends it: one text (single, true_false, numeric, short) or several
 # option texts (multiple); None when unanswered.
 Answer = str | Sequence[str] | None
+MAX_EXPONENT = 400  # beyond any float a quiz file can hold
 
 
 def normalize_text(value: str) -> str:
     """NFKC, case folding, whitespace collapsed: full-width and half-width agree."""
-    return " ".join(unicodedata.normalize("NFKC", value).casefold().split())
+    # NFKC again after case folding: folding can produce text NFKC would still change.
+    folded = unicodedata.normalize("NFKC", value).casefold()
+    return " ".join(unicodedata.normalize("NFKC", folded).split())
 
 
 def parse_number(value: str) -> Decimal | None:
@@ -34,7 +37,10 @@ def parse_number(value: str) -> Decimal | None:
         number = Decimal(text)
     except InvalidOperation:
         return None
-    return number if number.is_finite() else None
+    # Bounded exponents keep exact comparison cheap (1e-999999999 is no one's answer).
+    if not number.is_finite() or abs(number.adjusted()) > MAX_EXPONENT:
+        return None
+    return number
 
 
 @dataclass(frozen=True)
@@ -122,7 +128,9 @@ class Numeric(QuestionType):
         given, expected = parse_number(answer), parse_number(question.answer)
         if given is None or expected is None:
             return Fraction(0)
-        return question.points if abs(given - expected) <= question.tolerance else Fraction(0)
+        # Exact arithmetic: no rounding or underflow decides a right or wrong answer.
+        difference = abs(Fraction(given) - Fraction(expected))
+        return question.points if difference <= Fraction(question.tolerance) else Fraction(0)
 
 
 class ShortAnswer(QuestionType):
