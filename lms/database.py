@@ -48,13 +48,17 @@ def start_write_transaction() -> None:
     (waiting up to the busy timeout). PostgreSQL: the caller locks the rows it decides on
     with SELECT ... FOR UPDATE.
     """
-    if db.session().in_transaction():
-        db.session.commit()
+    session = db.session()
+    if session.in_transaction():
+        if session.info.get("write_transaction") is session.get_transaction():
+            return  # already deciding inside a write transaction
+        session.commit()
     token = _begin_immediate.set(True)
     try:
-        db.session.connection()
+        session.connection()
     finally:
         _begin_immediate.reset(token)
+    session.info["write_transaction"] = session.get_transaction()
 
 
 def database_is_reachable() -> bool:

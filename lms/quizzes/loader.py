@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -104,6 +105,11 @@ def _check_settings(f: _File, data: dict) -> None:
         f.add(key_line(f.text, "course"), "course must be a course slug")
 
 
+def _finite_number(value) -> bool:
+    """An int or float that is not a bool, NaN or infinite."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def _text_list(value) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
 
@@ -126,7 +132,7 @@ def _check_question(f: _File, entry: dict, chunk: str, offset: int, seen: set[st
     else:
         seen.add(qid)
     qtype = entry.get("type")
-    if qtype not in QUESTION_TYPES:
+    if not isinstance(qtype, str) or qtype not in QUESTION_TYPES:
         f.add(line("type"), f"unknown type '{qtype}' (one of {', '.join(QUESTION_TYPES)})")
         return None
     if not isinstance(entry.get("prompt"), str) or not entry["prompt"].strip():
@@ -134,7 +140,7 @@ def _check_question(f: _File, entry: dict, chunk: str, offset: int, seen: set[st
     points = entry.get("points")
     if points is None:
         f.add(offset + 1, f"missing points in question '{qid}'")
-    elif isinstance(points, bool) or not isinstance(points, int | float) or points <= 0:
+    elif not _finite_number(points) or points <= 0:
         f.add(line("points"), "points must be a number above 0")
     for key in ("options", "answer", "answers", "tolerance"):
         if key in entry and key not in KEYS_BY_TYPE[qtype]:
@@ -175,12 +181,12 @@ def _check_question(f: _File, entry: dict, chunk: str, offset: int, seen: set[st
             answer = "true" if value else "false"
     elif qtype == "numeric":
         value = entry.get("answer")
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if not _finite_number(value):
             f.add(line("answer"), "answer must be a number")
         else:
             answer = str(value)
         tol = entry.get("tolerance", 0)
-        if isinstance(tol, bool) or not isinstance(tol, int | float) or tol < 0:
+        if not _finite_number(tol) or tol < 0:
             f.add(line("tolerance"), "tolerance must be a number, 0 or more")
         else:
             tolerance = str(tol)
@@ -217,7 +223,8 @@ def load_quiz_file(path: Path, shown: str) -> tuple[QuizSpec | None, list[Conten
     if not isinstance(entries, list) or not entries:
         f.add(1, "a quiz needs at least one [[questions]] entry")
         entries = []
-    starts = [m.start() for m in re.finditer(r"^[ \t]*\[\[questions\]\]", text, re.MULTILINE)]
+    starts = [m.start() for m in re.finditer(r"^[ \t]*\[\[[ \t]*questions[ \t]*\]\]", text,
+                                             re.MULTILINE)]
     questions = []
     seen: set[str] = set()
     for index, entry in enumerate(entries):

@@ -98,12 +98,17 @@ def close_if_expired(attempt: Attempt, now: datetime | None = None) -> bool:
     now = now or utcnow()
     if not attempt.is_open or not is_past_deadline(attempt, now):
         return False
+    start_write_transaction()
+    db.session.refresh(attempt)
+    if not attempt.is_open:
+        return False
     return _grade_into(attempt, attempt.answers or {}, AttemptStatus.TIMED_OUT, now)
 
 
 def close_expired_attempts(now: datetime | None = None) -> int:
     """Close every open attempt past its deadline (the `lms quizzes close-expired` job)."""
     now = now or utcnow()
+    start_write_transaction()
     closed = 0
     for attempt in db.session.scalars(select(Attempt).where(
             Attempt.status == AttemptStatus.OPEN, Attempt.deadline_at.is_not(None),
@@ -253,6 +258,7 @@ def save_answers(attempt: Attempt, form: Mapping[str, Sequence[str]],
     """Save the answers so far; False (nothing saved) once submitted or past the deadline."""
     now = now or utcnow()
     answers = clean_answers(attempt, form)
+    start_write_transaction()
     condition = [Attempt.id == attempt.id, Attempt.status == AttemptStatus.OPEN]
     if attempt.deadline_at is not None:
         condition.append(Attempt.deadline_at > now)
