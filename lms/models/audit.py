@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Enum, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.models.base import Base, utcnow
+from lms.models.base import Base, str_enum, utcnow
 from lms.models.users import User
 
 
@@ -34,8 +34,7 @@ class AuditEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     action: Mapped[AuditAction] = mapped_column(
-        Enum(AuditAction, native_enum=False, create_constraint=False, length=40,
-             values_callable=lambda e: [m.value for m in e])
+        str_enum(AuditAction, "auditaction", length=40, check=False)
     )
     actor_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True

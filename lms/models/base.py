@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, registry
 
 NAMING_CONVENTION = {
@@ -19,6 +19,12 @@ NAMING_CONVENTION = {
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC."""
     return datetime.now(UTC)
+
+
+def str_enum(cls: type, name: str, length: int = 20, check: bool = True) -> Enum:
+    """A Python StrEnum stored as its values in a VARCHAR, with a CHECK constraint."""
+    return Enum(cls, native_enum=False, create_constraint=check, length=length,
+                values_callable=lambda e: [m.value for m in e], name=name)
 
 
 class UTCDateTime(TypeDecorator):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Column, Enum, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.models.base import Base, utcnow
+from lms.models.base import Base, str_enum, utcnow
 
 
 class Audience(enum.StrEnum):
@@ -33,8 +33,7 @@ class Course(Base):
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text, default="")
     audience: Mapped[Audience] = mapped_column(
-        Enum(Audience, native_enum=False, create_constraint=True, length=20,
-             values_callable=lambda e: [m.value for m in e], name="audience"),
+        str_enum(Audience, "audience"),
         default=Audience.ALL,
     )
     position: Mapped[int] = mapped_column(default=0)

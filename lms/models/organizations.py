@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Enum, String
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lms.models.base import Base, utcnow
+from lms.models.base import Base, str_enum, utcnow
 
 
 class Tier(enum.StrEnum):
@@ -31,8 +31,7 @@ class Organization(Base):
     name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     tier: Mapped[Tier] = mapped_column(
-        Enum(Tier, native_enum=False, create_constraint=True, length=20,
-             values_callable=lambda e: [m.value for m in e], name="tier"),
+        str_enum(Tier, "tier"),
         default=Tier.BRONZE,
     )
     signed_on: Mapped[date]

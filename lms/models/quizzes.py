@@ -8,7 +8,6 @@ from datetime import datetime
 from sqlalchemy import (
     JSON,
     CheckConstraint,
-    Enum,
     Float,
     ForeignKey,
     Index,
@@ -18,12 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.models.base import Base, utcnow
-
-
-def _enum(cls, name: str) -> Enum:
-    return Enum(cls, native_enum=False, create_constraint=True, length=20,
-                values_callable=lambda e: [m.value for m in e], name=name)
+from lms.models.base import Base, str_enum, utcnow
 
 
 class QuizKind(enum.StrEnum):
@@ -52,7 +46,7 @@ class Quiz(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(100), unique=True)
     title: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[QuizKind] = mapped_column(_enum(QuizKind, "quiz_kind"))
+    kind: Mapped[QuizKind] = mapped_column(str_enum(QuizKind, "quiz_kind"))
     # Group slug of the course this quiz completes (DESIGN.md `course = ...`).
     course_slug: Mapped[str | None] = mapped_column(String(100), index=True)
     # Number of the newest QuizVersion: new attempts are taken on it.
@@ -82,7 +76,7 @@ class QuizVersion(Base):
     time_limit_minutes: Mapped[int]
     draw: Mapped[int]
     shuffle: Mapped[bool]
-    review: Mapped[ReviewPolicy] = mapped_column(_enum(ReviewPolicy, "review_policy"))
+    review: Mapped[ReviewPolicy] = mapped_column(str_enum(ReviewPolicy, "review_policy"))
     # The question pool with keys, prompts and explanations rendered to safe HTML.
     questions: Mapped[list] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -106,7 +100,7 @@ class Attempt(Base):
     quiz_version_id: Mapped[int] = mapped_column(
         ForeignKey("quiz_versions.id", ondelete="CASCADE"), index=True)
     number: Mapped[int]
-    status: Mapped[AttemptStatus] = mapped_column(_enum(AttemptStatus, "attempt_status"),
+    status: Mapped[AttemptStatus] = mapped_column(str_enum(AttemptStatus, "attempt_status"),
                                                   default=AttemptStatus.OPEN)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     deadline_at: Mapped[datetime | None]

@@ -7,11 +7,11 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from lms.models.base import Base, utcnow
+from lms.models.base import Base, str_enum, utcnow
 from lms.models.organizations import Organization
 
 PASSWORD_METHOD = "scrypt"  # noqa: S105 - an algorithm name
@@ -33,11 +33,6 @@ class Role(enum.StrEnum):
 class JobFunction(enum.StrEnum):
     SALES = "sales"
     TECHNICAL = "technical"
-
-
-def _enum(cls, name: str) -> Enum:
-    return Enum(cls, native_enum=False, create_constraint=True, length=20,
-                values_callable=lambda e: [m.value for m in e], name=name)
 
 
 def normalize_email(email: str) -> str:
@@ -64,8 +59,8 @@ class User(UserMixin, Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(256))
-    role: Mapped[Role] = mapped_column(_enum(Role, "role"), default=Role.MEMBER)
-    job_function: Mapped[JobFunction | None] = mapped_column(_enum(JobFunction, "job_function"))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"), default=Role.MEMBER)
+    job_function: Mapped[JobFunction | None] = mapped_column(str_enum(JobFunction, "job_function"))
     organization_id: Mapped[int | None] = mapped_column(
         ForeignKey("organizations.id", ondelete="RESTRICT"), index=True
     )
@@ -120,8 +115,8 @@ class Invitation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), index=True)
-    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
-    job_function: Mapped[JobFunction | None] = mapped_column(_enum(JobFunction, "job_function"))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
+    job_function: Mapped[JobFunction | None] = mapped_column(str_enum(JobFunction, "job_function"))
     organization_id: Mapped[int | None] = mapped_column(
         ForeignKey("organizations.id", ondelete="CASCADE"), index=True
     )
