@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.admin import bp as admin_bp
     from lms.auth import bp as auth_bp
     from lms.courses import bp as courses_bp
+    from lms.credentials import bp as credentials_bp
     from lms.main import bp as main_bp
     from lms.quizzes import bp as quizzes_bp
 
@@ -89,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(courses_bp)
     app.register_blueprint(quizzes_bp)
+    app.register_blueprint(credentials_bp)
 
 
 CONTENT_SECURITY_POLICY = "; ".join(

@@ -82,7 +82,8 @@ def content_check_command() -> None:
         raise click.ClickException(f"{len(content.problems)} problem(s) found.")
     click.echo(f"Content is valid: {len(content.courses.courses)} courses, "
                f"{content.courses.lesson_count} lessons, "
-               f"{len(content.quizzes.quizzes)} quizzes and exams.")
+               f"{len(content.quizzes.quizzes)} quizzes and exams, "
+               f"{len(content.credentials.credentials)} badges and certifications.")
 
 
 @content_cli.command("sync")
@@ -137,6 +138,20 @@ def create_user_command(email, role, org_slug, name, job_function, password) -> 
     click.echo(f"Created {user.email} ({user.role.value}).")
 
 
+credentials_cli = click.Group("credentials", help="Badges and certifications.")
+
+
+@credentials_cli.command("award")
+@with_appcontext
+def award_command() -> None:
+    """Award every badge and certification people have already earned (e.g. after adding one)."""
+    from lms.credentials.service import award_all
+
+    count = award_all()
+    db.session.commit()
+    click.echo(f"{count} award(s) made.")
+
+
 quizzes_cli = click.Group("quizzes", help="Quiz and exam maintenance.")
 
 
@@ -157,3 +172,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(content_cli)
     app.cli.add_command(quizzes_cli)
+    app.cli.add_command(credentials_cli)

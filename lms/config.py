@@ -56,6 +56,10 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "LMS_BASE_URL": env.get("LMS_BASE_URL", "http://localhost:5000").rstrip("/"),
         "LMS_MIGRATIONS_DIR": env.get("LMS_MIGRATIONS_DIR", str(project_path("migrations"))),
         "LMS_INVITATION_DAYS": int(env.get("LMS_INVITATION_DAYS", "7")),
+        # The issuer of badges and certifications (Open Badges Issuer profile).
+        "LMS_ISSUER_NAME": env.get("LMS_ISSUER_NAME", "Nimbus CRM Partner Program"),
+        "LMS_ISSUER_URL": env.get("LMS_ISSUER_URL", ""),
+        "LMS_ISSUER_EMAIL": env.get("LMS_ISSUER_EMAIL", "partners@nimbus-crm.example"),
         "LMS_PROXY_COUNT": int(env.get("LMS_PROXY_COUNT", "0")),
         # Failed sign-ins only: successful ones are not counted.
         "LMS_LOGIN_LIMIT_ACCOUNT": env.get("LMS_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes"),

@@ -10,6 +10,7 @@ from flask import current_app
 
 from lms.courses.loader import ContentProblem, ContentSet, load_content
 from lms.courses.sync import SyncReport, sync_content
+from lms.credentials.loader import CredentialSet, load_credentials
 from lms.quizzes.loader import QuizSet, load_quizzes
 from lms.quizzes.sync import sync_quizzes
 
@@ -18,10 +19,11 @@ from lms.quizzes.sync import sync_quizzes
 class LoadedContent:
     courses: ContentSet
     quizzes: QuizSet
+    credentials: CredentialSet
 
     @property
     def problems(self) -> list[ContentProblem]:
-        return [*self.courses.problems, *self.quizzes.problems]
+        return [*self.courses.problems, *self.quizzes.problems, *self.credentials.problems]
 
     @property
     def size(self) -> int:
@@ -39,7 +41,12 @@ def load_all() -> LoadedContent:
         originals |= {p.name for p in course_dirs.iterdir() if (p / "course.toml").is_file()
                       and p.name not in {c.slug for c in courses.courses}}
     quizzes = load_quizzes(Path(current_app.config["LMS_QUIZZES_DIR"]), originals)
-    return LoadedContent(courses=courses, quizzes=quizzes)
+    quiz_slugs = {q.slug for q in quizzes.quizzes}
+    quiz_dir = Path(current_app.config["LMS_QUIZZES_DIR"])
+    if quiz_dir.is_dir():  # a quiz file with problems still exists (reported on its own)
+        quiz_slugs |= {p.stem for p in quiz_dir.glob("*.toml")}
+    credentials = load_credentials(course_dirs, originals, quiz_slugs)
+    return LoadedContent(courses=courses, quizzes=quizzes, credentials=credentials)
 
 
 def sync_all(content: LoadedContent, progress: Callable[[int], None] | None = None
@@ -47,6 +54,9 @@ def sync_all(content: LoadedContent, progress: Callable[[int], None] | None = No
     """Import validated content; the caller commits (one transaction)."""
     report = sync_content(content.courses, progress)
     sync_quizzes(content.quizzes, report)
+    from lms.credentials.service import sync_credentials
+
+    sync_credentials(content.credentials, report)
     if progress:
         progress(len(content.quizzes.quizzes))
     return report

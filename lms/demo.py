@@ -11,6 +11,7 @@ from werkzeug.security import generate_password_hash
 from lms.extensions import db
 from lms.models import (
     Attempt,
+    Award,
     Course,
     JobFunction,
     Lesson,
@@ -156,6 +157,10 @@ def load_demo(today: date | None = None) -> DemoReport:
     db.session.flush()
     report.progress_created = _demo_progress(today)
     report.attempts_created = _demo_attempts(today)
+    from lms.credentials.service import award_all
+
+    award_all()
+    _demo_credential_states(today)
     report.logins.append(("<role>@<partner-slug>.demo.test",
                           "admin / sales / engineer at every other demo partner"))
     return report
@@ -308,3 +313,27 @@ def _demo_attempts(today: date) -> int:
                     break
     db.session.flush()
     return created
+
+
+def _demo_credential_states(today: date) -> None:
+    """Make the demo show every credential state: expiring soon, expired, one revoked badge.
+
+    Done once: skipped when any award is already revoked."""
+    from lms.credentials.service import revoke
+
+    if db.session.scalar(db.select(Award.id).where(Award.revoked_at.is_not(None)).limit(1)):
+        return
+    now = datetime.combine(today, time(9, 0), tzinfo=UTC)
+    named = {"sakura-systems", "aozora-consulting", "kumo-works"}
+    awards = [a for a in db.session.scalars(db.select(Award).order_by(Award.id))
+              if a.user.organization and a.user.organization.slug not in named]
+    certifications = [a for a in awards if a.expires_at is not None]
+    # Two expiring within 60 days, one expired last month (issued two years before that).
+    for award, days in zip(certifications[:3], (21, 45, -30), strict=False):
+        award.expires_at = now + timedelta(days=days)
+        award.issued_at = award.expires_at - timedelta(days=730)
+    badge = next((a for a in awards if a.expires_at is None), None)
+    admin = db.session.scalar(db.select(User).where(User.email == "admin@demo.test"))
+    if badge is not None and admin is not None:
+        revoke(admin, badge, "Issued in error: the quiz was taken on a shared account.")
+    db.session.flush()

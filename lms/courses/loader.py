@@ -20,6 +20,7 @@ from lms.markup import is_local_reference, video_embed_url
 MARKUP_VERSION = "1"
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LESSON_FILE_RE = re.compile(r"^(\d{2,3})-(.+)\.md$")
+NOT_COURSES = {"badges"}  # content/badges holds the credential images
 COURSE_KEYS = {"title", "summary", "audience", "order", "prerequisites", "locale",
                "translation_of"}
 LESSON_KEYS = {"title", "minutes", "video"}
@@ -146,7 +147,7 @@ def _string(report, path, text, data, key, offset=0, required=False) -> str | No
     return value.strip()
 
 
-def _svg_is_dangerous(file: Path) -> bool:
+def svg_is_dangerous(file: Path) -> bool:
     """Script, handlers, embedded documents or entity tricks in an SVG (raw or decoded)."""
     text = file.read_bytes().decode("utf-8", errors="replace")
     return any(SVG_DANGER.search(variant) for variant in (text, html.unescape(text)))
@@ -163,7 +164,7 @@ def _split_front_matter(text: str) -> tuple[str, str, int] | None:
     return None
 
 
-def _inside(folder: Path, relative: str) -> Path | None:
+def inside_folder(folder: Path, relative: str) -> Path | None:
     """The file `relative` names inside `folder`, or None when it would leave the folder."""
     pure = PurePosixPath(unquote(relative))
     if pure.is_absolute() or ".." in pure.parts:
@@ -199,11 +200,11 @@ def _check_references(report: _Reporter, path: Path, body: str, body_line: int,
                 if target not in lesson_files:
                     report.add(path, line_no, f"broken link to '{url}': no such lesson")
                 continue
-            file = _inside(course_dir, target)
+            file = inside_folder(course_dir, target)
             if file is None or not file.is_file():
                 kind = "image" if is_media else "file"
                 report.add(path, line_no, f"broken {kind} '{url}': not in the course folder")
-            elif file.suffix.lower() == ".svg" and _svg_is_dangerous(file):
+            elif file.suffix.lower() == ".svg" and svg_is_dangerous(file):
                 report.add(path, line_no, f"image '{url}' contains script or event handlers")
 
 
@@ -240,7 +241,7 @@ def _load_lesson(report: _Reporter, path: Path, course_dir: Path, lesson_files: 
                                                           "from 1 to 600")
     video = _string(report, path, front, data, "video", 1)
     if video is not None and video_embed_url(video) is None:
-        local = _inside(course_dir, video) if is_local_reference(video) else None
+        local = inside_folder(course_dir, video) if is_local_reference(video) else None
         if local is None or local.suffix.lower() not in VIDEO_FILE_SUFFIXES:
             report.add(path, key_line(front, "video", 1),
                        "video must be a YouTube or Vimeo link, or an .mp4/.webm file of the "
@@ -443,7 +444,7 @@ def load_content(root: Path) -> ContentSet:
         return ContentSet(problems=report.problems)
     course_dirs = {
         p.name: p for p in sorted(root.iterdir())
-        if p.is_dir() and not p.name.startswith((".", "_"))
+        if p.is_dir() and not p.name.startswith((".", "_")) and p.name not in NOT_COURSES
     }
     courses = [c for d in course_dirs.values() if (c := _load_course(report, d, course_dirs))]
     _check_course_links(report, root, courses, set(course_dirs))

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from lms.courses import progress as rules
+from lms.events import learning_progressed
 from lms.extensions import db
 from lms.markup import normalize_for_search
 from lms.models import (
@@ -317,6 +318,7 @@ def mark_complete(user: User, lesson: Lesson) -> bool:
     row.completed_at = utcnow()
     row.last_viewed_at = row.completed_at
     db.session.flush()
+    learning_progressed.send(user)
     return True
 
 

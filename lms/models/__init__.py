@@ -11,6 +11,13 @@ from lms.models.courses import (
     LessonProgress,
     course_prerequisites,
 )
+from lms.models.credentials import (
+    Award,
+    Credential,
+    CredentialKind,
+    CredentialStatus,
+    new_verification_code,
+)
 from lms.models.organizations import Organization, Tier
 from lms.models.quizzes import (
     Attempt,
@@ -28,8 +35,12 @@ __all__ = [
     "Audience",
     "AuditAction",
     "AuditEvent",
+    "Award",
     "Base",
     "Course",
+    "Credential",
+    "CredentialKind",
+    "CredentialStatus",
     "Invitation",
     "JobFunction",
     "LearningPath",
@@ -45,6 +56,7 @@ __all__ = [
     "Tier",
     "User",
     "course_prerequisites",
+    "new_verification_code",
     "normalize_email",
     "utcnow",
 ]

@@ -21,6 +21,7 @@ class AuditAction(enum.StrEnum):
     INVITATION_ACCEPTED = "invitation_accepted"
     INVITATION_REVOKED = "invitation_revoked"
     DEACTIVATION = "deactivation"
+    CREDENTIAL_REVOKED = "credential_revoked"
     REACTIVATION = "reactivation"
     USER_UPDATED = "user_updated"
     PASSWORD_CHANGE = "password_change"  # noqa: S105

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.courses.service import register_completion_hook
 from lms.database import start_write_transaction
+from lms.events import learning_progressed
 from lms.extensions import db
 from lms.models import Attempt, AttemptStatus, Course, Quiz, QuizVersion, User, utcnow
 from lms.quizzes import scoring
@@ -90,6 +91,8 @@ def _grade_into(attempt: Attempt, answers: Mapping, status: AttemptStatus, now: 
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(attempt)
+    if result.rowcount == 1 and grade.passed:
+        learning_progressed.send(db.session.get(User, attempt.user_id), now=now)
     return result.rowcount == 1
 
 

@@ -648,4 +648,4 @@ def test_content_check_passes_on_the_real_content(runner):
     result = runner.invoke(args=["content", "check"])
 
     assert result.exit_code == 0, result.output
-    assert "Content is valid: 4 courses, 20 lessons, 6 quizzes and exams." in result.output
+    assert "Content is valid: 4 courses, 20 lessons, 6 quizzes and exams" in result.output
