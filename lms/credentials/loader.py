@@ -44,6 +44,11 @@ class CredentialSet:
     problems: list[ContentProblem] = field(default_factory=list)
 
 
+def _table_line(text: str, name: str) -> int:
+    match = re.search(rf"^[ \t]*\[+[ \t]*{re.escape(name)}[ \t]*\]+", text, re.MULTILINE)
+    return text.count("\n", 0, match.start()) + 1 if match else 1
+
+
 def load_credentials(root: Path, course_slugs: set[str], quiz_slugs: set[str]
                      ) -> CredentialSet:
     """content/credentials.toml, checked against the courses and quizzes that exist."""
@@ -63,7 +68,14 @@ def load_credentials(root: Path, course_slugs: set[str], quiz_slugs: set[str]
     except tomllib.TOMLDecodeError as error:
         add(toml_error_line(error), f"not valid TOML: {error}")
         return result
+    for key in data:
+        if key != "credentials":
+            add(key_line(text, key) if re.search(rf"^[ \t]*{re.escape(key)}[ \t]*=", text,
+                                                 re.MULTILINE) else _table_line(text, key),
+                f"unknown key '{key}': entries are [[credentials]] tables")
     entries = data.get("credentials", [])
+    if not isinstance(entries, list):
+        add(_table_line(text, "credentials"), "credentials must be [[credentials]] tables")
     starts = [m.start() for m in re.finditer(r"^[ \t]*\[\[[ \t]*credentials[ \t]*\]\]", text,
                                              re.MULTILINE)]
     seen: set[str] = set()
@@ -103,14 +115,14 @@ def load_credentials(root: Path, course_slugs: set[str], quiz_slugs: set[str]
             add(line("image"), "image contains script or event handlers")
         courses = entry.get("courses", [])
         quizzes = entry.get("quizzes", [])
-        for key, values, known in (("courses", courses, course_slugs),
-                                   ("quizzes", quizzes, quiz_slugs)):
+        for key, values, known, noun in (("courses", courses, course_slugs, "course"),
+                                         ("quizzes", quizzes, quiz_slugs, "quiz")):
             if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
                 add(line(key), f"'{key}' must be a list of slugs")
                 continue
             for value in values:
                 if value not in known:
-                    add(line(key), f"{key[:-1]} '{value}' does not exist")
+                    add(line(key), f"{noun} '{value}' does not exist")
         if isinstance(courses, list) and isinstance(quizzes, list) and not courses + quizzes:
             add(offset + 1, "a credential needs at least one course or quiz to earn it")
         job = entry.get("job_function")

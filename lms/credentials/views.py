@@ -33,7 +33,9 @@ IMAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
 
 class RevokeForm(FlaskForm):
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])
+    reason = TextAreaField(
+        _l("Reason"), validators=[DataRequired(), Length(max=1000)],
+        description=_l("Shown publicly in the Open Badges assertion of this credential."))
 
 
 def _public_json(body: dict, status: int = 200):
@@ -61,7 +63,7 @@ def mine():
 def certificate(award_id: int):
     award = db.session.scalar(db.select(Award).where(Award.id == award_id,
                                                      Award.user_id == current_user.id))
-    if award is None:
+    if award is None or award.revoked_at is not None:
         abort(404)
     url = _verify_url(award)
     qr = Markup(segno.make(url, error="m").svg_inline(scale=4, dark="#111827",  # noqa: S704

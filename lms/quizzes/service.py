@@ -154,9 +154,29 @@ def course_lessons_done(user: User, quiz: Quiz) -> Course | None:
     return next((c for c in versions if c.slug == quiz.course_slug), None)
 
 
+def _renewal_period(user: User, quiz: Quiz) -> tuple[datetime | None, datetime | None]:
+    """For a person holding a certification this quiz renews: (start of the latest period,
+    when its renewal window opens); (None, None) otherwise."""
+    from lms.credentials.rules import RENEWAL_WINDOW
+    from lms.models import Award, Credential
+
+    latest = db.session.scalar(
+        select(Award).join(Credential).where(
+            Award.user_id == user.id, Credential.renewal_quiz == quiz.slug,
+            Award.revoked_at.is_(None), Award.expires_at.is_not(None))
+        .order_by(Award.issued_at.desc()).limit(1))
+    if latest is None:
+        return None, None
+    return latest.issued_at, latest.expires_at - RENEWAL_WINDOW
+
+
 def availability(user: User, quiz: Quiz, version: QuizVersion, attempts: Sequence[Attempt],
                  now: datetime) -> Availability:
     """Apply the rules: one open attempt, lessons first, max_attempts, cooldown."""
+    since, renewal_opens = _renewal_period(user, quiz)
+    if since is not None:
+        # A renewal exam: the attempt limit counts from the certification's latest period.
+        attempts = [a for a in attempts if a.started_at > since]
     used = len(attempts)
     left = None if version.max_attempts == 0 else max(0, version.max_attempts - used)
     info = Availability(attempts_used=used, attempts_left=left)
@@ -167,6 +187,10 @@ def availability(user: User, quiz: Quiz, version: QuizVersion, attempts: Sequenc
     unfinished = course_lessons_done(user, quiz)
     if unfinished is not None:
         info.reason = _("Complete the lessons of %(course)s first.", course=unfinished.title)
+        return info
+    if renewal_opens is not None and now < renewal_opens:
+        info.reason = _("Your certification can be renewed from %(when)s.",
+                        when=format_datetime(renewal_opens, "short"))
         return info
     if left == 0:
         info.reason = _("You have used all %(n)d attempts.", n=version.max_attempts)
