@@ -64,6 +64,8 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         # Failed sign-ins only: successful ones are not counted.
         "LMS_LOGIN_LIMIT_ACCOUNT": env.get("LMS_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes"),
         "LMS_LOGIN_LIMIT_ADDRESS": env.get("LMS_LOGIN_LIMIT_ADDRESS", "20 per 15 minutes"),
+        # From any address: a slow brute force across many addresses still stops.
+        "LMS_LOGIN_LIMIT_ACCOUNT_ANY": env.get("LMS_LOGIN_LIMIT_ACCOUNT_ANY", "50 per day"),
         "RATELIMIT_STORAGE_URI": env.get("LMS_RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool(env.get("LMS_RATELIMIT_ENABLED"), default=True),
         "RATELIMIT_HEADERS_ENABLED": True,

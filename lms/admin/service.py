@@ -68,6 +68,10 @@ def update_organization(actor: User, org: Organization, data: OrganizationData) 
     if changes:
         audit.record(AuditAction.ORGANIZATION_UPDATED, actor=actor, organization_id=org.id,
                      **changes)
+    if "active" in changes and not org.active:
+        # Sessions end now, so reactivating the company later does not revive old ones.
+        for person in db.session.scalars(db.select(User).where(User.organization_id == org.id)):
+            end_all_sessions(person)
 
 
 def people_query(viewer: User, q: str = "", organization_id: int | None = None,

@@ -16,7 +16,7 @@ from lms.admin.forms import (
 )
 from lms.auth import service as accounts
 from lms.auth.forms import ConfirmForm
-from lms.extensions import db
+from lms.extensions import db, limiter
 from lms.formutil import choices
 from lms.labels import ROLE_LABELS
 from lms.mail import mail_configured, send_mail
@@ -77,6 +77,7 @@ def users():
 
 @bp.route("/users/invite", methods=["GET", "POST"])
 @people_managers
+@limiter.limit("60 per hour", methods=["POST"])
 def invite():
     form = InvitationForm()
     form.role.choices = _role_choices(current_user)
@@ -103,7 +104,9 @@ def invite():
             form.email.errors.append(str(error))
         else:
             db.session.commit()
-            link = url_for("auth.accept_invitation", token=issued.token, _external=True)
+            # From the configured address, never from the request's Host header.
+            link = current_app.config["LMS_BASE_URL"] + url_for("auth.accept_invitation",
+                                                                token=issued.token)
             mailed = mail_configured() and send_mail(
                 issued.invitation.email,
                 _("Your invitation to Partner Academy"),

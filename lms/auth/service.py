@@ -149,15 +149,26 @@ def create_invitation(
         raise AccountError(_("This company is deactivated."))
     if role == Role.MEMBER and job_function is None:
         raise AccountError(_("Choose sales or technical for a member."))
-    if db.session.scalar(db.select(User.id).where(User.email == email)) is not None:
-        raise AccountError(_("Someone with this email already has an account."))
-
     now = utcnow()
-    # A new invitation replaces any pending one for the same address.
+    pending = Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None), \
+        Invitation.expires_at > now
+    taken = db.session.scalar(db.select(User.id).where(User.email == email)) is not None
+    # Another company's (or the vendor's) pending invitation is not the inviter's to replace.
+    foreign = db.session.scalar(
+        db.select(Invitation.id).where(Invitation.email == email, *pending)
+        .where(Invitation.organization_id.is_(None)
+               | (Invitation.organization_id != inviter.organization_id))
+    ) is not None and inviter.role != Role.ADMIN
+    if taken or foreign:
+        if inviter.role == Role.ADMIN:
+            raise AccountError(_("Someone with this email already has an account."))
+        # One answer for partner admins: it must not reveal who exists elsewhere.
+        raise AccountError(_("This address cannot be invited. Ask your channel manager."))
+
+    # A new invitation replaces the inviter's own pending one for the same address.
     db.session.execute(
         update(Invitation)
-        .where(Invitation.email == email, Invitation.accepted_at.is_(None),
-               Invitation.revoked_at.is_(None))
+        .where(Invitation.email == email, *pending)
         .values(revoked_at=now)
     )
     token = secrets.token_urlsafe(32)
@@ -191,6 +202,8 @@ def find_usable_invitation(token: str, now: datetime | None = None) -> Invitatio
         db.select(Invitation).where(Invitation.token_hash == _token_hash(token))
     )
     if invitation is None or not invitation.is_usable(now or utcnow()):
+        return None
+    if invitation.organization is not None and not invitation.organization.active:
         return None
     return invitation
 

@@ -24,7 +24,7 @@ from lms.models import AuditAction, normalize_email
 
 def _safe_next(target: str | None) -> str:
     """Only a local path may be a redirect target (no open redirects)."""
-    if target:
+    if target and not any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") \
                 and not target.startswith("//") and "\\" not in target:
@@ -33,7 +33,13 @@ def _safe_next(target: str | None) -> str:
 
 
 def _account_key() -> str:
-    return "login-account:" + normalize_email(request.form.get("email", ""))[:254]
+    # Per account and address: failures from elsewhere cannot lock the owner out.
+    return (f"login-account:{normalize_email(request.form.get('email', ''))[:254]}"
+            f"@{request.remote_addr}")
+
+
+def _account_wide_key() -> str:
+    return "login-account-any:" + normalize_email(request.form.get("email", ""))[:254]
 
 
 def _failed(_response) -> bool:
@@ -43,6 +49,9 @@ def _failed(_response) -> bool:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LMS_LOGIN_LIMIT_ACCOUNT"], key_func=_account_key,
                methods=["POST"], deduct_when=_failed, scope="login-account")
+@limiter.limit(lambda: current_app.config["LMS_LOGIN_LIMIT_ACCOUNT_ANY"],
+               key_func=_account_wide_key, methods=["POST"], deduct_when=_failed,
+               scope="login-account-any")
 @limiter.limit(lambda: current_app.config["LMS_LOGIN_LIMIT_ADDRESS"], methods=["POST"],
                deduct_when=_failed, scope="login-address")
 def login():
@@ -95,6 +104,8 @@ def account():
 
 @bp.route("/account/password", methods=["POST"])
 @login_required
+@limiter.limit("10 per hour", methods=["POST"], deduct_when=lambda response:
+               response.status_code != 302)
 def change_password():
     form = AccountForm(obj=current_user, formdata=None)
     form.locale.data = current_user.locale or ""

@@ -22,7 +22,7 @@ from lms.auth.forms import ConfirmForm
 from lms.courses import bp, service
 from lms.extensions import db
 from lms.markup import video_embed_url
-from lms.models import Course, Organization, Role
+from lms.models import Organization, Role
 from lms.policy import roles_required
 
 COURSE_FILE_TYPES = {".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".mp4", ".webm", ".pdf"}
@@ -33,14 +33,6 @@ COURSE_FILE_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; style-s
 
 def _locale() -> str:
     return str(get_locale() or "en")
-
-
-def _course_or_404(slug: str) -> Course:
-    course = db.session.scalar(db.select(Course).where(Course.slug == slug,
-                                                       Course.archived_at.is_(None)))
-    if course is None:
-        abort(404)
-    return course
 
 
 @bp.route("/courses")
@@ -110,7 +102,11 @@ def complete_lesson(course_slug: str, lesson_slug: str):
 @bp.route("/courses/<course_slug>/files/<path:filename>")
 @login_required
 def course_file(course_slug: str, filename: str):
-    _course_or_404(course_slug)
+    page = service.course_page(current_user, course_slug, _locale())
+    if page is None:
+        abort(404)
+    if page.card.locked:
+        abort(403)
     if Path(filename).suffix.lower() not in COURSE_FILE_TYPES:
         abort(404)
     folder = Path(current_app.config["LMS_CONTENT_DIR"]) / course_slug
