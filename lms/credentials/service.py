@@ -10,6 +10,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from lms import audit
 from lms.courses.service import progress_table
@@ -220,13 +221,16 @@ def expiring_for(organization_id: int | None, now: datetime | None = None
     """Certifications expiring in the next 60 days (one company, or all when None), with how
     many valid holders of that certification the company keeps after the lapse."""
     now = now or utcnow()
+    later = aliased(Award)
+    renewed = select(later.id).where(later.user_id == Award.user_id,
+                                     later.credential_id == Award.credential_id,
+                                     later.period > Award.period).exists()
     stmt = select(Award).join(User, User.id == Award.user_id).where(
         Award.revoked_at.is_(None), Award.expires_at > now,
-        Award.expires_at <= now + rules.EXPIRING_SOON, User.active.is_(True))
+        Award.expires_at <= now + rules.EXPIRING_SOON, User.active.is_(True), ~renewed)
     if organization_id is not None:
         stmt = stmt.where(User.organization_id == organization_id)
-    expiring = [a for a in db.session.scalars(stmt.order_by(Award.expires_at))
-                if not _renewed(a)]
+    expiring = list(db.session.scalars(stmt.order_by(Award.expires_at)))
     counts = dict(((org, cred), n) for org, cred, n in db.session.execute(
         select(User.organization_id, Award.credential_id, func.count(func.distinct(User.id)))
         .join(User, User.id == Award.user_id)
@@ -238,12 +242,6 @@ def expiring_for(organization_id: int | None, now: datetime | None = None
         before = counts.get((award.user.organization_id, award.credential_id), 0)
         result.append(ExpiringCredential(award, before, max(0, before - 1)))
     return result
-
-
-def _renewed(award: Award) -> bool:
-    return db.session.scalar(select(Award.id).where(
-        Award.user_id == award.user_id, Award.credential_id == award.credential_id,
-        Award.period > award.period).limit(1)) is not None
 
 
 # --- Open Badges 2.0 ----------------------------------------------------------------------

@@ -202,10 +202,3 @@ def grade(questions: Sequence[Question], answers: Mapping[str, Answer],
     passed = max_points > 0 and points * 100 >= max_points * pass_percent
     return Grade(points, max_points, passed, results)
 
-
-def best_attempt_index(percents: Sequence[float]) -> int | None:
-    """Standing on a quiz is the best attempt (the earliest of equal bests)."""
-    if not percents:
-        return None
-    best = max(percents)
-    return percents.index(best)
