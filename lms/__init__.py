@@ -79,9 +79,11 @@ def _select_locale() -> str | None:
 
 def _register_blueprints(app: Flask) -> None:
     from lms.admin import bp as admin_bp
+    from lms.assets import bp as assets_bp
     from lms.auth import bp as auth_bp
     from lms.courses import bp as courses_bp
     from lms.credentials import bp as credentials_bp
+    from lms.deals import bp as deals_bp
     from lms.main import bp as main_bp
     from lms.quizzes import bp as quizzes_bp
 
@@ -91,6 +93,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(courses_bp)
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(credentials_bp)
+    app.register_blueprint(assets_bp)
+    app.register_blueprint(deals_bp)
 
 
 CONTENT_SECURITY_POLICY = "; ".join(

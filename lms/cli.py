@@ -173,3 +173,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(content_cli)
     app.cli.add_command(quizzes_cli)
     app.cli.add_command(credentials_cli)
+    from lms.assets.cli import assets_cli
+    from lms.deals.cli import deals_cli
+
+    app.cli.add_command(assets_cli)
+    app.cli.add_command(deals_cli)

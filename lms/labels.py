@@ -21,6 +21,24 @@ REVIEW_LABELS = {
     "score_only": _l("your score and how many questions were right"),
     "never": _l("your score only"),
 }
+ASSET_CATEGORY_LABELS = {
+    "brochure": _l("Brochure"),
+    "proposal_template": _l("Proposal template"),
+    "case_study": _l("Case study"),
+    "battlecard": _l("Battlecard"),
+    "price_list": _l("Price list"),
+    "demo_guide": _l("Demo guide"),
+    "video": _l("Video"),
+    "other": _l("Other"),
+}
+DEAL_STATUS_LABELS = {
+    "registered": _l("Registered"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+    "won": _l("Won"),
+    "lost": _l("Lost"),
+    "expired": _l("Expired"),
+}
 
 
 def minutes_text(minutes: int) -> str:
@@ -41,4 +59,6 @@ def minutes_text(minutes: int) -> str:
 def template_labels() -> dict:
     return {"tier_labels": TIER_LABELS, "role_labels": ROLE_LABELS, "job_labels": JOB_LABELS,
             "audience_labels": AUDIENCE_LABELS, "locale_names": LOCALE_NAMES,
-            "kind_labels": KIND_LABELS, "review_labels": REVIEW_LABELS}
+            "kind_labels": KIND_LABELS, "review_labels": REVIEW_LABELS,
+            "asset_category_labels": ASSET_CATEGORY_LABELS,
+            "deal_status_labels": DEAL_STATUS_LABELS}

@@ -1,5 +1,7 @@
 """The shared models layer: every table of the application, one module per domain."""
 
+from lms.models.api import ApiToken
+from lms.models.assets import Asset, AssetCategory, AssetDownload, AssetVersion
 from lms.models.audit import AuditAction, AuditEvent
 from lms.models.base import Base, utcnow
 from lms.models.courses import (
@@ -18,6 +20,7 @@ from lms.models.credentials import (
     CredentialStatus,
     new_verification_code,
 )
+from lms.models.deals import Deal, DealEvent, DealStatus
 from lms.models.organizations import Organization, Tier
 from lms.models.quizzes import (
     Attempt,
@@ -27,9 +30,15 @@ from lms.models.quizzes import (
     QuizVersion,
     ReviewPolicy,
 )
+from lms.models.tiers import TierChange, TierChangeKind, TierProgramVersion
 from lms.models.users import Invitation, JobFunction, Role, User, normalize_email
 
 __all__ = [
+    "ApiToken",
+    "Asset",
+    "AssetCategory",
+    "AssetDownload",
+    "AssetVersion",
     "Attempt",
     "AttemptStatus",
     "Audience",
@@ -41,6 +50,9 @@ __all__ = [
     "Credential",
     "CredentialKind",
     "CredentialStatus",
+    "Deal",
+    "DealEvent",
+    "DealStatus",
     "Invitation",
     "JobFunction",
     "LearningPath",
@@ -54,6 +66,9 @@ __all__ = [
     "ReviewPolicy",
     "Role",
     "Tier",
+    "TierChange",
+    "TierChangeKind",
+    "TierProgramVersion",
     "User",
     "course_prerequisites",
     "new_verification_code",

@@ -27,6 +27,14 @@ class AuditAction(enum.StrEnum):
     PASSWORD_CHANGE = "password_change"  # noqa: S105
     ORGANIZATION_CREATED = "organization_created"
     ORGANIZATION_UPDATED = "organization_updated"
+    API_TOKEN_CREATED = "api_token_created"  # noqa: S105
+    API_TOKEN_REVOKED = "api_token_revoked"  # noqa: S105
+    TIER_RULES_CHANGED = "tier_rules_changed"
+    TIER_CHANGED = "tier_changed"
+    ASSET_PUBLISHED = "asset_published"
+    ASSET_VERSION_ADDED = "asset_version_added"
+    ASSET_UPDATED = "asset_updated"
+    DEALS_IMPORTED = "deals_imported"
 
 
 class AuditEvent(Base):

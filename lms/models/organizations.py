@@ -35,6 +35,10 @@ class Organization(Base):
         default=Tier.BRONZE,
     )
     signed_on: Mapped[date]
+    # When the current tier was reached, and when it stopped meeting its requirements (the
+    # grace period before a demotion starts then).
+    tier_since: Mapped[date | None] = mapped_column(default=lambda: utcnow().date())
+    at_risk_since: Mapped[date | None]
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -1,0 +1,3 @@
+"""The sales-asset library (being built)."""
+
+from lms.assets import bp  # noqa: F401

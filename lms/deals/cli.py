@@ -1,0 +1,5 @@
+"""`lms deals ...` commands (being built)."""
+
+from flask.cli import AppGroup
+
+deals_cli = AppGroup("deals", help="Deal registrations: import, expiry.")

@@ -1,0 +1,3 @@
+"""Deal registration (being built)."""
+
+from lms.deals import bp  # noqa: F401

@@ -1,0 +1,60 @@
+"""The tier program: versions of its rules, and every tier change of a partner."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.models.base import Base, str_enum, utcnow
+from lms.models.organizations import Tier
+from lms.models.users import User
+
+
+class TierProgramVersion(Base):
+    """One version of the program rules; the highest number is in force. Never edited."""
+
+    __tablename__ = "tier_program_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(unique=True)
+    # The validated rules (lms.tiers.rules.program_to_dict).
+    rules: Mapped[dict] = mapped_column(JSON)
+    # "file" (content/program.toml) or "ui".
+    source: Mapped[str] = mapped_column(String(10), default="file")
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
+                                                                 ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    created_by: Mapped[User | None] = relationship(lazy="raise_on_sql")
+
+
+class TierChangeKind(enum.StrEnum):
+    PROMOTION = "promotion"
+    DEMOTION = "demotion"
+    AT_RISK = "at_risk"
+    RECOVERED = "recovered"
+
+
+class TierChange(Base):
+    """A promotion, demotion, or the start or end of a grace period, with its evidence."""
+
+    __tablename__ = "tier_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[TierChangeKind] = mapped_column(str_enum(TierChangeKind, "tier_change_kind"))
+    from_tier: Mapped[Tier] = mapped_column(str_enum(Tier, "from_tier"))
+    to_tier: Mapped[Tier] = mapped_column(str_enum(Tier, "to_tier"))
+    program_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tier_program_versions.id", ondelete="SET NULL"))
+    # The requirement results that justified the change (lms.tiers.rules.evaluation_to_dict).
+    evidence: Mapped[dict] = mapped_column(JSON, default=dict)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor: Mapped[User | None] = relationship(lazy="raise_on_sql")
