@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 from datetime import date
@@ -66,3 +67,31 @@ def csrf_token(client, path: str) -> str:
                                               r'type="hidden" value="([^"]+)"', html)
     assert match, f"no CSRF token on {path}"
     return match.group(1)
+
+
+class QueryCount:
+    """`with count_queries() as q: ...` then `q.n`: the SQL statements run inside the block."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def n(self) -> int:
+        return len(self.statements)
+
+
+@contextlib.contextmanager
+def count_queries():
+    from sqlalchemy import event
+
+    counter = QueryCount()
+
+    def on_execute(_conn, _cursor, statement, *_args):
+        if not statement.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE")):
+            counter.statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", on_execute)
+    try:
+        yield counter
+    finally:
+        event.remove(db.engine, "before_cursor_execute", on_execute)
