@@ -1,3 +1,175 @@
-"""Deal registration (being built)."""
+"""Deal registration by partners, decisions by the channel team, CSV import and export."""
 
-from lms.deals import bp  # noqa: F401
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+
+from lms.csvutil import csv_response
+from lms.deals import bp, importer, service
+from lms.deals.forms import ACTION_CHOICES, DealForm, DecisionForm, ImportForm
+from lms.extensions import db
+from lms.labels import DEAL_STATUS_LABELS
+from lms.models import Deal, utcnow
+from lms.policy import get_visible_or_404, vendor_required
+
+PAGE_SIZE = 50
+FIELD_LABELS = {
+    "customer_name": _l("Customer"),
+    "amount": _l("Amount"),
+    "currency": _l("Currency"),
+    "product": _l("Product"),
+    "description": _l("Description"),
+    "expected_close_on": _l("Expected close"),
+    "external_id": _l("External id"),
+    "registered_at": _l("Registered on"),
+    "closed_at": _l("Closed on"),
+    "rejection_reason": _l("Rejection reason"),
+}
+SOURCE_LABELS = {"web": _l("Web"), "import": _l("CSV import"), "api": _l("API"),
+                 "system": _l("Automatic")}
+
+
+def _expire_lazily() -> None:
+    """Overdue registrations expire before anyone sees or decides on them (cron does too)."""
+    if service.expire_overdue(utcnow()):
+        db.session.commit()
+
+
+def _visible_deal(deal_id: int) -> Deal:
+    _expire_lazily()
+    return get_visible_or_404(Deal, deal_id)
+
+
+@bp.route("/deals")
+@login_required
+def deal_list():
+    _expire_lazily()
+    filters = service.DealFilters.from_args(request.args, current_user)
+    page = db.paginate(service.deals_query(current_user, filters), per_page=PAGE_SIZE,
+                       max_per_page=PAGE_SIZE)
+    return render_template(
+        "deals/list.html", page=page, filters=filters,
+        partners=service.partner_options() if current_user.is_vendor else [],
+        can_register=service.can_register(current_user))
+
+
+@bp.route("/deals.csv")
+@login_required
+def export_csv():
+    _expire_lazily()
+    filters = service.DealFilters.from_args(request.args, current_user)
+    header, rows = service.export_rows(current_user, filters)
+    return csv_response(f"deals-{utcnow():%Y%m%d}.csv", header, rows)
+
+
+@bp.route("/deals/new", methods=["GET", "POST"])
+@login_required
+def new():
+    if not service.can_register(current_user):
+        abort(403)
+    form = DealForm()
+    if form.validate_on_submit():
+        try:
+            deal = service.register_deal(current_user.organization, current_user,
+                                         **form.deal_fields())
+        except service.DealError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Deal #%(id)d is registered for %(customer)s.", id=deal.id,
+                    customer=deal.customer_name), "success")
+            if deal.conflict_with_id is not None:
+                flash(_("Under review: another partner registered this customer first."),
+                      "warning")
+            return redirect(url_for("deals.detail", deal_id=deal.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("deals/form.html", form=form, deal=None), status
+
+
+@bp.route("/deals/<int:deal_id>")
+@login_required
+def detail(deal_id: int):
+    page = service.deal_page(_visible_deal(deal_id), current_user)
+    return render_template("deals/detail.html", page=page, deal=page.deal,
+                           decision_form=DecisionForm(), action_labels=dict(ACTION_CHOICES),
+                           field_labels=FIELD_LABELS, source_labels=SOURCE_LABELS)
+
+
+@bp.route("/deals/<int:deal_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(deal_id: int):
+    deal = _visible_deal(deal_id)
+    if not service.can_edit(current_user, deal):
+        if service.can_register(current_user):
+            flash(_("This deal is closed; it can no longer be changed."), "error")
+            return redirect(url_for("deals.detail", deal_id=deal.id))
+        abort(403)
+    form = DealForm(obj=deal)
+    if form.validate_on_submit():
+        try:
+            changes = service.edit_deal(deal, current_user, **form.deal_fields())
+        except service.DealError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Saved.") if changes else _("Nothing changed."),
+                  "success" if changes else "info")
+            return redirect(url_for("deals.detail", deal_id=deal_id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("deals/form.html", form=form, deal=deal), status
+
+
+@bp.route("/deals/<int:deal_id>/status", methods=["POST"])
+@login_required
+def decide(deal_id: int):
+    # Another company's deal answers 404 before the role answers 403: nothing is revealed.
+    deal = _visible_deal(deal_id)
+    if not current_user.is_vendor:
+        abort(403)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        flash(_("Choose approve, reject, won or lost (and keep the reason under 1,000 "
+                "characters)."), "error")
+        return redirect(url_for("deals.detail", deal_id=deal_id))
+    try:
+        service.change_status(deal, form.action.data, current_user, reason=form.reason.data)
+    except service.DealError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Deal #%(id)d is now %(status)s.", id=deal_id,
+                status=str(DEAL_STATUS_LABELS[deal.status.value]).lower()), "success")
+    return redirect(url_for("deals.detail", deal_id=deal_id))
+
+
+@bp.route("/deals/import", methods=["GET", "POST"])
+@vendor_required
+def import_csv():
+    form = ImportForm()
+    report = None
+    if form.validate_on_submit():
+        data = form.file.data.read(importer.MAX_BYTES + 1)
+        try:
+            report = service.import_deals(data, current_user,
+                                          skip_bad_rows=form.skip_bad_rows.data,
+                                          dry_run=bool(form.check.data))
+        except IntegrityError:
+            db.session.rollback()
+            flash(_("Another change to these deals was saved at the same moment; nothing was "
+                    "imported. Please try again."), "error")
+        else:
+            if report.applied:
+                db.session.commit()
+            else:
+                db.session.rollback()
+    status = 400 if form.errors else 200
+    return render_template("deals/import.html", form=form, report=report,
+                           columns=importer.COLUMNS,
+                           required_columns=importer.REQUIRED_COLUMNS), status

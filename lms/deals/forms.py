@@ -1,0 +1,84 @@
+"""Forms of deal registration, decisions and the CSV import."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from lms.deals import importer
+from lms.formutil import choices
+
+CURRENCY_CHOICES = [(code, code) for code in importer.CURRENCIES]
+ACTION_CHOICES = [("approve", _l("Approve")), ("reject", _l("Reject")),
+                  ("won", _l("Mark won")), ("lost", _l("Mark lost"))]
+
+
+class NoControlCharacters:
+    """Refuse NUL, escape and other control characters (line breaks when `multiline`)."""
+
+    def __init__(self, multiline: bool = False) -> None:
+        self.multiline = multiline
+
+    def __call__(self, _form, field) -> None:
+        if field.data and importer.has_forbidden_characters(field.data, self.multiline):
+            raise ValidationError(_l("Remove the control characters from the text."))
+
+
+class AmountField(StringField):
+    """Whole currency units, typed with or without thousands separators ("30,000,000")."""
+
+    def process_formdata(self, valuelist) -> None:
+        self.data = None
+        if valuelist and str(valuelist[0]).strip():
+            # A ValueError here becomes the field's error message.
+            self.data = importer.parse_amount(valuelist[0])
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return f"{self.data:,}" if isinstance(self.data, int) else ""
+
+
+class DealForm(FlaskForm):
+    customer_name = StringField(
+        _l("Customer company"),
+        validators=[DataRequired(), Length(max=200), NoControlCharacters()],
+        description=_l("The company you are selling to, e.g. 株式会社サクラ商事."))
+    amount = AmountField(
+        _l("Amount"), validators=[InputRequired(message=_l("Enter the amount."))],
+        description=_l("Whole units of the currency, e.g. 30,000,000."))
+    currency = SelectField(_l("Currency"), choices=choices(CURRENCY_CHOICES),
+                           default=importer.DEFAULT_CURRENCY)
+    product = StringField(_l("Product"), validators=[Length(max=200), NoControlCharacters()])
+    description = TextAreaField(
+        _l("Description"),
+        validators=[Length(max=importer.MAX_LENGTHS["description"]),
+                    NoControlCharacters(multiline=True)])
+    expected_close_on = DateField(_l("Expected close date"), validators=[Optional()])
+
+    def deal_fields(self) -> dict:
+        return {"customer_name": self.customer_name.data, "amount": self.amount.data,
+                "currency": self.currency.data, "product": self.product.data or "",
+                "description": self.description.data or "",
+                "expected_close_on": self.expected_close_on.data}
+
+
+class DecisionForm(FlaskForm):
+    action = SelectField(_l("Decision"), choices=choices(ACTION_CHOICES))
+    reason = TextAreaField(
+        _l("Reason or note"), validators=[Length(max=1000)],
+        description=_l("Required to reject: the partner sees it. Kept in the history."))
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("CSV file"), validators=[
+        FileRequired(message=_l("Choose the CSV file to import."))])
+    skip_bad_rows = BooleanField(
+        _l("Skip bad rows"),
+        description=_l("Import the good rows and list the bad ones. Without it, one bad row "
+                       "stops the whole import."))
+    check = SubmitField(_l("Check only"))
+    submit = SubmitField(_l("Import"))

@@ -1,0 +1,407 @@
+"""PURE: reading and checking deal rows — CSV files (`/deals/import`, `lms deals import`) and
+single mappings (the JSON API) share `validate_row`. No database: the caller passes the
+partner slugs that exist.
+
+CSV import format
+-----------------
+
+- Encoding: UTF-8, with or without a byte-order mark; Shift_JIS (cp932), as Japanese Excel
+  saves "CSV", is accepted when the file is not valid UTF-8. At most 20 MB and 50,000 rows.
+- The first row is the header; columns may come in any order. Row numbers in the report are
+  spreadsheet rows: the header is row 1, the first deal is row 2. Empty rows are ignored.
+- Cells are trimmed. Control characters (NUL, escape...) are refused, except line breaks and
+  tabs in `description`.
+
+| column | required | content |
+| --- | --- | --- |
+| `external_id` | yes | the deal's id in the vendor's CRM: updated if known, else created |
+| `partner` | yes | the partner company's short name (slug), e.g. `sakura-systems` |
+| `customer` | yes | the customer company, e.g. `株式会社サクラ商事` |
+| `amount` | yes | whole units: `30000000` or `30,000,000` (full-width digits too) |
+| `currency` | no | `JPY` (default), USD, EUR, GBP, CNY, KRW, SGD, AUD, TWD, HKD, THB, INR |
+| `product` | no | product or plan |
+| `description` | no | free text |
+| `expected_close` | no | `YYYY-MM-DD` |
+| `status` | no | `registered` (default), approved, rejected, won, lost, expired |
+| `registered_on` | no | `YYYY-MM-DD`, not in the future; default: today (new deal) |
+| `closed_on` | won, lost | `YYYY-MM-DD`, not in the future nor before `registered_on` |
+| `rejection_reason` | rejected | why the registration was rejected |
+
+`closed_on` is only for won or lost deals, `rejection_reason` only for rejected ones.
+Dates are days in the application's time zone (LMS_TIMEZONE, Asia/Tokyo by default).
+
+A row describes the whole deal: an update sets every column (an empty `product` empties
+it), except an empty `registered_on`, which keeps the registration date. Importing the same
+file twice changes nothing the second time. The same `external_id` twice in a file is an
+error on the later row; an unknown or missing column is one error for the file.
+
+Nothing is written when any row is wrong, unless "skip bad rows" (`--skip-bad-rows`) is
+asked for: then the good rows are imported and the bad ones listed. "Check only"
+(`--dry-run`) reports what an import would do and writes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import gettext as _
+
+from lms.models.deals import DealStatus
+
+CURRENCIES = ("JPY", "USD", "EUR", "GBP", "CNY", "KRW", "SGD", "AUD", "TWD", "HKD", "THB",
+              "INR")
+DEFAULT_CURRENCY = "JPY"
+MAX_AMOUNT = 10**13
+MAX_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 50_000
+
+COLUMNS = ("external_id", "partner", "customer", "amount", "currency", "product",
+           "description", "expected_close", "status", "registered_on", "closed_on",
+           "rejection_reason")
+REQUIRED_COLUMNS = ("external_id", "partner", "customer", "amount")
+MULTILINE_COLUMNS = frozenset({"description"})
+MAX_LENGTHS = {"external_id": 100, "partner": 80, "customer": 200, "product": 200,
+               "description": 5000, "rejection_reason": 1000}
+
+AMOUNT = re.compile(r"^(\d{1,3}(,\d{3})+|\d+)$")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ALLOWED_CONTROLS = frozenset("\n\r\t")
+# Characters that reorder text on screen: a name could be made to read as another.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One problem: the spreadsheet row (None outside a file), the column, the reason."""
+
+    row: int | None
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = [f"row {self.row}"] if self.row is not None else []
+        if self.column:
+            where.append(self.column)
+        return f"{', '.join(where) or 'file'}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class DealRow:
+    """A checked row: the whole state of one deal."""
+
+    row: int | None
+    external_id: str
+    partner: str
+    customer: str
+    amount: int
+    currency: str
+    product: str
+    description: str
+    expected_close_on: date | None
+    status: DealStatus
+    registered_on: date | None
+    closed_on: date | None
+    rejection_reason: str
+
+
+@dataclass
+class ParsedFile:
+    rows: list[DealRow] = field(default_factory=list)
+    errors: list[FieldError] = field(default_factory=list)
+    row_count: int = 0  # data rows read, good and bad
+
+    @property
+    def bad_rows(self) -> set[int]:
+        return {e.row for e in self.errors if e.row is not None and e.row > 1}
+
+    @property
+    def file_errors(self) -> list[FieldError]:
+        """Problems of the file as a whole (encoding, header, size): no row can be read."""
+        return [e for e in self.errors if e.row is None or e.row <= 1]
+
+
+def column_order(column: str) -> int:
+    """Errors of a row are listed in the order of the columns."""
+    return COLUMNS.index(column) if column in COLUMNS else -1
+
+
+# --- Single values (the web form uses them too) -------------------------------------------
+
+
+def parse_amount(value: object) -> int:
+    """Whole currency units from "30,000,000", "３０００００" or a number; ValueError with a
+    message for people otherwise."""
+    if isinstance(value, bool):
+        raise ValueError(_("Enter the amount as a whole number, such as 30,000,000."))
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float | Decimal):
+        if value != value or value in (float("inf"), float("-inf")) or value != int(value):
+            raise ValueError(_("Enter the amount in whole units, without decimals."))
+        number = int(value)
+    else:
+        text = unicodedata.normalize("NFKC", str(value or "")).strip().replace(" ", "")
+        if not text:
+            raise ValueError(_("Enter the amount."))
+        if text.startswith("-") and AMOUNT.match(text[1:]):
+            raise ValueError(_("The amount cannot be negative."))
+        if re.match(r"^[\d,]*\.\d*$", text):
+            raise ValueError(_("Enter the amount in whole units, without decimals."))
+        if not AMOUNT.match(text):
+            raise ValueError(_("Enter the amount as a whole number, such as 30,000,000 "
+                               "(digits, with or without thousands separators)."))
+        number = int(text.replace(",", ""))
+    if number < 0:
+        raise ValueError(_("The amount cannot be negative."))
+    if number > MAX_AMOUNT:
+        raise ValueError(_("The amount is too large (at most 10,000,000,000,000)."))
+    return number
+
+
+def parse_currency(value: object) -> str:
+    """A currency code of CURRENCIES (JPY when empty); ValueError otherwise."""
+    text = unicodedata.normalize("NFKC", str(value or "")).strip().upper()
+    if not text:
+        return DEFAULT_CURRENCY
+    if text not in CURRENCIES:
+        raise ValueError(_("Unknown currency %(code)s; use one of %(codes)s.", code=text,
+                           codes=", ".join(CURRENCIES)))
+    return text
+
+
+def parse_date(value: object) -> date | None:
+    """A YYYY-MM-DD date (None when empty); ValueError otherwise."""
+    if isinstance(value, date):
+        return value
+    text = unicodedata.normalize("NFKC", str(value or "")).strip()
+    if not text:
+        return None
+    if ISO_DATE.match(text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    raise ValueError(_("Enter a date as YYYY-MM-DD, such as 2026-04-30."))
+
+
+def has_forbidden_characters(text: str, multiline: bool = False) -> bool:
+    """Control characters (NUL, escape...) or bidirectional overrides; line breaks and tabs
+    are allowed in multi-line text."""
+    for ch in text:
+        if ch in BIDI_CONTROLS:
+            return True
+        if unicodedata.category(ch) == "Cc" and not (multiline and ch in ALLOWED_CONTROLS):
+            return True
+    return False
+
+
+# --- One row ------------------------------------------------------------------------------
+
+
+def _cell(values: Mapping[str, object], column: str) -> str:
+    value = values.get(column)
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def validate_row(values: Mapping[str, object], *, row: int | None,
+                 known_partners: Collection[str], today: date
+                 ) -> tuple[DealRow | None, list[FieldError]]:
+    """Check one deal (CSV cells or API values): the row, or None and every problem found."""
+    errors: list[FieldError] = []
+
+    def error(column: str, reason: str) -> None:
+        errors.append(FieldError(row, column, reason))
+
+    cells: dict[str, str] = {}
+    for column in COLUMNS:
+        text = _cell(values, column)
+        if has_forbidden_characters(text, column in MULTILINE_COLUMNS):
+            error(column, _("Contains a control character; remove it."))
+            text = ""
+        elif column in MAX_LENGTHS and len(text) > MAX_LENGTHS[column]:
+            error(column, _("Too long: at most %(n)d characters.", n=MAX_LENGTHS[column]))
+        cells[column] = text
+
+    for column in REQUIRED_COLUMNS:
+        if not cells[column] and not any(e.column == column for e in errors):
+            error(column, _("Required; this cell is empty."))
+
+    partner = cells["partner"].lower()
+    if partner and partner not in known_partners:
+        error("partner", _("No partner company has the short name %(slug)s.", slug=partner))
+
+    amount = 0
+    raw_amount = values.get("amount")
+    if cells["amount"]:
+        try:
+            amount = parse_amount(cells["amount"] if isinstance(raw_amount, str) else raw_amount)
+        except ValueError as problem:
+            error("amount", str(problem))
+
+    currency = DEFAULT_CURRENCY
+    try:
+        currency = parse_currency(cells["currency"])
+    except ValueError as problem:
+        error("currency", str(problem))
+
+    dates: dict[str, date | None] = {}
+    for column in ("expected_close", "registered_on", "closed_on"):
+        try:
+            dates[column] = parse_date(cells[column])
+        except ValueError as problem:
+            error(column, str(problem))
+            dates[column] = None
+
+    status = DealStatus.REGISTERED
+    if cells["status"]:
+        try:
+            status = DealStatus(cells["status"].lower())
+        except ValueError:
+            error("status", _("Unknown status %(status)s; use one of %(statuses)s.",
+                              status=cells["status"],
+                              statuses=", ".join(s.value for s in DealStatus)))
+
+    registered_on, closed_on = dates["registered_on"], dates["closed_on"]
+    if registered_on and registered_on > today:
+        error("registered_on", _("The registration date cannot be in the future."))
+    closing = status in (DealStatus.WON, DealStatus.LOST)
+    if closing and not closed_on and not cells["closed_on"]:
+        error("closed_on", _("Required for a won or lost deal: the date it closed."))
+    if closed_on and not closing:
+        error("closed_on", _("Only a won or lost deal has a close date; leave it empty or "
+                             "change the status."))
+    if closed_on and closed_on > today:
+        error("closed_on", _("The close date cannot be in the future."))
+    if closed_on and registered_on and closed_on < registered_on:
+        error("closed_on", _("The close date is before the registration date."))
+    reason = cells["rejection_reason"]
+    if status == DealStatus.REJECTED and not reason:
+        error("rejection_reason", _("Required for a rejected deal: why it was rejected."))
+    if reason and status != DealStatus.REJECTED:
+        error("rejection_reason", _("Only a rejected deal has a rejection reason; leave it "
+                                    "empty or change the status."))
+
+    if errors:
+        return None, sorted(errors, key=lambda e: column_order(e.column))
+    return DealRow(
+        row=row, external_id=cells["external_id"], partner=partner, customer=cells["customer"],
+        amount=amount, currency=currency, product=cells["product"],
+        description=cells["description"], expected_close_on=dates["expected_close"],
+        status=status, registered_on=registered_on, closed_on=closed_on,
+        rejection_reason=reason,
+    ), []
+
+
+# --- A whole file -------------------------------------------------------------------------
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (BOM dropped), else Shift_JIS/cp932; ValueError when neither."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp932")
+    except UnicodeDecodeError as error:
+        raise ValueError(_("The file is neither UTF-8 nor Shift_JIS text. Save it as "
+                           "\"CSV UTF-8\" and try again.")) from error
+
+
+def _header(cells: list[str]) -> tuple[list[str], list[FieldError]]:
+    names = [unicodedata.normalize("NFKC", c).strip().lower() for c in cells]
+    errors = []
+    unknown = [n for n in names if n and n not in COLUMNS]
+    if unknown:
+        errors.append(FieldError(1, ", ".join(unknown), _(
+            "Unknown column(s): %(names)s. The columns are: %(columns)s.",
+            names=", ".join(unknown), columns=", ".join(COLUMNS))))
+    missing = [c for c in REQUIRED_COLUMNS if c not in names]
+    if missing:
+        errors.append(FieldError(1, ", ".join(missing), _(
+            "Missing required column(s): %(names)s.", names=", ".join(missing))))
+    repeated = sorted({n for n in names if n and names.count(n) > 1})
+    if repeated:
+        errors.append(FieldError(1, ", ".join(repeated), _(
+            "Column(s) given more than once: %(names)s.", names=", ".join(repeated))))
+    return names, errors
+
+
+def parse_csv(data: bytes, *, known_partners: Collection[str], today: date) -> ParsedFile:
+    """Read and check a whole CSV file: the good rows and every problem, by row and column."""
+    parsed = ParsedFile()
+    if len(data) > MAX_BYTES:
+        parsed.errors.append(FieldError(None, "", _(
+            "The file is larger than %(mb)d MB; split it into smaller files.",
+            mb=MAX_BYTES // (1024 * 1024))))
+        return parsed
+    try:
+        text = decode(data)
+    except ValueError as problem:
+        parsed.errors.append(FieldError(None, "", str(problem)))
+        return parsed
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    seen: dict[str, int] = {}
+    names: list[str] | None = None
+    number = 0
+    try:
+        for number, cells in enumerate(reader, start=1):
+            if names is None:
+                names, header_errors = _header(cells)
+                if header_errors:
+                    parsed.errors.extend(header_errors)
+                    return parsed
+                continue
+            if not any(c.strip() for c in cells):
+                continue
+            parsed.row_count += 1
+            if parsed.row_count > MAX_ROWS:
+                parsed.errors.append(FieldError(None, "", _(
+                    "The file has more than %(n)s rows; split it into smaller files.",
+                    n=f"{MAX_ROWS:,}")))
+                parsed.rows.clear()
+                return parsed
+            if any(c.strip() for c in cells[len(names):]):
+                parsed.errors.append(FieldError(number, "", _(
+                    "This row has %(cells)d cells; the header has %(columns)d.",
+                    cells=len(cells), columns=len(names))))
+                continue
+            # Excel leaves empty unnamed columns behind: ignored while they stay empty.
+            if any(c.strip() for name, c in zip(names, cells, strict=False) if not name):
+                parsed.errors.append(FieldError(number, "", _(
+                    "A cell is filled under a column with no name in the header row.")))
+                continue
+            values = {name: cell for name, cell in zip(names, cells, strict=False) if name}
+            deal, errors = validate_row(values, row=number, known_partners=known_partners,
+                                        today=today)
+            external_id = values.get("external_id", "").strip()
+            if external_id in seen:
+                errors.insert(0, FieldError(number, "external_id", _(
+                    "The external id %(id)s is already on row %(row)d.",
+                    id=external_id, row=seen[external_id])))
+                deal = None
+            elif external_id:
+                seen[external_id] = number
+            if deal is None:
+                parsed.errors.extend(errors)
+            else:
+                parsed.rows.append(deal)
+    except csv.Error as problem:
+        parsed.errors.append(FieldError(number + 1, "", _(
+            "The file cannot be read as CSV here (%(problem)s).", problem=str(problem))))
+        return parsed
+    if names is None:
+        parsed.errors.append(FieldError(1, "", _("The file is empty: the first row must name "
+                                                 "the columns.")))
+    return parsed
