@@ -79,6 +79,8 @@ def _select_locale() -> str | None:
 
 def _register_blueprints(app: Flask) -> None:
     from lms.admin import bp as admin_bp
+    from lms.api import admin_bp as api_tokens_bp
+    from lms.api import bp as api_bp
     from lms.assets import bp as assets_bp
     from lms.auth import bp as auth_bp
     from lms.courses import bp as courses_bp
@@ -86,6 +88,8 @@ def _register_blueprints(app: Flask) -> None:
     from lms.deals import bp as deals_bp
     from lms.main import bp as main_bp
     from lms.quizzes import bp as quizzes_bp
+    from lms.reports import bp as reports_bp
+    from lms.tiers import bp as tiers_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -95,6 +99,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(credentials_bp)
     app.register_blueprint(assets_bp)
     app.register_blueprint(deals_bp)
+    app.register_blueprint(tiers_bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(api_tokens_bp)
 
 
 CONTENT_SECURITY_POLICY = "; ".join(

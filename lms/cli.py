@@ -105,7 +105,8 @@ def demo_command() -> None:
     db.session.commit()
     click.echo(f"Demo data: {report.created} records created, {report.existing} already there; "
                f"{report.progress_created} lesson progress records and "
-               f"{report.attempts_created} quiz attempts created.")
+               f"{report.attempts_created} quiz attempts and {report.deals_created} deals "
+               "created.")
     click.echo("")
     click.echo(f"Demo logins (password {demo.DEMO_PASSWORD}):")
     for email, description in report.logins:
@@ -175,6 +176,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(credentials_cli)
     from lms.assets.cli import assets_cli
     from lms.deals.cli import deals_cli
+    from lms.tiers.cli import tiers_cli
 
     app.cli.add_command(assets_cli)
     app.cli.add_command(deals_cli)
+    app.cli.add_command(tiers_cli)

@@ -13,6 +13,7 @@ from lms.courses.sync import SyncReport, sync_content
 from lms.credentials.loader import CredentialSet, load_credentials
 from lms.quizzes.loader import QuizSet, load_quizzes
 from lms.quizzes.sync import sync_quizzes
+from lms.tiers.loader import ProgramFile, load_program
 
 
 @dataclass
@@ -20,10 +21,12 @@ class LoadedContent:
     courses: ContentSet
     quizzes: QuizSet
     credentials: CredentialSet
+    program: ProgramFile
 
     @property
     def problems(self) -> list[ContentProblem]:
-        return [*self.courses.problems, *self.quizzes.problems, *self.credentials.problems]
+        return [*self.courses.problems, *self.quizzes.problems, *self.credentials.problems,
+                *self.program.problems]
 
     @property
     def size(self) -> int:
@@ -46,7 +49,9 @@ def load_all() -> LoadedContent:
     if quiz_dir.is_dir():  # a quiz file with problems still exists (reported on its own)
         quiz_slugs |= {p.stem for p in quiz_dir.glob("*.toml")}
     credentials = load_credentials(course_dirs, originals, quiz_slugs)
-    return LoadedContent(courses=courses, quizzes=quizzes, credentials=credentials)
+    program = load_program(course_dirs, {c.slug for c in credentials.credentials})
+    return LoadedContent(courses=courses, quizzes=quizzes, credentials=credentials,
+                         program=program)
 
 
 def sync_all(content: LoadedContent, progress: Callable[[int], None] | None = None
@@ -57,6 +62,11 @@ def sync_all(content: LoadedContent, progress: Callable[[int], None] | None = No
     from lms.credentials.service import sync_credentials
 
     sync_credentials(content.credentials, report)
+    if content.program.program is not None:
+        from lms.tiers.service import seed_program
+
+        if seed_program(content.program.program):
+            report.created.append("tier program (content/program.toml)")
     if progress:
         progress(len(content.quizzes.quizzes))
     return report

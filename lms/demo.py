@@ -42,6 +42,8 @@ class DemoReport:
     existing: int = 0
     progress_created: int = 0
     attempts_created: int = 0
+    deals_created: int = 0
+    assets_created: bool = False
     logins: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -161,9 +163,31 @@ def load_demo(today: date | None = None) -> DemoReport:
 
     award_all()
     _demo_credential_states(today)
+    from lms.tiers.demo import seed_tier_demo
+
+    report.deals_created, staff = seed_tier_demo(today)
+    report.created += staff
+    report.assets_created = _demo_assets(today)
     report.logins.append(("<role>@<partner-slug>.demo.test",
                           "admin / sales / engineer at every other demo partner"))
     return report
+
+
+def _demo_assets(today: date) -> bool:
+    from lms.assets.demo import seed_assets
+    from lms.models import Asset
+
+    if db.session.scalar(db.select(Asset.id).limit(1)) is not None:
+        return False
+    manager = db.session.scalar(db.select(User).where(User.email == "manager@demo.test"))
+    seed_assets(datetime.combine(today, time(9), tzinfo=UTC), manager)
+    return True
+
+
+def _is_core_demo_person(user: User) -> bool:
+    """The three people of each demo partner (not the certified staff lms.tiers.demo adds,
+    whose training is not simulated)."""
+    return user.email.split("@")[0] in ROLE_OF_PREFIX
 
 
 ROLE_LABEL = {"admin": "partner admin", "sales": "sales", "engineer": "engineer"}
@@ -197,7 +221,8 @@ def _demo_progress(today: date) -> int:
         return 0
     existing = {tuple(row) for row in db.session.execute(
         db.select(LessonProgress.user_id, LessonProgress.lesson_id))}
-    users = db.session.scalars(db.select(User).where(User.email.like("%.demo.test")))
+    users = [u for u in db.session.scalars(db.select(User).where(
+        User.email.like("%.demo.test"))) if _is_core_demo_person(u)]
     now = datetime.combine(today, time(9, 0), tzinfo=UTC)
     created = 0
     for user in sorted(users, key=lambda u: u.email):
@@ -274,9 +299,9 @@ def _demo_attempts(today: date) -> int:
         return 0
     tried = {tuple(row) for row in db.session.execute(
         db.select(Attempt.user_id, Attempt.quiz_id).distinct())}
-    people = sorted(db.session.scalars(db.select(User).where(
-        User.email.like("%.demo.test"), User.job_function.is_not(None))),
-        key=lambda u: u.email)
+    people = sorted((u for u in db.session.scalars(db.select(User).where(
+        User.email.like("%.demo.test"), User.job_function.is_not(None)))
+        if _is_core_demo_person(u)), key=lambda u: u.email)
     table = progress_table([u.id for u in people])
     now = datetime.combine(today, time(9, 0), tzinfo=UTC)
     created = 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, make_response, render_template
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -34,6 +34,30 @@ def render_error(code: int, message=None, headers=None):
     return response
 
 
+API_MESSAGES = {
+    400: "The request could not be understood.",
+    401: "A valid API token is required.",
+    403: "This token may not do that.",
+    404: "There is nothing at this address.",
+    405: "This address does not accept that method.",
+    413: "The request body is too large.",
+    415: "Send JSON (Content-Type: application/json).",
+    429: "Too many requests: slow down and retry after the Retry-After seconds.",
+    500: "An unexpected error occurred. It has been logged.",
+}
+
+
+def _api_error(code: int, error: HTTPException):
+    """Errors of /api/ are JSON, in the same shape as the API's own errors."""
+    message = API_MESSAGES.get(code, API_MESSAGES[500 if code >= 500 else 400])
+    response = jsonify({"error": {"status": code, "message": message}})
+    response.status_code = code
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf_error(_error):
@@ -50,4 +74,6 @@ def register_error_handlers(app: Flask) -> None:
             from lms.extensions import db
 
             db.session.rollback()
+        if request.path.startswith("/api/"):
+            return _api_error(code, error)
         return render_error(code, headers=error.get_headers())

@@ -18,19 +18,34 @@ class NavItem:
     roles: tuple[Role, ...]
 
 
+PARTNER_ROLES = (Role.MEMBER, Role.PARTNER_ADMIN)
+VENDOR = (Role.MANAGER, Role.ADMIN)
+
 NAVIGATION: list[NavItem] = [
     NavItem("main.home", _l("Home"), ALL_SIGNED_IN),
     NavItem("courses.catalog", _l("Courses"), ALL_SIGNED_IN),
     NavItem("quizzes.quiz_list", _l("Quizzes & exams"), ALL_SIGNED_IN),
-    NavItem("credentials.mine", _l("My credentials"), (Role.MEMBER, Role.PARTNER_ADMIN)),
-    NavItem("credentials.expiring", _l("Expiring"), (Role.PARTNER_ADMIN, Role.MANAGER,
-                                                     Role.ADMIN)),
-    NavItem("courses.progress", _l("Progress"), (Role.PARTNER_ADMIN, Role.MANAGER, Role.ADMIN)),
+    NavItem("assets.library", _l("Library"), ALL_SIGNED_IN),
+    NavItem("deals.deal_list", _l("Deals"), ALL_SIGNED_IN),
+    NavItem("credentials.mine", _l("My credentials"), PARTNER_ROLES),
+    NavItem("tiers.partner_list", _l("Our tier"), PARTNER_ROLES),
+    NavItem("tiers.partner_list", _l("Partners"), VENDOR),
+    NavItem("reports.tiers", _l("Tier report"), VENDOR),
+    NavItem("credentials.expiring", _l("Expiring"), (Role.PARTNER_ADMIN, *VENDOR)),
+    NavItem("courses.progress", _l("Progress"), (Role.PARTNER_ADMIN, *VENDOR)),
     NavItem("admin.users", _l("People"), (Role.PARTNER_ADMIN,)),
+    NavItem("assets.usage", _l("Asset usage"), VENDOR),
+    NavItem("quizzes.statistics_list", _l("Quiz statistics"), VENDOR),
+    NavItem("admin.index", _l("Administration"), (Role.ADMIN,)),
+]
+
+# The administration page lists these (admins only), instead of crowding the main menu.
+ADMINISTRATION: list[NavItem] = [
     NavItem("admin.users", _l("Users"), (Role.ADMIN,)),
-    NavItem("admin.organizations", _l("Partners"), (Role.ADMIN,)),
-    NavItem("quizzes.statistics_list", _l("Quiz statistics"), (Role.MANAGER, Role.ADMIN)),
+    NavItem("admin.organizations", _l("Partner companies"), (Role.ADMIN,)),
+    NavItem("tiers.rules_overview", _l("Tier rules"), (Role.ADMIN,)),
     NavItem("credentials.admin_awards", _l("Awards"), (Role.ADMIN,)),
+    NavItem("api_tokens.token_list", _l("API tokens"), (Role.ADMIN,)),
     NavItem("admin.audit_log", _l("Audit log"), (Role.ADMIN,)),
 ]
 

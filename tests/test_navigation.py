@@ -29,3 +29,19 @@ def _path(client, endpoint: str) -> str:
 
     with client.application.test_request_context():
         return url_for(endpoint)
+
+
+def test_administration_page_lists_every_admin_tool_and_each_opens(client):
+    from lms.navigation import ADMINISTRATION
+
+    login(client, make_user(Role.ADMIN))
+    html = client.get("/admin/").get_data(as_text=True)
+    for item in ADMINISTRATION:
+        assert str(item.label) in html
+        assert client.get(_path(client, item.endpoint)).status_code == 200, item.endpoint
+
+
+@pytest.mark.parametrize("role", [Role.MEMBER, Role.PARTNER_ADMIN, Role.MANAGER])
+def test_administration_page_is_for_admins_only(client, role):
+    login(client, make_user(role))
+    assert client.get("/admin/").status_code == 403

@@ -51,6 +51,17 @@ def _org_id(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
+# --- Index -------------------------------------------------------------------------------
+
+
+@bp.route("/")
+@admin_required
+def index():
+    from lms.navigation import ADMINISTRATION
+
+    return render_template("admin/index.html", items=ADMINISTRATION)
+
+
 # --- People ------------------------------------------------------------------------------
 
 

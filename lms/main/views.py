@@ -15,8 +15,14 @@ def home():
 
     from lms.courses.service import next_step
 
+    tier = None
+    if current_user.organization_id is not None:
+        from lms.tiers.views import partner_overview
+
+        tier = partner_overview(current_user.organization)
     return render_template("main/home.html", summary=service.home_summary(current_user),
-                           next_step=next_step(current_user, str(get_locale() or "en")))
+                           next_step=next_step(current_user, str(get_locale() or "en")),
+                           tier=tier)
 
 
 @bp.route("/healthz")

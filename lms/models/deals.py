@@ -30,9 +30,12 @@ class Deal(Base):
     __tablename__ = "deals"
     __table_args__ = (
         CheckConstraint("amount >= 0", name="amount_not_negative"),
-        # The tier report and KPIs read won deals of a company by close date.
-        Index("ix_deals_organization_id_status_closed_at", "organization_id", "status",
-              "closed_at"),
+        # The tier report and KPIs sum won deals in a window by company: a covering index
+        # (bench/tier_report.py: 150 ms -> 33 ms for 200,000 deals on SQLite).
+        Index("ix_deals_status_closed_at", "status", "closed_at", "organization_id",
+              "currency", "amount"),
+        # A company's deals, newest first.
+        Index("ix_deals_organization_id_registered_at", "organization_id", "registered_at"),
         # Conflict check: open deals by normalized customer name.
         Index("ix_deals_customer_key_status", "customer_key", "status"),
     )

@@ -86,7 +86,8 @@ def upgrade():
     with op.batch_alter_table('deals', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_deals_conflict_with_id'), ['conflict_with_id'], unique=False)
         batch_op.create_index('ix_deals_customer_key_status', ['customer_key', 'status'], unique=False)
-        batch_op.create_index('ix_deals_organization_id_status_closed_at', ['organization_id', 'status', 'closed_at'], unique=False)
+        batch_op.create_index('ix_deals_organization_id_registered_at', ['organization_id', 'registered_at'], unique=False)
+        batch_op.create_index('ix_deals_status_closed_at', ['status', 'closed_at', 'organization_id', 'currency', 'amount'], unique=False)
         batch_op.create_index(batch_op.f('ix_deals_registered_at'), ['registered_at'], unique=False)
 
     op.create_table('tier_program_versions',
@@ -210,7 +211,8 @@ def downgrade():
     op.drop_table('tier_program_versions')
     with op.batch_alter_table('deals', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_deals_registered_at'))
-        batch_op.drop_index('ix_deals_organization_id_status_closed_at')
+        batch_op.drop_index('ix_deals_status_closed_at')
+        batch_op.drop_index('ix_deals_organization_id_registered_at')
         batch_op.drop_index('ix_deals_customer_key_status')
         batch_op.drop_index(batch_op.f('ix_deals_conflict_with_id'))
 

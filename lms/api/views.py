@@ -1,0 +1,182 @@
+"""The JSON API: deals upsert, partner tiers and qualification, credential verification.
+
+Every call but the OpenAPI description needs `Authorization: Bearer <token>`. Errors are
+JSON: {"error": {"status": 422, "message": "...", "fields": [...]}}.
+"""
+
+from __future__ import annotations
+
+from flask import g, jsonify, request
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from lms.api import bp, openapi
+from lms.api.tokens import authenticate
+from lms.extensions import csrf, db, limiter
+from lms.models import Award, Deal, utcnow
+
+csrf.exempt(bp)  # token authentication: no cookies, so no cross-site forgery
+
+
+def api_error(status: int, message: str, **extra):
+    response = jsonify({"error": {"status": status, "message": message, **extra}})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+def _token_key() -> str:
+    return "api:" + (request.headers.get("Authorization", "")[-16:] or request.remote_addr
+                     or "unknown")
+
+
+limiter.limit("600 per minute", key_func=_token_key)(bp)
+
+PUBLIC_ENDPOINTS = {"api.openapi_json"}
+
+
+@bp.before_request
+def _authenticate():
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    token = authenticate(request.headers.get("Authorization"))
+    if token is None:
+        return api_error(401, "A valid API token is required: send "
+                              "'Authorization: Bearer <token>'.")
+    g.api_token = token
+    return None
+
+
+@bp.after_request
+def _no_store(response):
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+@bp.route("/openapi.json")
+def openapi_json():
+    return jsonify(openapi.document())
+
+
+# --- Deals -----------------------------------------------------------------------------
+
+
+def deal_json(deal: Deal) -> dict:
+    def when(moment):
+        return moment.isoformat() if moment else None
+
+    return {
+        "external_id": deal.external_id,
+        "id": deal.id,
+        "partner": deal.organization.slug,
+        "customer": deal.customer_name,
+        "amount": deal.amount,
+        "currency": deal.currency,
+        "product": deal.product,
+        "description": deal.description,
+        "expected_close": deal.expected_close_on.isoformat() if deal.expected_close_on
+        else None,
+        "status": deal.status.value,
+        "rejection_reason": deal.rejection_reason,
+        "conflict": deal.conflict_with_id is not None,
+        "registered_at": when(deal.registered_at),
+        "approved_at": when(deal.approved_at),
+        "rejected_at": when(deal.rejected_at),
+        "closed_at": when(deal.closed_at),
+        "expired_at": when(deal.expired_at),
+    }
+
+
+@bp.route("/deals/<external_id>", methods=["PUT"])
+def put_deal(external_id: str):
+    from lms.deals import service as deals
+
+    external_id = external_id.strip()
+    if not external_id or len(external_id) > 100:
+        return api_error(400, "The external id must be 1 to 100 characters.")
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return api_error(400, "Send a JSON object (Content-Type: application/json).")
+    unknown = sorted(set(data) - openapi.DEAL_FIELDS)
+    if unknown:
+        return api_error(422, "Unknown fields: " + ", ".join(unknown) + ".",
+                         fields=[{"field": f, "message": "unknown field"} for f in unknown])
+    if any(not isinstance(v, str | int | float) or isinstance(v, bool)
+           for v in data.values() if v is not None):
+        return api_error(422, "Every field is a string or a number.")
+    values = {k: v for k, v in data.items() if v is not None}
+    deal, created, errors = deals.upsert_from_mapping(external_id, values, actor=None,
+                                                      source="api")
+    if errors:
+        db.session.rollback()
+        return api_error(422, "The deal was not saved: " + "; ".join(
+            f"{e.column}: {e.reason}" for e in errors),
+            fields=[{"field": e.column, "message": e.reason} for e in errors])
+    deal_id = deal.id
+    db.session.commit()
+    deal = db.session.scalar(select(Deal).where(Deal.id == deal_id)
+                             .options(joinedload(Deal.organization)))
+    body = jsonify({"deal": deal_json(deal), "created": created})
+    body.status_code = 201 if created else 200
+    return body
+
+
+# --- Partners --------------------------------------------------------------------------
+
+
+@bp.route("/partners")
+def partners():
+    from lms.tiers import rules, service
+
+    program, version = service.current_program()
+    body = []
+    for standing in service.standings(utcnow(), program):
+        org = standing.organization
+        body.append({
+            "slug": org.slug,
+            "name": org.name,
+            "tier": standing.current,
+            "tier_since": org.tier_since.isoformat() if org.tier_since else None,
+            "qualifies_for": standing.qualified,
+            "status": standing.status(),
+            "at_risk_since": org.at_risk_since.isoformat() if org.at_risk_since else None,
+            "demotion_on": (d.isoformat() if (d := rules.demotion_date(
+                org.at_risk_since, program.grace_period_days)) else None),
+            "requirements": {
+                result.tier: [{"requirement": r.requirement.key, "actual": r.actual,
+                               "required": r.required, "met": r.met}
+                              for r in result.results]
+                for result in standing.evaluation.tiers},
+        })
+    return jsonify({"program_version": version.number if version else None,
+                    "review_window_months": program.review_window_months,
+                    "currency": program.currency, "partners": body})
+
+
+# --- Credentials -----------------------------------------------------------------------
+
+
+@bp.route("/credentials/<code>")
+def credential(code: str):
+    from flask import current_app
+
+    from lms.credentials import service as credentials
+
+    award: Award | None = credentials.award_by_code(code) if len(code) <= 64 else None
+    if award is None:
+        return api_error(404, "No credential has this verification code.")
+    status = award.status(utcnow())
+    return jsonify({
+        "code": award.verification_code,
+        "status": status.value,
+        "valid": status.value == "valid",
+        "credential": {"slug": award.credential.slug, "name": award.credential.name,
+                       "kind": award.credential.kind.value},
+        "recipient": award.user.name,
+        "issued_at": award.issued_at.isoformat(),
+        "expires_at": award.expires_at.isoformat() if award.expires_at else None,
+        "revoked_at": award.revoked_at.isoformat() if award.revoked_at else None,
+        "revoked_reason": award.revoked_reason,
+        "verify_url": f"{current_app.config['LMS_BASE_URL']}/verify/{award.verification_code}",
+    })

@@ -1,0 +1,84 @@
+"""The tier qualification report: rows for one target tier, filtered and sorted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from lms.models import utcnow
+from lms.tiers import rules, service
+from lms.tiers.rules import Program, RequirementResult
+from lms.tiers.service import PartnerStanding
+
+SHOW = ("all", "qualifies", "at_risk")
+SORTS = ("name", "current", "qualified", "status", "progress")
+STATUS_ORDER = {rules.PROMOTION_DUE: 0, rules.AT_RISK: 1, rules.HOLDS: 2, rules.BELOW: 3}
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    standing: PartnerStanding
+    status: str
+    results: tuple[RequirementResult, ...]
+    progress: float
+    at_risk_since: date | None
+    demotion_on: date | None
+
+    @property
+    def organization(self):
+        return self.standing.organization
+
+
+@dataclass(frozen=True)
+class TierReport:
+    target: str
+    program: Program
+    rows: list[ReportRow]
+    total: int
+    counts: dict[str, int]
+    # Partners a tier review would change today (promotion, grace period, demotion).
+    due: int
+
+
+def parse_target(value: str | None) -> str:
+    return value if value in rules.TIERS[1:] else "gold"
+
+
+def build(target: str, show: str = "all", sort: str = "status", descending: bool = False,
+          now: datetime | None = None) -> TierReport:
+    """Every active partner against `target`; `show` keeps "qualifies for target but is
+    below it" or "holds target but is at risk"."""
+    program, _version = service.current_program()
+    standings = service.standings(now, program)
+    rows = []
+    for standing in standings:
+        result = standing.evaluation.for_tier(target)
+        status = standing.status(target)
+        org = standing.organization
+        at_risk = status == rules.AT_RISK
+        since = org.at_risk_since if at_risk else None
+        rows.append(ReportRow(standing, status, result.results, result.progress, since,
+                              rules.demotion_date(since, program.grace_period_days)))
+    today = (now or utcnow()).date()
+    due = sum(1 for s in standings if rules.decide(
+        s.current, s.qualified, s.organization.at_risk_since, today,
+        program.grace_period_days).changes)
+    counts = {key: 0 for key in STATUS_ORDER}
+    for row in rows:
+        counts[row.status] += 1
+    if show == "qualifies":
+        rows = [r for r in rows if r.status == rules.PROMOTION_DUE]
+    elif show == "at_risk":
+        rows = [r for r in rows if r.status == rules.AT_RISK
+                and r.standing.current == target]
+    keys = {
+        "name": lambda r: r.organization.name.casefold(),
+        "current": lambda r: (rules.rank(r.standing.current), r.organization.name.casefold()),
+        "qualified": lambda r: (rules.rank(r.standing.qualified),
+                                r.organization.name.casefold()),
+        "status": lambda r: (STATUS_ORDER[r.status], -r.progress,
+                             r.organization.name.casefold()),
+        "progress": lambda r: (r.progress, r.organization.name.casefold()),
+    }
+    rows.sort(key=keys.get(sort, keys["status"]), reverse=descending)
+    return TierReport(target, program, rows, len(standings), counts, due)

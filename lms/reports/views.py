@@ -1,0 +1,95 @@
+"""Manager reports: who qualifies for a tier and why (HTML and CSV), applying tier changes."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.auth.forms import ConfirmForm
+from lms.csvutil import csv_response
+from lms.extensions import db
+from lms.labels import TIER_LABELS
+from lms.policy import vendor_required
+from lms.reports import bp
+from lms.reports import tiers as tier_report
+from lms.tiers import present, rules, service
+
+PAGE_SIZE = 100  # rows of the HTML report; the CSV has every row
+
+
+def _report_args() -> dict:
+    show = request.args.get("show", "all")
+    sort = request.args.get("sort", "status")
+    return {
+        "target": tier_report.parse_target(request.args.get("tier")),
+        "show": show if show in tier_report.SHOW else "all",
+        "sort": sort if sort in tier_report.SORTS else "status",
+        "descending": request.args.get("dir") == "desc",
+    }
+
+
+@bp.route("/reports/tiers")
+@vendor_required
+def tiers():
+    args = _report_args()
+    report = tier_report.build(**args)
+    vocab = present.vocabulary()
+    headings = [present.label(r, report.program, vocab)
+                for r in report.program.rule(report.target).requirements]
+    pages = max(1, -(-len(report.rows) // PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    rows = report.rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    return render_template("reports/tiers.html", report=report, headings=headings, rows=rows,
+                           page=page, pages=pages, args=args, planned=report.due,
+                           gap=present.gap,
+                           count=present.format_count, status_text=present.status_text,
+                           form=ConfirmForm())
+
+
+@bp.route("/reports/tiers.csv")
+@vendor_required
+def tiers_csv():
+    args = _report_args()
+    report = tier_report.build(**args)
+    program = report.program
+    vocab = present.vocabulary()
+    requirements = program.rule(report.target).requirements
+    header = [_("Partner"), _("Slug"), _("Current tier"), _("Qualifies for"), _("Status"),
+              _("At risk since"), _("Demotion on")]
+    for requirement in requirements:
+        name = present.label(requirement, program, vocab)
+        header += [_("%(requirement)s: actual", requirement=name),
+                   _("%(requirement)s: required", requirement=name)]
+    header.append(_("Gap"))
+    rows = []
+    for row in report.rows:
+        org = row.organization
+        line = [org.name, org.slug, str(TIER_LABELS[row.standing.current]),
+                str(TIER_LABELS[row.standing.qualified]), present.status_text(row.status),
+                row.at_risk_since.isoformat() if row.at_risk_since else "",
+                row.demotion_on.isoformat() if row.demotion_on else ""]
+        for result in row.results:
+            line += [result.actual, result.required]
+        line.append("; ".join(g for g in (present.gap(r, program) for r in row.results) if g))
+        rows.append(line)
+    return csv_response(f"tier-report-{report.target}.csv", header, rows)
+
+
+@bp.route("/reports/tiers/review", methods=["GET", "POST"])
+@vendor_required
+def tier_review():
+    """What a tier review changes today; POST applies it (as `lms tiers evaluate --apply`)."""
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        changes = service.apply(actor=current_user)
+        db.session.commit()
+        if changes:
+            flash(_("Tier review applied: %(n)d change(s) recorded.", n=len(changes)),
+                  "success")
+        else:
+            flash(_("Nothing to change: every partner holds its tier."), "info")
+        return redirect(url_for("reports.tier_review"))
+    planned, program, version = service.plan()
+    return render_template("reports/tier_review.html", planned=planned, program=program,
+                           version=version, form=form, demotion_date=rules.demotion_date)

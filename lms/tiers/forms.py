@@ -1,0 +1,49 @@
+"""The admin form of the tier program rules."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import FieldList, Form, FormField, IntegerField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from lms.tiers.rules import MAX_MIN
+
+KIND_CHOICES = (
+    ("", _l("— none (remove) —")),
+    ("won_deals", _l("Won deals in the review window")),
+    ("won_revenue", _l("Won revenue in the review window")),
+    ("certified_people", _l("People holding a valid credential")),
+)
+JOB_CHOICES = (("", _l("Anyone")), ("sales", _l("Sales people")),
+               ("technical", _l("Technical people")))
+EXTRA_ROWS = 2
+
+
+class RequirementForm(Form):
+    """One requirement row (a plain Form: the outer form carries the CSRF token)."""
+
+    kind = SelectField(_l("Requirement"), validators=[Optional()])
+    credential = SelectField(_l("Credential"), validators=[Optional()])
+    job_function = SelectField(_l("Job function"), validators=[Optional()])
+    min = IntegerField(_l("Minimum"), validators=[Optional(), NumberRange(min=1, max=MAX_MIN)])
+
+
+class ProgramForm(FlaskForm):
+    currency = SelectField(_l("Revenue currency"), validators=[DataRequired()])
+    review_window_months = IntegerField(
+        _l("Review window (months)"), validators=[InputRequired(), NumberRange(min=1, max=60)],
+        description=_l("Deals won in this many months before the evaluation count."))
+    grace_period_days = IntegerField(
+        _l("Grace period (days)"), validators=[InputRequired(), NumberRange(min=0, max=730)],
+        description=_l("How long a partner below its tier's requirements keeps the tier."))
+    exchange_rates = TextAreaField(
+        _l("Exchange rates"), validators=[Length(max=2000)],
+        description=_l("One per line, e.g. USD = 150: units of the revenue currency per "
+                       "unit. Won deals in other currencies do not count toward revenue."))
+    silver = FieldList(FormField(RequirementForm), label=_l("Silver"))
+    gold = FieldList(FormField(RequirementForm), label=_l("Gold"))
+    platinum = FieldList(FormField(RequirementForm), label=_l("Platinum"))
+    note = TextAreaField(_l("What changed and why"),
+                         validators=[DataRequired(), Length(max=1000)],
+                         description=_l("Kept with this version of the rules."))

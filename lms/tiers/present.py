@@ -1,0 +1,134 @@
+"""Tier results in people's words and with links: scorecards, report rows (view helpers)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import url_for
+from flask_babel import format_decimal, gettext, ngettext
+from sqlalchemy import select
+
+from lms.extensions import db
+from lms.models import Course, Credential, Quiz
+from lms.tiers import rules
+from lms.tiers.rules import Program, RequirementResult
+from lms.tiers.service import PartnerStanding
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    text: str
+
+
+@dataclass(frozen=True)
+class RequirementRow:
+    label: str
+    actual: int
+    required: int
+    met: bool
+    percent: int
+    gap: str
+    kind: str
+    links: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    tier: str
+    met: bool
+    rows: tuple[RequirementRow, ...]
+
+    @property
+    def met_count(self) -> int:
+        return sum(1 for row in self.rows if row.met)
+
+
+@dataclass
+class Vocabulary:
+    """Names and links the texts need, loaded once per page (three queries)."""
+
+    credential_names: dict[str, str] = field(default_factory=dict)
+    credential_links: dict[str, tuple[Link, ...]] = field(default_factory=dict)
+
+
+def _number(n: int) -> str:
+    return format_decimal(n)
+
+
+def vocabulary(with_links: bool = False) -> Vocabulary:
+    credentials = list(db.session.execute(
+        select(Credential.slug, Credential.name, Credential.courses, Credential.quizzes)))
+    vocab = Vocabulary({slug: name for slug, name, _c, _q in credentials})
+    if not with_links:
+        return vocab
+    course_titles = dict(db.session.execute(
+        select(Course.slug, Course.title).where(Course.archived_at.is_(None))).all())
+    quiz_titles = dict(db.session.execute(
+        select(Quiz.slug, Quiz.title).where(Quiz.archived_at.is_(None))).all())
+    for slug, _name, courses, quizzes in credentials:
+        links = [Link(url_for("courses.course", course_slug=c), course_titles[c])
+                 for c in courses or () if c in course_titles]
+        links += [Link(url_for("quizzes.quiz", slug=q), quiz_titles[q])
+                  for q in quizzes or () if q in quiz_titles]
+        vocab.credential_links[slug] = tuple(links)
+    return vocab
+
+
+def label(requirement: rules.Requirement, program: Program, vocab: Vocabulary) -> str:
+    return rules.describe(requirement, vocab.credential_names, program.currency, gettext)
+
+
+def gap(result: RequirementResult, program: Program) -> str:
+    return rules.gap_text(result, program.currency, ngettext, gettext, _number)
+
+
+def requirement_row(result: RequirementResult, program: Program, vocab: Vocabulary,
+                    deal_link: Link | None = None) -> RequirementRow:
+    requirement = result.requirement
+    links: tuple[Link, ...] = ()
+    if not result.met:
+        if requirement.kind == "certified_people":
+            links = vocab.credential_links.get(requirement.credential or "", ())
+        elif deal_link is not None:
+            links = (deal_link,)
+    return RequirementRow(label(requirement, program, vocab), result.actual, result.required,
+                          result.met, round(result.progress * 100), gap(result, program),
+                          requirement.kind, links)
+
+
+def scorecard(standing: PartnerStanding, tier: str, program: Program, vocab: Vocabulary,
+              deal_link: Link | None = None) -> Scorecard:
+    result = standing.evaluation.for_tier(tier)
+    rows = tuple(requirement_row(r, program, vocab, deal_link) for r in result.results)
+    return Scorecard(tier, bool(program.rule(tier).requirements) and result.met, rows)
+
+
+def scorecards(standing: PartnerStanding, program: Program, vocab: Vocabulary,
+               deal_link: Link | None = None) -> list[Scorecard]:
+    """The partner's own tier (to keep) and the next one (to reach); Bronze needs nothing."""
+    cards = []
+    if standing.current != "bronze":
+        cards.append(scorecard(standing, standing.current, program, vocab, deal_link))
+    upcoming = standing.next_tier
+    if upcoming and program.rule(upcoming).requirements:
+        cards.append(scorecard(standing, upcoming, program, vocab, deal_link))
+    return cards
+
+
+def status_text(status: str) -> str:
+    return {
+        rules.PROMOTION_DUE: gettext("Qualifies — promotion due"),
+        rules.HOLDS: gettext("Holds"),
+        rules.AT_RISK: gettext("At risk"),
+        rules.BELOW: gettext("Below"),
+    }[status]
+
+
+def format_count(result: RequirementResult, program: Program) -> str:
+    """ "X of Y" for one requirement (amounts with the currency)."""
+    if result.requirement.kind == "won_revenue":
+        return gettext("%(currency)s %(actual)s of %(required)s", currency=program.currency,
+                       actual=_number(result.actual), required=_number(result.required))
+    return gettext("%(actual)s of %(required)s", actual=_number(result.actual),
+                   required=_number(result.required))

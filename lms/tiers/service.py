@@ -1,0 +1,254 @@
+"""The tier program in the database: rule versions, partner facts, evaluation, applying.
+
+Facts for every partner come from two aggregate queries (won deals by company and
+currency; certified people by company, credential and job function), so the report costs a
+fixed number of queries whatever the number of partners.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from lms.audit import record
+from lms.database import start_write_transaction
+from lms.extensions import db
+from lms.models import (
+    AuditAction,
+    Award,
+    Credential,
+    Deal,
+    DealStatus,
+    Organization,
+    Tier,
+    TierChange,
+    TierChangeKind,
+    TierProgramVersion,
+    User,
+    utcnow,
+)
+from lms.tiers import rules
+from lms.tiers.rules import Evaluation, PartnerFacts, Program
+
+# --- Program versions ------------------------------------------------------------------
+
+
+def current_version() -> TierProgramVersion | None:
+    return db.session.scalar(select(TierProgramVersion)
+                             .order_by(TierProgramVersion.number.desc()).limit(1))
+
+
+def program_of(version: TierProgramVersion) -> Program:
+    program, problems = rules.program_from_dict(version.rules)
+    if program is None:  # stored versions were validated; this means a bug, say so
+        raise ValueError(f"tier program version {version.number} is invalid: {problems}")
+    return program
+
+
+def default_program() -> Program:
+    """content/program.toml when it is valid, else a program without requirements."""
+    from lms.tiers.loader import load_program
+
+    loaded = load_program(Path(current_app.config["LMS_CONTENT_DIR"]))
+    return loaded.program or Program(())
+
+
+def current_program() -> tuple[Program, TierProgramVersion | None]:
+    version = current_version()
+    if version is None:
+        return default_program(), None
+    return program_of(version), version
+
+
+def seed_program(program: Program) -> bool:
+    """Store the file's program as version 1 when there is none yet (admins own it after)."""
+    if db.session.scalar(select(func.count()).select_from(TierProgramVersion)):
+        return False
+    db.session.add(TierProgramVersion(number=1, rules=rules.program_to_dict(program),
+                                      source="file", note="content/program.toml"))
+    return True
+
+
+def save_program(program: Program, actor: User | None, note: str, source: str = "ui"
+                 ) -> TierProgramVersion:
+    """A new version in force from now; older versions stay as they were. Caller commits."""
+    start_write_transaction()
+    # PostgreSQL: serialise concurrent saves on the newest version row.
+    db.session.execute(select(TierProgramVersion.id).order_by(
+        TierProgramVersion.number.desc()).limit(1).with_for_update())
+    latest = db.session.scalar(select(func.max(TierProgramVersion.number))) or 0
+    version = TierProgramVersion(number=latest + 1, rules=rules.program_to_dict(program),
+                                 source=source, note=note, created_by_id=actor.id if actor
+                                 else None)
+    db.session.add(version)
+    record(AuditAction.TIER_RULES_CHANGED, actor=actor, version=version.number, note=note)
+    return version
+
+
+def versions() -> list[TierProgramVersion]:
+    return list(db.session.scalars(
+        select(TierProgramVersion).order_by(TierProgramVersion.number.desc())
+        .options(joinedload(TierProgramVersion.created_by))))
+
+
+def credential_names() -> dict[str, str]:
+    return dict(db.session.execute(select(Credential.slug, Credential.name)).all())
+
+
+# --- Facts -----------------------------------------------------------------------------
+
+
+def gather_facts(now: datetime, program: Program,
+                 organization_ids: Iterable[int] | None = None) -> dict[int, PartnerFacts]:
+    """Facts of every partner (or of the given ones) at `now`, in two queries."""
+    start = rules.window_start(now.date(), program.review_window_months)
+    ids = list(organization_ids) if organization_ids is not None else None
+
+    deals = (select(Deal.organization_id, Deal.currency, func.count(), func.sum(Deal.amount))
+             .where(Deal.status == DealStatus.WON, Deal.closed_at >= start,
+                    Deal.closed_at <= now)
+             .group_by(Deal.organization_id, Deal.currency))
+    people = (select(User.organization_id, Credential.slug, User.job_function,
+                     func.count(func.distinct(User.id)))
+              .select_from(Award).join(User, Award.user_id == User.id)
+              .join(Credential, Award.credential_id == Credential.id)
+              .where(User.active.is_(True), User.organization_id.is_not(None),
+                     Award.revoked_at.is_(None), Award.issued_at <= now,
+                     (Award.expires_at.is_(None)) | (Award.expires_at > now))
+              .group_by(User.organization_id, Credential.slug, User.job_function))
+    if ids is not None:
+        deals = deals.where(Deal.organization_id.in_(ids))
+        people = people.where(User.organization_id.in_(ids))
+
+    won: dict[int, int] = defaultdict(int)
+    revenue: dict[int, dict[str, int]] = defaultdict(dict)
+    for org_id, currency, count, total in db.session.execute(deals):
+        won[org_id] += count
+        revenue[org_id][currency] = int(total or 0)
+    certified: dict[int, dict[tuple[str, str | None], int]] = defaultdict(dict)
+    for org_id, slug, job, count in db.session.execute(people):
+        key = (slug, job.value if job is not None else None)
+        certified[org_id][key] = certified[org_id].get(key, 0) + count
+
+    keys = ids if ids is not None else set(won) | set(revenue) | set(certified)
+    return {org_id: PartnerFacts(won.get(org_id, 0), revenue.get(org_id, {}),
+                                 certified.get(org_id, {})) for org_id in keys}
+
+
+# --- Evaluating partners ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartnerStanding:
+    organization: Organization
+    evaluation: Evaluation
+
+    @property
+    def current(self) -> str:
+        return self.organization.tier.value
+
+    @property
+    def qualified(self) -> str:
+        return self.evaluation.qualified
+
+    def status(self, target: str | None = None) -> str:
+        return rules.status_for(self.current, self.qualified, target)
+
+    @property
+    def next_tier(self) -> str | None:
+        return rules.next_tier(self.current)
+
+
+def active_partners() -> list[Organization]:
+    return list(db.session.scalars(select(Organization).where(Organization.active.is_(True))
+                                   .order_by(Organization.name)))
+
+
+def standings(now: datetime | None = None, program: Program | None = None,
+              organizations: list[Organization] | None = None) -> list[PartnerStanding]:
+    """Every active partner (or the given ones) measured against the program."""
+    now = now or utcnow()
+    if program is None:
+        program, _version = current_program()
+    orgs = organizations if organizations is not None else active_partners()
+    facts = gather_facts(now, program, [o.id for o in orgs] if organizations is not None
+                         else None)
+    empty = PartnerFacts()
+    return [PartnerStanding(org, rules.evaluate(facts.get(org.id, empty), program))
+            for org in orgs]
+
+
+def standing_of(organization: Organization, now: datetime | None = None
+                ) -> tuple[PartnerStanding, Program]:
+    program, _version = current_program()
+    return standings(now, program, [organization])[0], program
+
+
+# --- Applying --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlannedChange:
+    standing: PartnerStanding
+    decision: rules.Decision
+
+
+def plan(now: datetime | None = None) -> tuple[list[PlannedChange], Program,
+                                                TierProgramVersion | None]:
+    """What applying would change today (nothing is written)."""
+    now = now or utcnow()
+    program, version = current_program()
+    planned = []
+    for standing in standings(now, program):
+        org = standing.organization
+        decision = rules.decide(org.tier.value, standing.qualified, org.at_risk_since,
+                                now.date(), program.grace_period_days)
+        if decision.changes:
+            planned.append(PlannedChange(standing, decision))
+    return planned, program, version
+
+
+def apply(actor: User | None = None, now: datetime | None = None) -> list[TierChange]:
+    """Apply every promotion, demotion and grace-period change, each with its evidence.
+    One transaction; the caller commits."""
+    now = now or utcnow()
+    start_write_transaction()
+    # PostgreSQL: a second review at the same time waits here, then sees this one's result
+    # (SQLite: BEGIN IMMEDIATE above already serialises writers).
+    db.session.execute(select(Organization.id).where(Organization.active.is_(True))
+                       .with_for_update())
+    planned, _program, version = plan(now)
+    changes = []
+    for item in planned:
+        org = item.standing.organization
+        decision = item.decision
+        change = TierChange(
+            organization_id=org.id, kind=TierChangeKind(decision.kind),
+            from_tier=org.tier, to_tier=Tier(decision.tier),
+            program_version_id=version.id if version else None,
+            evidence=rules.evaluation_to_dict(item.standing.evaluation, org.tier.value),
+            actor_id=actor.id if actor else None, at=now)
+        db.session.add(change)
+        if decision.tier != org.tier.value:
+            org.tier = Tier(decision.tier)
+            org.tier_since = now.date()
+            record(AuditAction.TIER_CHANGED, actor=actor, organization_id=org.id,
+                   kind=decision.kind, from_tier=change.from_tier.value,
+                   to_tier=decision.tier)
+        org.at_risk_since = decision.at_risk_since
+        changes.append(change)
+    return changes
+
+
+def history(organization: Organization, limit: int = 20) -> list[TierChange]:
+    return list(db.session.scalars(
+        select(TierChange).where(TierChange.organization_id == organization.id)
+        .order_by(TierChange.at.desc(), TierChange.id.desc()).limit(limit)
+        .options(joinedload(TierChange.actor))))

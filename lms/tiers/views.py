@@ -1,0 +1,217 @@
+"""Partner profiles with their tier scorecard, and the admin pages of the tier rules."""
+
+from __future__ import annotations
+
+import re
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from lms.extensions import db
+from lms.formutil import choices
+from lms.labels import JOB_LABELS
+from lms.models import (
+    Award,
+    Deal,
+    DealStatus,
+    Organization,
+    Role,
+    TierProgramVersion,
+    User,
+    utcnow,
+)
+from lms.policy import VENDOR_ROLES, admin_required
+from lms.tiers import bp, present, rules, service
+from lms.tiers.forms import EXTRA_ROWS, KIND_CHOICES, ProgramForm
+from lms.tiers.rules import CURRENCY_CODES, TIERS
+
+
+def _deal_link() -> present.Link | None:
+    if current_user.role in (Role.MEMBER, Role.PARTNER_ADMIN):
+        return present.Link(url_for("deals.new"), _("Register a deal"))
+    return None
+
+
+def partner_overview(organization: Organization) -> dict:
+    """Tier, scorecards and history of one partner (shared by the home page)."""
+    standing, program = service.standing_of(organization)
+    vocab = present.vocabulary(with_links=True)
+    return {
+        "standing": standing,
+        "program": program,
+        "cards": present.scorecards(standing, program, vocab, _deal_link()),
+        "demotion_on": rules.demotion_date(organization.at_risk_since,
+                                           program.grace_period_days),
+    }
+
+
+# --- Partners --------------------------------------------------------------------------
+
+
+@bp.route("/partners")
+@login_required
+def partner_list():
+    if current_user.role not in VENDOR_ROLES:  # a partner's list is its own company
+        return partner(current_user.organization.slug)
+    standings = service.standings()
+    program, _version = service.current_program()
+    return render_template("tiers/partners.html", standings=standings, program=program,
+                           demotion_date=rules.demotion_date)
+
+
+@bp.route("/partners/<org_slug>")
+@login_required
+def partner(org_slug: str):
+    organization = db.session.scalar(select(Organization).where(Organization.slug == org_slug))
+    # Another company's profile does not exist for a partner.
+    if organization is None or (current_user.role not in VENDOR_ROLES
+                                and organization.id != current_user.organization_id):
+        abort(404)
+    people = list(db.session.scalars(
+        select(User).where(User.organization_id == organization.id, User.active.is_(True))
+        .order_by(User.name)))
+    now = utcnow()
+    held = {}
+    for user_id, name in db.session.execute(
+            select(Award.user_id, Award.credential_id)
+            .join(User, Award.user_id == User.id)
+            .where(User.organization_id == organization.id, Award.revoked_at.is_(None),
+                   (Award.expires_at.is_(None)) | (Award.expires_at > now))):
+        held.setdefault(user_id, set()).add(name)
+    from lms.models import Credential
+
+    credential_names = dict(db.session.execute(select(Credential.id, Credential.name)).all())
+    deal_counts = dict(db.session.execute(
+        select(Deal.status, func.count()).where(Deal.organization_id == organization.id)
+        .group_by(Deal.status)).all())
+    return render_template(
+        "tiers/partner.html", organization=organization, people=people, held=held,
+        credential_names=credential_names, deal_counts=deal_counts, deal_statuses=DealStatus,
+        history=service.history(organization), job_labels=JOB_LABELS,
+        **partner_overview(organization))
+
+
+# --- Tier rules (admin) ----------------------------------------------------------------
+
+
+@bp.route("/admin/tiers")
+@admin_required
+def rules_overview():
+    program, version = service.current_program()
+    vocab = present.vocabulary()
+    return render_template("tiers/rules.html", program=program, version=version,
+                           versions=service.versions(), vocab=vocab, label=present.label)
+
+
+@bp.route("/admin/tiers/versions/<int:number>")
+@admin_required
+def rules_version(number: int):
+    version = db.first_or_404(select(TierProgramVersion)
+                              .where(TierProgramVersion.number == number))
+    return render_template("tiers/rules.html", program=service.program_of(version),
+                           version=version, versions=service.versions(),
+                           vocab=present.vocabulary(), label=present.label, past=True)
+
+
+RATE_LINE = re.compile(r"^\s*([A-Za-z]{3})\s*[=:]\s*([0-9]+(?:\.[0-9]+)?)\s*$")
+
+
+def _parse_rates(text: str) -> tuple[dict[str, float], list[str]]:
+    rates, problems = {}, []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        match = RATE_LINE.match(line)
+        if not match:
+            problems.append(_("Line %(n)d: write a currency code and a rate, e.g. USD = 150.",
+                              n=number))
+            continue
+        value = float(match.group(2))
+        rates[match.group(1).upper()] = int(value) if value.is_integer() else value
+    return rates, problems
+
+
+def _fill_form(form: ProgramForm, program: rules.Program) -> None:
+    form.currency.data = program.currency
+    form.review_window_months.data = program.review_window_months
+    form.grace_period_days.data = program.grace_period_days
+    form.exchange_rates.data = "\n".join(f"{code} = {rate:g}" for code, rate
+                                         in sorted(program.exchange_rates.items()))
+    for tier in TIERS[1:]:
+        field = getattr(form, tier)
+        for requirement in program.rule(tier).requirements:
+            field.append_entry({"kind": requirement.kind,
+                                "credential": requirement.credential or "",
+                                "job_function": requirement.job_function or "",
+                                "min": requirement.min})
+
+
+def _set_choices(form: ProgramForm, credential_rows: list[tuple[str, str]]) -> None:
+    form.currency.choices = choices((c, c) for c in sorted(CURRENCY_CODES))
+    credential_choices = [("", _("— not used —")), *credential_rows]
+    for tier in TIERS[1:]:
+        field = getattr(form, tier)
+        if not form.is_submitted():  # room to add requirements
+            for _blank in range(EXTRA_ROWS):
+                field.append_entry()
+        for entry in field.entries:
+            entry.kind.choices = choices(KIND_CHOICES)
+            entry.credential.choices = choices(credential_choices)
+            entry.job_function.choices = choices(
+                [("", _("Anyone")), ("sales", _("Sales people")),
+                 ("technical", _("Technical people"))])
+
+
+def _program_data(form: ProgramForm, rates: dict[str, float]) -> dict:
+    tiers = []
+    for tier in TIERS[1:]:
+        requirements = []
+        for entry in getattr(form, tier).entries:
+            if not entry.kind.data:
+                continue
+            requirement = {"kind": entry.kind.data, "min": entry.min.data}
+            if entry.kind.data == "certified_people":
+                requirement["credential"] = entry.credential.data or ""
+                if entry.job_function.data:
+                    requirement["job_function"] = entry.job_function.data
+            requirements.append(requirement)
+        tiers.append({"tier": tier, "requirements": requirements})
+    return {"currency": form.currency.data,
+            "review_window_months": form.review_window_months.data,
+            "grace_period_days": form.grace_period_days.data,
+            "exchange_rates": rates, "tiers": tiers}
+
+
+@bp.route("/admin/tiers/edit", methods=["GET", "POST"])
+@admin_required
+def edit_rules():
+    from lms.models import Credential
+
+    credential_rows = [tuple(row) for row in db.session.execute(
+        select(Credential.slug, Credential.name).where(Credential.archived_at.is_(None))
+        .order_by(Credential.name))]
+    program, version = service.current_program()
+    form = ProgramForm()
+    if not form.is_submitted():
+        _fill_form(form, program)
+    _set_choices(form, credential_rows)
+    problems: list[str] = []
+    if form.validate_on_submit():
+        rates, problems = _parse_rates(form.exchange_rates.data or "")
+        if not problems:
+            data = _program_data(form, rates)
+            new_program, problems = rules.program_from_dict(
+                data, {slug for slug, _name in credential_rows})
+            if new_program is not None and new_program == program:
+                problems = [_("These are the rules in force already: nothing to save.")]
+            elif new_program is not None:
+                saved = service.save_program(new_program, current_user, form.note.data.strip())
+                db.session.commit()
+                flash(_("Version %(n)d of the tier rules is in force.", n=saved.number),
+                      "success")
+                return redirect(url_for("tiers.rules_overview"))
+    status = 400 if form.is_submitted() and (form.errors or problems) else 200
+    return render_template("tiers/edit_rules.html", form=form, problems=problems,
+                           version=version), status
