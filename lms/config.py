@@ -56,6 +56,9 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "LMS_BASE_URL": env.get("LMS_BASE_URL", "http://localhost:5000").rstrip("/"),
         "LMS_MIGRATIONS_DIR": env.get("LMS_MIGRATIONS_DIR", str(project_path("migrations"))),
         "LMS_INVITATION_DAYS": int(env.get("LMS_INVITATION_DAYS", "7")),
+        # Open deal registrations (registered or approved) expire this many days after
+        # registration unless closed (lms deals expire, and on every deals page).
+        "LMS_DEAL_EXPIRY_DAYS": int(env.get("LMS_DEAL_EXPIRY_DAYS", "90")),
         # The issuer of badges and certifications (Open Badges Issuer profile).
         "LMS_ISSUER_NAME": env.get("LMS_ISSUER_NAME", "Nimbus CRM Partner Program"),
         "LMS_ISSUER_URL": env.get("LMS_ISSUER_URL", ""),

@@ -35,7 +35,7 @@ def tiers():
     args = _report_args()
     report = tier_report.build(**args)
     vocab = present.vocabulary()
-    headings = [present.label(r, report.program, vocab)
+    headings = [present.heading(r, report.program, vocab)
                 for r in report.program.rule(report.target).requirements]
     pages = max(1, -(-len(report.rows) // PAGE_SIZE))
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from flask import url_for
@@ -79,6 +80,23 @@ def label(requirement: rules.Requirement, program: Program, vocab: Vocabulary) -
     return rules.describe(requirement, vocab.credential_names, program.currency, gettext)
 
 
+def heading(requirement: rules.Requirement, program: Program, vocab: Vocabulary
+            ) -> tuple[str, str]:
+    """A compact column heading and the credential it counts ("" for deals and revenue)."""
+    if requirement.kind == "won_deals":
+        return gettext("Won deals"), ""
+    if requirement.kind == "won_revenue":
+        return gettext("Won revenue (%(currency)s)", currency=program.currency), ""
+    name = vocab.credential_names.get(requirement.credential or "", requirement.credential or "")
+    abbreviation = re.search(r"\(([^()]+)\)\s*$", name)  # "... (NCSP)" → "NCSP"
+    if abbreviation:
+        name = abbreviation.group(1)
+    short = {"sales": gettext("Certified sales people"),
+             "technical": gettext("Certified engineers")}.get(
+        requirement.job_function or "", gettext("Certified people"))
+    return short, name
+
+
 def gap(result: RequirementResult, program: Program) -> str:
     return rules.gap_text(result, program.currency, ngettext, gettext, _number)
 
@@ -127,8 +145,5 @@ def status_text(status: str) -> str:
 
 def format_count(result: RequirementResult, program: Program) -> str:
     """ "X of Y" for one requirement (amounts with the currency)."""
-    if result.requirement.kind == "won_revenue":
-        return gettext("%(currency)s %(actual)s of %(required)s", currency=program.currency,
-                       actual=_number(result.actual), required=_number(result.required))
     return gettext("%(actual)s of %(required)s", actual=_number(result.actual),
                    required=_number(result.required))
