@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from lms.auth.forms import ConfirmForm
@@ -85,7 +86,8 @@ def tier_review():
         changes = service.apply(actor=current_user)
         db.session.commit()
         if changes:
-            flash(_("Tier review applied: %(n)d change(s) recorded.", n=len(changes)),
+            flash(ngettext("Tier review applied: %(num)d change recorded.",
+                           "Tier review applied: %(num)d changes recorded.", len(changes)),
                   "success")
         else:
             flash(_("Nothing to change: every partner holds its tier."), "info")

@@ -33,14 +33,15 @@ class ProgramForm(FlaskForm):
     currency = SelectField(_l("Revenue currency"), validators=[DataRequired()])
     review_window_months = IntegerField(
         _l("Review window (months)"), validators=[InputRequired(), NumberRange(min=1, max=60)],
-        description=_l("Deals won in this many months before the evaluation count."))
+        description=_l("Deals won in this many months before the evaluation are counted."))
     grace_period_days = IntegerField(
         _l("Grace period (days)"), validators=[InputRequired(), NumberRange(min=0, max=730)],
         description=_l("How long a partner below its tier's requirements keeps the tier."))
     exchange_rates = TextAreaField(
         _l("Exchange rates"), validators=[Length(max=2000)],
-        description=_l("One per line, e.g. USD = 150: units of the revenue currency per "
-                       "unit. Won deals in other currencies do not count toward revenue."))
+        description=_l("One per line, e.g. USD = 150: what one unit of that currency is "
+                       "worth in the revenue currency. Won deals in a currency without a "
+                       "rate do not count toward revenue."))
     silver = FieldList(FormField(RequirementForm), label=_l("Silver"))
     gold = FieldList(FormField(RequirementForm), label=_l("Gold"))
     platinum = FieldList(FormField(RequirementForm), label=_l("Platinum"))
