@@ -48,12 +48,24 @@ class TierRule:
 
 
 @dataclass(frozen=True)
+class HealthRules:
+    """How the partner health score (0-100) weighs its parts, and where its bands start."""
+
+    active_weight: float = 0.4
+    training_weight: float = 0.3
+    conversion_weight: float = 0.3
+    healthy_from: int = 70
+    watch_from: int = 40
+
+
+@dataclass(frozen=True)
 class Program:
     tiers: tuple[TierRule, ...]
     currency: str = "JPY"
     review_window_months: int = 12
     grace_period_days: int = 90
     exchange_rates: Mapping[str, float] = field(default_factory=dict)
+    health: HealthRules = field(default_factory=HealthRules)
 
     def rule(self, tier: str) -> TierRule:
         for rule in self.tiers:
@@ -80,7 +92,52 @@ KINDS: dict[str, RequirementKind] = {
 }
 
 PROGRAM_KEYS = {"currency", "review_window_months", "grace_period_days", "exchange_rates",
-                "tiers"}
+                "tiers", "health"}
+HEALTH_KEYS = {"weights", "healthy_from", "watch_from"}
+WEIGHT_KEYS = ("active", "training", "conversion")
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def health_from_dict(data: object) -> tuple[HealthRules | None, list[str]]:
+    """The [health] table: weights of active rate, training pass rate and deal conversion
+    (any non-negative numbers, not all zero) and the scores where the bands start."""
+    if data is None:
+        return HealthRules(), []
+    if not isinstance(data, Mapping):
+        return None, ["health: a table with weights, healthy_from and watch_from"]
+    problems = []
+    unknown = set(data) - HEALTH_KEYS
+    if unknown:
+        problems.append(f"health: unknown keys: {', '.join(sorted(unknown))}")
+    defaults = HealthRules()
+    weights = data.get("weights", {"active": defaults.active_weight,
+                                   "training": defaults.training_weight,
+                                   "conversion": defaults.conversion_weight})
+    values = {}
+    if not isinstance(weights, Mapping) or set(weights) - set(WEIGHT_KEYS):
+        problems.append("health.weights: a table of active, training and conversion")
+    else:
+        for key in WEIGHT_KEYS:
+            value = _number(weights.get(key, 0))
+            if value is None or value < 0:
+                problems.append(f"health.weights.{key}: a number of 0 or more")
+            values[key] = value or 0.0
+        if not problems and sum(values.values()) == 0:
+            problems.append("health.weights: at least one weight above 0")
+    healthy = _int(data.get("healthy_from", defaults.healthy_from))
+    watch = _int(data.get("watch_from", defaults.watch_from))
+    if healthy is None or watch is None or not 0 < watch < healthy <= 100:
+        problems.append("health: watch_from and healthy_from are whole scores with "
+                        "0 < watch_from < healthy_from <= 100")
+    if problems:
+        return None, problems
+    return HealthRules(values["active"], values["training"], values["conversion"], healthy,
+                       watch), []
 
 
 def _int(value: object) -> int | None:
@@ -117,6 +174,8 @@ def program_from_dict(data: Mapping, credential_slugs: set[str] | None = None
         else:
             rates[code] = float(rate)
 
+    health, health_problems = health_from_dict(data.get("health"))
+    problems.extend(health_problems)
     rules: list[TierRule] = []
     seen: set[str] = set()
     raw_tiers = data.get("tiers", [])
@@ -167,7 +226,7 @@ def program_from_dict(data: Mapping, credential_slugs: set[str] | None = None
             break
     if problems:
         return None, problems
-    return Program(tuple(rules), currency, window, grace, rates), []
+    return Program(tuple(rules), currency, window, grace, rates, health), []
 
 
 def _requirement(raw: object, where: str, credential_slugs: set[str] | None
@@ -209,6 +268,13 @@ def program_to_dict(program: Program) -> dict:
         "review_window_months": program.review_window_months,
         "grace_period_days": program.grace_period_days,
         "exchange_rates": dict(sorted(program.exchange_rates.items())),
+        "health": {
+            "weights": {"active": program.health.active_weight,
+                        "training": program.health.training_weight,
+                        "conversion": program.health.conversion_weight},
+            "healthy_from": program.health.healthy_from,
+            "watch_from": program.health.watch_from,
+        },
         "tiers": [
             {"tier": rule.tier, "requirements": [
                 {k: v for k, v in (("kind", r.kind), ("credential", r.credential),

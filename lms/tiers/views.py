@@ -164,7 +164,7 @@ def _set_choices(form: ProgramForm, credential_rows: list[tuple[str, str]]) -> N
                  ("technical", _("Technical people"))])
 
 
-def _program_data(form: ProgramForm, rates: dict[str, float]) -> dict:
+def _program_data(form: ProgramForm, rates: dict[str, float], current: rules.Program) -> dict:
     tiers = []
     for tier in TIERS[1:]:
         requirements = []
@@ -181,7 +181,9 @@ def _program_data(form: ProgramForm, rates: dict[str, float]) -> dict:
     return {"currency": form.currency.data,
             "review_window_months": form.review_window_months.data,
             "grace_period_days": form.grace_period_days.data,
-            "exchange_rates": rates, "tiers": tiers}
+            "exchange_rates": rates, "tiers": tiers,
+            # Not on this form: the health weights carry over unchanged.
+            "health": rules.program_to_dict(current)["health"]}
 
 
 @bp.route("/admin/tiers/edit", methods=["GET", "POST"])
@@ -201,7 +203,7 @@ def edit_rules():
     if form.validate_on_submit():
         rates, problems = _parse_rates(form.exchange_rates.data or "")
         if not problems:
-            data = _program_data(form, rates)
+            data = _program_data(form, rates, program)
             new_program, problems = rules.program_from_dict(
                 data, {slug for slug, _name in credential_rows})
             if new_program is not None and new_program == program:

@@ -405,6 +405,8 @@ def test_program_to_dict_is_the_editable_form():
     assert program_to_dict(parsed) == {
         "currency": "JPY", "review_window_months": 12, "grace_period_days": 90,
         "exchange_rates": {"EUR": 160.0, "USD": 150.0},
+        "health": {"weights": {"active": 0.4, "training": 0.3, "conversion": 0.3},
+                   "healthy_from": 70, "watch_from": 40},
         "tiers": [
             {"tier": "silver", "requirements": [
                 {"kind": "won_deals", "min": 3},
@@ -1028,3 +1030,30 @@ def test_an_array_currency_in_the_file_is_a_problem(tmp_path):
 
     assert loaded.program is None
     assert len(loaded.problems) == 1
+
+
+# --- The [health] table -------------------------------------------------------------------
+
+
+def test_health_defaults_and_a_custom_table():
+    from lms.tiers.rules import HealthRules
+
+    assert program_from_dict(valid_data())[0].health == HealthRules()
+    custom = valid_data(health={"weights": {"active": 2, "training": 1, "conversion": 0},
+                                "healthy_from": 80, "watch_from": 50})
+    assert program_from_dict(custom)[0].health == HealthRules(2.0, 1.0, 0.0, 80, 50)
+
+
+@pytest.mark.parametrize("health,problem", [
+    ("x", "health: a table"),
+    ({"colour": 1}, "health: unknown keys: colour"),
+    ({"weights": {"active": -1}}, "health.weights.active: a number of 0 or more"),
+    ({"weights": {"active": 0, "training": 0, "conversion": 0}}, "at least one weight"),
+    ({"weights": {"luck": 1}}, "health.weights: a table of active"),
+    ({"healthy_from": 40, "watch_from": 70}, "0 < watch_from < healthy_from <= 100"),
+    ({"healthy_from": 101}, "0 < watch_from < healthy_from <= 100"),
+])
+def test_bad_health_tables_are_problems(health, problem):
+    parsed, problems = program_from_dict(valid_data(health=health))
+    assert parsed is None
+    assert any(problem in p for p in problems), problems
