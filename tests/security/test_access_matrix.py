@@ -1,0 +1,289 @@
+"""Every route of the app, for every kind of visitor, with the answer each must get.
+
+The routes come from `app.url_map`, so a new route cannot be forgotten: one missing from
+EXPECTED fails the test. Visitors: signed out, a member of company A (sales), the partner
+admin of ANOTHER company B, a channel manager and an admin. Objects in URLs belong to A
+(its deal, its member's attempt and award, its profile), so B's admin must never see them.
+
+Codes: 200 ok; 302 redirect (LOGIN means: to the sign-in page); 401 no API token; 403 not
+allowed; 404 not there or not yours; 400/405 refused input. For POST routes the request has
+no form data: an allowed visitor gets a validation answer (200/302/400), never 403/404.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from werkzeug.datastructures import FileStorage
+
+from lms.extensions import db
+from lms.models import (
+    ApiToken,
+    AssetCategory,
+    Audience,
+    Award,
+    Credential,
+    Deal,
+    DealStatus,
+    Invitation,
+    JobFunction,
+    Role,
+    Tier,
+    utcnow,
+)
+from tests.factories import login, make_org, make_user
+
+ROLES = ("anonymous", "member", "other_admin", "manager", "admin")
+LOGIN = "login"  # a 302 to the sign-in page
+
+
+def codes(anonymous, member, other_admin, manager, admin) -> dict[str, object]:
+    return dict(zip(ROLES, (anonymous, member, other_admin, manager, admin), strict=True))
+
+
+PUBLIC = codes(200, 200, 200, 200, 200)
+SIGNED_IN = codes(LOGIN, 200, 200, 200, 200)
+VENDOR = codes(LOGIN, 403, 403, 200, 200)
+ADMIN = codes(LOGIN, 403, 403, 403, 200)
+# Objects of company A: its member sees them, B's admin gets 404, vendor staff see them.
+OWN_COMPANY = codes(LOGIN, 200, 404, 200, 200)
+API = codes(401, 401, 401, 401, 401)  # a browser session is not an API token
+
+EXPECTED: dict[tuple[str, str], dict[str, object]] = {
+    # --- public pages --------------------------------------------------------------------
+    ("main.healthz", "GET"): PUBLIC,
+    ("auth.login", "GET"): codes(200, 302, 302, 302, 302),
+    ("auth.login", "POST"): codes(200, 302, 302, 302, 302),  # the form again, with errors
+    # Signed-in people are sent home: an invitation is for a new person.
+    ("auth.accept_invitation", "GET"): codes(200, 302, 302, 302, 302),
+    ("auth.accept_invitation", "POST"): codes(200, 302, 302, 302, 302),
+    ("auth.logout", "GET"): codes(LOGIN, 200, 200, 200, 200),
+    ("auth.logout", "POST"): codes(302, 302, 302, 302, 302),
+    ("auth.set_locale", "POST"): codes(302, 302, 302, 302, 302),
+    ("credentials.verify", "GET"): PUBLIC,
+    ("credentials.verify_json", "GET"): PUBLIC,
+    ("credentials.badge_json", "GET"): PUBLIC,
+    ("credentials.badge_image", "GET"): PUBLIC,
+    ("credentials.issuer_json", "GET"): PUBLIC,
+    ("api.openapi_json", "GET"): PUBLIC,
+    ("static", "GET"): PUBLIC,
+    # --- everyone signed in --------------------------------------------------------------
+    ("main.home", "GET"): SIGNED_IN,
+    ("auth.account", "GET"): SIGNED_IN,
+    ("auth.account", "POST"): codes(LOGIN, 200, 200, 200, 200),
+    ("auth.change_password", "POST"): codes(LOGIN, 400, 400, 400, 400),
+    ("courses.catalog", "GET"): SIGNED_IN,
+    ("courses.course", "GET"): SIGNED_IN,
+    ("courses.lesson", "GET"): SIGNED_IN,
+    # A file of a course still locked by its prerequisites (vendor staff are never locked).
+    ("courses.course_file", "GET"): codes(LOGIN, 403, 403, 200, 200),
+    ("courses.complete_lesson", "POST"): codes(LOGIN, 302, 302, 302, 302),
+    ("quizzes.quiz_list", "GET"): SIGNED_IN,
+    ("quizzes.quiz", "GET"): SIGNED_IN,
+    ("quizzes.quiz", "POST"): codes(LOGIN, 302, 302, 302, 302),
+    # The attempt is the member's own: nobody else may open it, vendor staff included.
+    ("quizzes.attempt", "GET"): codes(LOGIN, 200, 404, 404, 404),
+    ("quizzes.attempt", "POST"): codes(LOGIN, 302, 404, 404, 404),
+    ("quizzes.save_answers", "POST"): codes(LOGIN, 302, 404, 404, 404),
+    ("quizzes.result", "GET"): codes(LOGIN, 200, 404, 404, 404),
+    ("credentials.mine", "GET"): SIGNED_IN,
+    ("credentials.certificate", "GET"): codes(LOGIN, 200, 404, 404, 404),
+    ("assets.library", "GET"): SIGNED_IN,
+    ("assets.detail", "GET"): SIGNED_IN,
+    ("assets.download", "GET"): SIGNED_IN,
+    ("deals.deal_list", "GET"): SIGNED_IN,
+    ("deals.export_csv", "GET"): SIGNED_IN,
+    ("deals.detail", "GET"): OWN_COMPANY,
+    ("tiers.partner_list", "GET"): SIGNED_IN,
+    ("tiers.partner", "GET"): OWN_COMPANY,
+    # --- partners and their admins ---------------------------------------------------------
+    ("deals.new", "GET"): codes(LOGIN, 200, 200, 403, 403),
+    ("deals.new", "POST"): codes(LOGIN, 400, 400, 403, 403),
+    ("deals.edit", "GET"): OWN_COMPANY,
+    ("deals.edit", "POST"): codes(LOGIN, 400, 404, 400, 400),
+    ("credentials.expiring", "GET"): codes(LOGIN, 403, 200, 200, 200),
+    ("courses.progress", "GET"): codes(LOGIN, 403, 200, 200, 200),
+    ("courses.organization_progress", "GET"): codes(LOGIN, 403, 404, 200, 200),
+    ("admin.users", "GET"): codes(LOGIN, 403, 200, 403, 200),
+    ("admin.invite", "GET"): codes(LOGIN, 403, 200, 403, 200),
+    ("admin.invite", "POST"): codes(LOGIN, 403, 200, 403, 200),
+    ("admin.edit_user", "GET"): codes(LOGIN, 403, 404, 403, 200),
+    ("admin.edit_user", "POST"): codes(LOGIN, 403, 404, 403, 400),
+    ("admin.deactivate_user", "POST"): codes(LOGIN, 403, 404, 403, 302),
+    ("admin.reactivate_user", "POST"): codes(LOGIN, 403, 404, 403, 302),
+    ("admin.revoke_invitation", "POST"): codes(LOGIN, 403, 404, 403, 302),
+    # --- vendor staff ---------------------------------------------------------------------
+    ("deals.decide", "POST"): codes(LOGIN, 403, 404, 302, 302),
+    ("deals.import_csv", "GET"): VENDOR,
+    ("deals.import_csv", "POST"): codes(LOGIN, 403, 403, 400, 400),
+    ("assets.new", "GET"): VENDOR,
+    ("assets.new", "POST"): codes(LOGIN, 403, 403, 400, 400),
+    ("assets.edit", "GET"): VENDOR,
+    ("assets.edit", "POST"): codes(LOGIN, 403, 403, 400, 400),
+    ("assets.new_version", "GET"): VENDOR,
+    ("assets.new_version", "POST"): codes(LOGIN, 403, 403, 400, 400),
+    ("assets.version_download", "GET"): VENDOR,
+    ("assets.restore_version", "POST"): codes(LOGIN, 403, 403, 302, 302),
+    ("assets.usage", "GET"): VENDOR,
+    ("assets.usage_csv", "GET"): VENDOR,
+    ("reports.tiers", "GET"): VENDOR,
+    ("reports.tiers_csv", "GET"): VENDOR,
+    ("reports.tier_review", "GET"): VENDOR,
+    ("reports.tier_review", "POST"): codes(LOGIN, 403, 403, 302, 302),
+    ("quizzes.statistics_list", "GET"): VENDOR,
+    ("quizzes.statistics", "GET"): VENDOR,
+    ("quizzes.statistics_csv", "GET"): VENDOR,
+    # --- admins ------------------------------------------------------------------------------
+    ("admin.index", "GET"): ADMIN,
+    ("admin.audit_log", "GET"): ADMIN,
+    ("admin.organizations", "GET"): ADMIN,
+    ("admin.new_organization", "GET"): ADMIN,
+    ("admin.new_organization", "POST"): codes(LOGIN, 403, 403, 403, 400),
+    ("admin.edit_organization", "GET"): ADMIN,
+    # An empty form keeps the stored values: saved unchanged.
+    ("admin.edit_organization", "POST"): codes(LOGIN, 403, 403, 403, 302),
+    ("credentials.admin_awards", "GET"): ADMIN,
+    ("credentials.revoke", "GET"): ADMIN,
+    ("credentials.revoke", "POST"): codes(LOGIN, 403, 403, 403, 400),
+    ("tiers.rules_overview", "GET"): ADMIN,
+    ("tiers.rules_version", "GET"): ADMIN,
+    ("tiers.edit_rules", "GET"): ADMIN,
+    ("tiers.edit_rules", "POST"): codes(LOGIN, 403, 403, 403, 400),
+    ("api_tokens.token_list", "GET"): ADMIN,
+    ("api_tokens.token_list", "POST"): codes(LOGIN, 403, 403, 403, 400),
+    ("api_tokens.revoke", "POST"): codes(LOGIN, 403, 403, 403, 302),
+    # --- the JSON API without a token ----------------------------------------------------------
+    ("api.partners", "GET"): API,
+    ("api.credential", "GET"): API,
+    ("api.put_deal", "PUT"): API,
+}
+
+
+@dataclass
+class World:
+    values: dict[str, object]
+    users: dict[str, object]
+
+
+def _build_world(app) -> World:
+    from lms.assets import service as assets
+    from lms.assets.demo import pdf_document
+    from lms.auth.service import create_invitation
+    from lms.content import load_all, sync_all
+    from lms.quizzes import service as quizzes
+    from lms.tiers import service as tiers
+
+    sync_all(load_all())
+    tiers.seed_program(tiers.default_program())
+    db.session.commit()
+    company = make_org(slug="company-a", tier=Tier.GOLD)
+    other = make_org(slug="company-b")
+    member = make_user(Role.MEMBER, company, job=JobFunction.SALES)
+    colleague = make_user(Role.MEMBER, company, job=JobFunction.TECHNICAL)
+    users = {
+        "anonymous": None,
+        "member": member,
+        "other_admin": make_user(Role.PARTNER_ADMIN, other),
+        "manager": make_user(Role.MANAGER),
+        "admin": make_user(Role.ADMIN),
+    }
+    now = utcnow()
+    deal = Deal(organization_id=company.id, registered_by_id=member.id,
+                customer_name="Customer K.K.", customer_key="customer", amount=1_000_000,
+                status=DealStatus.REGISTERED, registered_at=now - timedelta(days=1))
+    db.session.add(deal)
+    quiz = quizzes.active_quiz("partner-program-practice")
+    attempt = quizzes.start_attempt(member, quiz)
+    credential = db.session.scalar(db.select(Credential).where(
+        Credential.slug == "program-essentials"))
+    award = Award(user_id=member.id, credential_id=credential.id, issued_at=now)
+    db.session.add(award)
+    db.session.commit()
+    invitation = create_invitation(users["admin"], "new.person@example.test", Role.MEMBER,
+                                   JobFunction.SALES, company, 7)
+    db.session.commit()
+    asset = assets.publish(users["manager"], assets.AssetData(
+        title="Overview", description="", category=AssetCategory.BROCHURE, tags=[],
+        audience=Audience.ALL, language="en", min_tier=Tier.BRONZE),
+        FileStorage(stream=io.BytesIO(pdf_document("Overview", ["x"])),
+                    filename="overview.pdf"), "First.")
+    from lms.api.tokens import create_token
+
+    token, _plain = create_token("CRM", users["admin"])
+    db.session.commit()
+    invitation_row = db.session.scalar(db.select(Invitation))
+    values = {
+        "org_slug": company.slug, "org_id": company.id,
+        "course_slug": "partner-program-essentials", "lesson_slug": "program-overview",
+        "locked_course_slug": "nimbus-crm-implementation", "filename": "images/data-model.svg",
+        "quiz_slug": "partner-program-practice", "credential_slug": credential.slug,
+        "asset_slug": asset.slug, "number": 1, "attempt_id": attempt.id,
+        "award_id": award.id, "code": award.verification_code, "deal_id": deal.id,
+        "user_id": colleague.id, "invitation_id": invitation_row.id, "token_id": token.id,
+        "token": invitation.token, "external_id": "CRM-1",
+        "static": "css/app.css",
+    }
+    assert db.session.get(ApiToken, token.id) is not None
+    return World(values, users)
+
+
+def url_for_rule(rule, world: World) -> str:
+    """The rule's URL with the world's objects for its arguments."""
+    values = world.values
+    args = {}
+    for name in rule.arguments:
+        if name == "slug":
+            key = {"assets": "asset_slug", "quizzes": "quiz_slug",
+                   "credentials": "credential_slug"}[rule.endpoint.split(".")[0]]
+            args[name] = values[key]
+        elif name == "filename" and rule.endpoint == "static":
+            args[name] = values["static"]
+        elif name == "course_slug" and rule.endpoint == "courses.course_file":
+            args[name] = values["locked_course_slug"]
+        else:
+            args[name] = values[name]
+    return rule.build(args, append_unknown=False)[1]
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def test_every_route_is_in_the_matrix(app):
+    missing = sorted(f"{rule.endpoint} {method} {rule.rule}" for rule, method in _routes(app)
+                     if (rule.endpoint, method) not in EXPECTED)
+    assert not missing, "routes without an expected answer in the matrix:\n" + "\n".join(
+        missing)
+    stale = sorted(f"{e} {m}" for e, m in EXPECTED if (e, m) not in {
+        (rule.endpoint, method) for rule, method in _routes(app)})
+    assert not stale, f"matrix entries for routes that no longer exist: {stale}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_route_answers_each_visitor_as_expected(app, role):
+    world = _build_world(app)
+    user = world.users[role]
+    wrong = []
+    for rule, method in _routes(app):
+        expected = EXPECTED.get((rule.endpoint, method), {}).get(role)
+        if expected is None:
+            continue  # reported by test_every_route_is_in_the_matrix
+        client = app.test_client()
+        if user is not None:
+            assert login(client, user).status_code == 302
+        path = url_for_rule(rule, world)
+        response = client.open(path, method=method, data={})
+        got = response.status_code
+        response.close()
+        if expected == LOGIN:
+            ok = got == 302 and "/login" in response.headers.get("Location", "")
+        else:
+            ok = got == expected
+        if not ok:
+            wrong.append(f"{method} {path} ({rule.endpoint}): expected {expected}, got {got}")
+    assert not wrong, f"as {role}:\n" + "\n".join(wrong)
