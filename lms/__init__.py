@@ -14,6 +14,13 @@ from lms import config as lms_config
 LAST_SEEN_RESOLUTION = timedelta(minutes=5)
 
 
+def _l_nul_message():
+    from flask_babel import gettext
+
+    return gettext("The request contains a NUL character, which is never valid text. "
+                   "Remove it and try again.")
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the application; `config` overrides what the environment says (tests use it)."""
     app = Flask(__name__, instance_relative_config=True)
@@ -27,6 +34,16 @@ def create_app(config: dict | None = None) -> Flask:
         n = app.config["LMS_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
+    from werkzeug.routing import IntegerConverter
+
+    class BoundedIntConverter(IntegerConverter):
+        """<int:...> only matches what the database can hold: a larger id is a 404."""
+
+        def __init__(self, map, *args, **kwargs):
+            kwargs.setdefault("max", 2**63 - 1)
+            super().__init__(map, *args, **kwargs)
+
+    app.url_map.converters["int"] = BoundedIntConverter
     _init_extensions(app)
     _register_blueprints(app)
     _register_hooks(app)
@@ -129,6 +146,23 @@ def _register_hooks(app: Flask) -> None:
     from lms.navigation import navigation_for
 
     register_error_handlers(app)
+
+    @app.before_request
+    def _refuse_nul():
+        """NUL is never text people mean, and PostgreSQL refuses it in any string: a path,
+        query or form value holding one is answered 400 before it reaches a query."""
+        def has_nul(pairs) -> bool:
+            return any("\x00" in key or "\x00" in value for key, value in pairs)
+
+        form = request.form.items(multi=True) if request.method in ("POST", "PUT") else ()
+        if "\x00" in request.path or has_nul(request.args.items(multi=True)) or has_nul(form):
+            from flask import jsonify
+
+            from lms.errors import render_error
+
+            if request.path.startswith("/api/"):
+                return jsonify({"error": {"status": 400, "message": _l_nul_message()}}), 400
+            return render_error(400, _l_nul_message())
 
     @app.before_request
     def _touch_last_seen():

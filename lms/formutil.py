@@ -30,3 +30,15 @@ class EmailAddress:
     def __call__(self, _form, field) -> None:
         if field.data and not email_is_valid(field.data):
             raise ValidationError(_l("Enter a valid email address."))
+
+
+MAX_PAGE = 100_000
+
+
+def page_arg(name: str = "page") -> int:
+    """The ?page= of a list, clamped to 1..MAX_PAGE (junk is page 1): an OFFSET computed
+    from it can never overflow the database's integers."""
+    from flask import request
+
+    value = request.args.get(name, 1, type=int) or 1
+    return min(max(value, 1), MAX_PAGE)

@@ -95,7 +95,10 @@ def put_deal(external_id: str):
     external_id = external_id.strip()
     if not external_id or len(external_id) > 100:
         return api_error(400, "The external id must be 1 to 100 characters.")
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the JSON parser goes
+        data = None
     if not isinstance(data, dict):
         return api_error(400, "Send a JSON object (Content-Type: application/json).")
     unknown = sorted(set(data) - openapi.DEAL_FIELDS)

@@ -25,6 +25,7 @@ from lms.auth.forms import ConfirmForm
 from lms.csvutil import csv_response
 from lms.errors import render_error
 from lms.extensions import db
+from lms.formutil import page_arg
 from lms.labels import TIER_LABELS
 from lms.models import Asset, AssetVersion, utcnow
 from lms.policy import vendor_required
@@ -90,7 +91,7 @@ def _form_status(form) -> int:
 @login_required
 def library():
     filters, ignored = service.parse_filters(request.args)
-    page = service.library(current_user, filters, request.args.get("page", 1, type=int),
+    page = service.library(current_user, filters, page_arg(),
                            ignored)
     return render_template("assets/library.html", page=page, filters=filters)
 

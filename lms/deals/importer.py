@@ -61,6 +61,9 @@ DEFAULT_CURRENCY = "JPY"
 MAX_AMOUNT = 10**13
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 50_000
+# Dates a deal can have (and that convert between time zones without overflowing).
+MIN_DATE = date(1990, 1, 1)
+MAX_DATE = date(2999, 12, 31)
 
 COLUMNS = ("external_id", "partner", "customer", "amount", "currency", "product",
            "description", "expected_close", "status", "registered_on", "closed_on",
@@ -185,9 +188,14 @@ def parse_date(value: object) -> date | None:
         return None
     if ISO_DATE.match(text):
         try:
-            return date.fromisoformat(text)
+            parsed = date.fromisoformat(text)
         except ValueError:
             pass
+        else:
+            if MIN_DATE <= parsed <= MAX_DATE:
+                return parsed
+            raise ValueError(_("Enter a date between %(first)s and %(last)s.",
+                               first=MIN_DATE.isoformat(), last=MAX_DATE.isoformat()))
     raise ValueError(_("Enter a date as YYYY-MM-DD, such as 2026-04-30."))
 
 
@@ -197,7 +205,10 @@ def has_forbidden_characters(text: str, multiline: bool = False) -> bool:
     for ch in text:
         if ch in BIDI_CONTROLS:
             return True
-        if unicodedata.category(ch) == "Cc" and not (multiline and ch in ALLOWED_CONTROLS):
+        category = unicodedata.category(ch)
+        if category == "Cs":  # a lone surrogate: not text, and no database stores it
+            return True
+        if category == "Cc" and not (multiline and ch in ALLOWED_CONTROLS):
             return True
     return False
 

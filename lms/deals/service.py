@@ -148,11 +148,16 @@ class ConflictIndex:
             return deal.registered_at, deal.id
         return deal.registered_at, 2**62 + self._order.setdefault(id(deal), len(self._order))
 
-    def first_for(self, deal: Deal) -> Deal | None:
+    def first_for(self, deal: Deal, claimed_at: datetime | None = None) -> Deal | None:
         """The earliest open deal of another company for the same customer, registered in
-        the 90 days before `deal`: the registration that owns the customer."""
-        rank = self._rank(deal)
-        oldest = deal.registered_at - CONFLICT_WINDOW
+        the 90 days before `deal` (or before `claimed_at`, when an existing deal is moved
+        to this customer): the registration that owns the customer."""
+        if claimed_at is not None:  # a rename claims the customer now, not at registration
+            rank = (claimed_at, 2**63)
+            oldest = claimed_at - CONFLICT_WINDOW
+        else:
+            rank = self._rank(deal)
+            oldest = deal.registered_at - CONFLICT_WINDOW
         candidates = [
             other for other in self._by_key.get(deal.customer_key, ())
             if other is not deal and other.organization_id != deal.organization_id
@@ -321,7 +326,9 @@ def edit_deal(deal: Deal, actor: User, *, customer_name: str, amount: object, cu
         _lock_customer(new_key)
         deal.customer_key = new_key
         if deal.status.is_open:
-            _set_conflict(deal, ConflictIndex.load([new_key]).first_for(deal))
+            # Renaming an old registration must not jump the queue: it claims the new
+            # customer as of now, after everyone who registered it before.
+            _set_conflict(deal, ConflictIndex.load([new_key]).first_for(deal, claimed_at=now))
     deal.updated_at = now
     _record(deal, actor, source, now, changes=changes)
     db.session.flush()
@@ -450,14 +457,24 @@ def _apply_status(deal: Deal, row: DealRow, now: datetime) -> None:
     deal.rejection_reason = row.rejection_reason if row.status == DealStatus.REJECTED else None
 
 
+def _registered_at(row: DealRow, now: datetime) -> datetime:
+    """A new deal's registration: the row's date, else now — or, for a deal the CRM says
+    closed before today, its close date (a deal is never closed before it was registered)."""
+    if row.registered_on is not None:
+        return start_of_day(row.registered_on)
+    if row.status in CLOSED_STATUSES and row.closed_on is not None \
+            and start_of_day(row.closed_on) < now:
+        return start_of_day(row.closed_on)
+    return now
+
+
 def _new_deal(row: DealRow, organization_id: int, now: datetime) -> Deal:
     deal = Deal(organization_id=organization_id, registered_by_id=None,
                 customer_name=row.customer, customer_key=customer_key(row.customer),
                 amount=row.amount, currency=row.currency, product=row.product,
                 description=row.description, expected_close_on=row.expected_close_on,
                 status=DealStatus.REGISTERED, external_id=row.external_id,
-                registered_at=start_of_day(row.registered_on) if row.registered_on else now,
-                updated_at=now)
+                registered_at=_registered_at(row, now), updated_at=now)
     _apply_status(deal, row, now)
     return deal
 
@@ -523,12 +540,22 @@ def _apply_rows(rows: list[DealRow], organization_ids: Mapping[str, int],
     return applied
 
 
-def _partner_changed(row: DealRow, deal: Deal | None, organization_id: int) -> FieldError | None:
-    if deal is None or deal.organization_id == organization_id:
-        return None
-    return FieldError(row.row, "partner", _(
-        "The deal %(id)s belongs to another partner company; the partner of a deal cannot "
-        "change.", id=row.external_id))
+def _partner_changed(row: DealRow, deal: Deal | None, organization_id: int,
+                     today: date | None = None) -> FieldError | None:
+    """A row that would move a deal to another company, or close it before it was
+    registered (the registration date being the row's, the stored one, or today)."""
+    if deal is not None and deal.organization_id != organization_id:
+        return FieldError(row.row, "partner", _(
+            "The deal %(id)s belongs to another partner company; the partner of a deal "
+            "cannot change.", id=row.external_id))
+    if row.closed_on is not None and row.status in CLOSED_STATUSES and deal is not None \
+            and row.registered_on is None:
+        registered = local_date(deal.registered_at)
+        if row.closed_on < registered:
+            return FieldError(row.row, "closed_on", _(
+                "The close date is before the registration date (%(date)s); give the "
+                "registration date in registered_on.", date=registered.isoformat()))
+    return None
 
 
 def upsert_from_mapping(external_id: str, data: Mapping[str, object], *,
@@ -540,8 +567,9 @@ def upsert_from_mapping(external_id: str, data: Mapping[str, object], *,
     now = now or utcnow()
     values = {**data, "external_id": external_id}
     slug = str(values.get("partner") or "").strip().lower()
+    # Only a plausible slug is looked up (NUL and other controls never reach a query).
     organization = db.session.scalar(select(Organization).where(Organization.slug == slug)) \
-        if slug else None
+        if slug and not importer.has_forbidden_characters(slug) else None
     row, errors = importer.validate_row(
         values, row=None, known_partners={organization.slug} if organization else set(),
         today=local_date(now))
@@ -550,7 +578,8 @@ def upsert_from_mapping(external_id: str, data: Mapping[str, object], *,
     start_write_transaction()
     _lock_customer(customer_key(row.customer))
     existing = _deals_by_external_id([row.external_id])
-    problem = _partner_changed(row, existing.get(row.external_id), organization.id)
+    problem = _partner_changed(row, existing.get(row.external_id), organization.id,
+                               local_date(now))
     if problem is not None:
         return None, False, [problem]
     applied = _apply_rows([row], {organization.slug: organization.id}, existing, actor,
@@ -606,7 +635,7 @@ def import_deals(data: bytes, actor: User | None, *, skip_bad_rows: bool = False
     rows = []
     for row in parsed.rows:
         problem = _partner_changed(row, existing.get(row.external_id),
-                                   organization_ids[row.partner])
+                                   organization_ids[row.partner], local_date(now))
         if problem is None:
             rows.append(row)
         else:

@@ -12,6 +12,7 @@ from lms.csvutil import csv_response
 from lms.deals import bp, importer, service
 from lms.deals.forms import ACTION_CHOICES, DealForm, DecisionForm, ImportForm
 from lms.extensions import db
+from lms.formutil import page_arg
 from lms.labels import DEAL_STATUS_LABELS
 from lms.models import Deal, utcnow
 from lms.policy import get_visible_or_404, vendor_required
@@ -49,8 +50,8 @@ def _visible_deal(deal_id: int) -> Deal:
 def deal_list():
     _expire_lazily()
     filters = service.DealFilters.from_args(request.args, current_user)
-    page = db.paginate(service.deals_query(current_user, filters), per_page=PAGE_SIZE,
-                       max_per_page=PAGE_SIZE)
+    page = db.paginate(service.deals_query(current_user, filters), page=page_arg(),
+                       per_page=PAGE_SIZE, max_per_page=PAGE_SIZE)
     return render_template(
         "deals/list.html", page=page, filters=filters,
         partners=service.partner_options() if current_user.is_vendor else [],

@@ -10,6 +10,7 @@ from flask_login import current_user
 from lms.auth.forms import ConfirmForm
 from lms.csvutil import csv_response
 from lms.extensions import db
+from lms.formutil import page_arg
 from lms.labels import TIER_LABELS
 from lms.policy import vendor_required
 from lms.reports import bp
@@ -39,7 +40,7 @@ def tiers():
     headings = [present.heading(r, report.program, vocab)
                 for r in report.program.rule(report.target).requirements]
     pages = max(1, -(-len(report.rows) // PAGE_SIZE))
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    page = min(page_arg(), pages)
     rows = report.rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
     return render_template("reports/tiers.html", report=report, headings=headings, rows=rows,
                            page=page, pages=pages, args=args, planned=report.due,

@@ -17,7 +17,6 @@ from lms.models import (
     Deal,
     DealStatus,
     Organization,
-    Role,
     TierProgramVersion,
     User,
     utcnow,
@@ -29,7 +28,9 @@ from lms.tiers.rules import CURRENCY_CODES, TIERS
 
 
 def _deal_link() -> present.Link | None:
-    if current_user.role in (Role.MEMBER, Role.PARTNER_ADMIN):
+    from lms.deals.service import can_register
+
+    if can_register(current_user):  # sales members and partner admins
         return present.Link(url_for("deals.new"), _("Register a deal"))
     return None
 

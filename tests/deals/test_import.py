@@ -133,9 +133,12 @@ def test_importing_the_same_file_again_changes_nothing(people, client_for):
 def test_an_update_by_external_id_changes_status_and_records_history(people, client_for):
     client = client_for(people.manager)
     upload(client, csv_file(*GOOD))
+    # The CRM closed it in February: it also says when it was registered (a deal is never
+    # closed before its registration; without registered_on the row would be refused).
     response = upload(client, csv_file(
-        'CRM-1,alpha,(株)サクラ商事,"31,000,000",JPY,Enterprise,won,2026-02-01,',
-        "CRM-2,beta,Acme Inc.,12000,USD,,rejected,,Duplicate of CRM-7"))
+        'CRM-1,alpha,(株)サクラ商事,"31,000,000",JPY,Enterprise,won,2026-02-01,,2026-01-05',
+        "CRM-2,beta,Acme Inc.,12000,USD,,rejected,,Duplicate of CRM-7,",
+        header=HEADER + ",registered_on"))
     assert "Imported." in html(response)
     deals = deals_by_external_id()
     sakura, acme = deals["CRM-1"], deals["CRM-2"]
@@ -144,8 +147,9 @@ def test_an_update_by_external_id_changes_status_and_records_history(people, cli
     event = events_of(sakura)[-1]
     assert (event.from_status, event.to_status, event.source) == (
         DealStatus.REGISTERED, DealStatus.WON, "import")
-    assert event.changes == {"amount": ["30000000", "31000000"],
-                             "closed_at": ["", "2026-02-01"]}
+    assert event.changes["amount"] == ["30000000", "31000000"]
+    assert event.changes["closed_at"] == ["", "2026-02-01"]
+    assert event.changes["registered_at"][1] == "2026-01-05"
     assert acme.status == DealStatus.REJECTED and acme.rejected_at is not None
     assert acme.rejection_reason == "Duplicate of CRM-7"
     assert events_of(acme)[-1].note == "Duplicate of CRM-7"
@@ -315,3 +319,21 @@ def test_upsert_refuses_to_move_a_deal_to_another_partner(people):
     deal, _created, errors = service.upsert_from_mapping(
         "SF-3", {"partner": "beta", "customer": "Acme", "amount": 1})
     assert deal is None and [e.column for e in errors] == ["partner"]
+
+
+def test_closing_an_existing_deal_before_its_registration_is_a_row_error(people, client_for):
+    client = client_for(people.manager)
+    upload(client, csv_file(*GOOD))  # CRM-1 registered today
+    response = upload(client, csv_file(
+        'CRM-1,alpha,(株)サクラ商事,"31,000,000",JPY,Enterprise,won,2026-02-01,'))
+    page = html(response)
+    assert "The close date is before the registration date" in page
+    assert deals_by_external_id()["CRM-1"].status == DealStatus.REGISTERED
+
+
+def test_a_new_deal_closed_in_the_past_is_registered_no_later_than_it_closed(people,
+                                                                             client_for):
+    upload(client_for(people.manager), csv_file("CRM-9,alpha,Initech,900,,,won,2026-01-15,"))
+    deal = deals_by_external_id()["CRM-9"]
+    assert deal.registered_at <= deal.closed_at
+    assert service.local_date(deal.registered_at) == date(2026, 1, 15)

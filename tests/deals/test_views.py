@@ -67,7 +67,7 @@ def test_amount_spellings(people, client_for, amount):
     ({"amount": ""}, "Enter the amount."),
     ({"amount": "99,999,999,999,999"}, "too large"),
     ({"customer_name": ""}, "This field is required."),
-    ({"customer_name": "Acme\x00"}, "Remove the control characters"),
+    ({"customer_name": "Acme\x1b"}, "Remove the control characters"),
     ({"currency": "XYZ"}, "Not a valid choice"),
     ({"expected_close_on": "31/03/2027"}, "Not a valid date"),
     ({"product": "p" * 201}, "Field cannot be longer than 200 characters."),
@@ -77,6 +77,13 @@ def test_bad_input_is_explained_and_nothing_is_written(people, client_for, value
     assert response.status_code == 400
     assert message in html(response)
     assert 'aria-invalid="true"' in html(response)
+    assert deal_count() == 0
+
+
+def test_a_nul_character_is_refused_before_anything_reads_it(people, client_for):
+    response = post_deal(client_for(people.alpha_sales), customer_name="Acme\x00")
+    assert response.status_code == 400
+    assert "contains a NUL character" in html(response)
     assert deal_count() == 0
 
 

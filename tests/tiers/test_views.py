@@ -171,7 +171,7 @@ def test_report_sorts_by_name_both_ways(app):
 def test_bad_report_parameters_fall_back_instead_of_failing(app):
     make_org(name="Alpha")
     client = signed_in(app, make_user(Role.MANAGER))
-    response = client.get("/reports/tiers?tier=diamond&show=%00&sort=drop+table&dir=x")
+    response = client.get("/reports/tiers?tier=diamond&show=x&sort=drop+table&dir=x&page=-3")
     assert response.status_code == 200
     assert "Who qualifies for Gold" in response.get_data(as_text=True)
 
