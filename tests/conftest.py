@@ -18,6 +18,13 @@ from lms.config import normalize_database_url
 from lms.extensions import db
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    # Here, not in tests/browser/conftest.py: pytest reads options only from the top-level
+    # conftest, so `pytest --screenshots` works from the project root too.
+    parser.addoption("--screenshots", action="store_true", default=False,
+                     help="browser tests: write screenshots of key pages to docs/screenshots/")
+
+
 class IsolatedClient(FlaskClient):
     """Each request gets its own app context (own `g`, own database session), as in production.
 
