@@ -168,6 +168,9 @@ def load_demo(today: date | None = None) -> DemoReport:
     report.deals_created, staff = seed_tier_demo(today)
     report.created += staff
     report.assets_created = _demo_assets(today)
+    from lms.reports.demo import seed_activity
+
+    report.deals_created += seed_activity(today)
     report.logins.append(("<role>@<partner-slug>.demo.test",
                           "admin / sales / engineer at every other demo partner"))
     return report

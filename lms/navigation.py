@@ -31,6 +31,8 @@ NAVIGATION: list[NavItem] = [
     NavItem("tiers.partner_list", _l("Our tier"), PARTNER_ROLES),
     NavItem("tiers.partner_list", _l("Partners"), VENDOR),
     NavItem("reports.tiers", _l("Tier report"), VENDOR),
+    NavItem("reports.kpis", _l("KPIs"), VENDOR),
+    NavItem("reports.health", _l("Partner health"), VENDOR),
     NavItem("credentials.expiring", _l("Expiring"), (Role.PARTNER_ADMIN, *VENDOR)),
     NavItem("courses.progress", _l("Progress"), (Role.PARTNER_ADMIN, *VENDOR)),
     NavItem("admin.users", _l("People"), (Role.PARTNER_ADMIN,)),

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from lms.database import database_is_reachable
 from lms.extensions import csrf
 from lms.main import bp, service
+from lms.models import Role
 
 
 @bp.route("/")
@@ -15,14 +16,18 @@ def home():
 
     from lms.courses.service import next_step
 
-    tier = None
+    tier = company = None
     if current_user.organization_id is not None:
         from lms.tiers.views import partner_overview
 
         tier = partner_overview(current_user.organization)
+        if current_user.role == Role.PARTNER_ADMIN:
+            from lms.reports.kpi_views import company_overview
+
+            company = company_overview(current_user.organization, tier["program"])
     return render_template("main/home.html", summary=service.home_summary(current_user),
                            next_step=next_step(current_user, str(get_locale() or "en")),
-                           tier=tier)
+                           tier=tier, company=company)
 
 
 @bp.route("/healthz")

@@ -1,0 +1,239 @@
+"""Program KPIs and partner health for vendor staff (HTML with charts, and CSV); the words
+and charts of those pages, shared with a partner admin's home page."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from babel.dates import format_skeleton
+from babel.numbers import format_compact_decimal
+from flask import abort, render_template, request
+from flask_babel import format_decimal, format_percent, get_locale, get_translations
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from lms.csvutil import csv_response
+from lms.labels import TIER_LABELS
+from lms.models import Organization
+from lms.policy import vendor_required
+from lms.reports import bp, charts, health, kpis, program_facts
+from lms.reports.charts import Bar, Series
+from lms.reports.health import Reason
+from lms.reports.kpis import PERIOD_CHOICES, ProgramFigures
+from lms.tiers.rules import Program
+
+PAGE_SIZE = 100  # rows of the partner tables in HTML; the CSV has every row
+CSV_TABLES = ("months", "partners", "ttfd")
+
+
+# --- Words and numbers -----------------------------------------------------------------
+
+
+def month_label(month: date, short: bool = False) -> str:
+    """"Dec 2025" / "2025年12月"; short: "Dec" / "12月"."""
+    return format_skeleton("MMM" if short else "yMMM", month, locale=get_locale())
+
+
+def compact(value: float) -> str:
+    """Large amounts for chart axes: "48M", "4850万"."""
+    return format_compact_decimal(value, locale=get_locale(), fraction_digits=1)
+
+
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    """The translated form only: the pure texts fill in their own placeholders (Flask-Babel's
+    ngettext would fill in `num` alone, and fail on the others)."""
+    return get_translations().ngettext(singular, plural, n)
+
+
+def reason_words(reason: Reason) -> str:
+    return health.reason_text(reason, _, _ngettext, format_percent)
+
+
+def step_words(step: str) -> str:
+    return health.next_step_text(step, _)
+
+
+def band_words(band: str) -> str:
+    return health.band_text(band, _)
+
+
+def _percent_cell(value: float | None) -> object:
+    """A rate in a CSV cell: a percentage with one decimal, empty when there is none."""
+    return "" if value is None else round(value * 100, 1)
+
+
+def _days(value: float | None) -> object:
+    if value is None:
+        return ""
+    return int(value) if float(value).is_integer() else round(value, 1)
+
+
+# --- Charts ----------------------------------------------------------------------------
+
+
+def kpi_charts(figures: ProgramFigures, program: Program) -> dict[str, Markup]:
+    labels = [month_label(m.month, short=True) for m in figures.months]
+    long_labels = [month_label(m.month) for m in figures.months]
+    registered = [m.deals.registered for m in figures.months]
+    won = [m.deals.won for m in figures.months]
+    lost = [m.deals.lost for m in figures.months]
+    revenue = [m.deals.revenue for m in figures.months]
+    certified = [m.certifications for m in figures.months]
+
+    def number(value: float) -> str:
+        return format_decimal(value)
+
+    def summary(name: str, values: list) -> str:
+        return charts.flow_summary(name, long_labels, values, number, _)
+
+    deals = charts.bar_chart(
+        "chart-deals", _("Deals by month"),
+        " ".join(summary(name, values) for name, values in (
+            (_("Registered"), registered), (_("Won"), won), (_("Lost"), lost))),
+        labels, [Series(_("Registered"), tuple(registered), "s-registered"),
+                 Series(_("Won"), tuple(won), "s-won"),
+                 Series(_("Lost"), tuple(lost), "s-lost")],
+        format_value=number, empty_text=_("No deals in this period"))
+    revenue_name = _("Won revenue (%(currency)s)", currency=program.currency)
+    revenue_chart = charts.line_chart(
+        "chart-revenue", _("Won revenue by month (%(currency)s)", currency=program.currency),
+        summary(revenue_name, revenue), labels,
+        [Series(revenue_name, tuple(revenue), "s-revenue")], format_value=compact,
+        empty_text=_("No deals won in this period"))
+    tier_bars = [Bar(str(TIER_LABELS[tier]), count, f"tier-{tier}")
+                 for tier, count in figures.tiers.items()]
+    tiers = charts.hbar_chart(
+        "chart-tiers", _("Active partners by tier"),
+        _("Active partners by tier: %(parts)s.",
+          parts=charts.parts_summary(tier_bars, number)), tier_bars, format_value=number,
+        empty_text=_("No active partners"))
+    certifications = charts.bar_chart(
+        "chart-certifications", _("Valid certifications at the end of each month"),
+        charts.level_summary(_("Valid certifications"), long_labels, certified, number, _),
+        labels, [Series(_("Valid certifications"), tuple(certified), "s-certified")],
+        format_value=number, empty_text=_("No certifications yet"))
+    return {"deals": deals, "revenue": revenue_chart, "tiers": tiers,
+            "certifications": certifications}
+
+
+def bands_chart(counts: dict[str, int]) -> Markup:
+    bars = [Bar(band_words(band), counts.get(band, 0), f"band-{band.replace('_', '-')}")
+            for band in health.BANDS]
+    return charts.hbar_chart(
+        "chart-health", _("Partners by health band"),
+        _("Active partners by health band: %(parts)s.",
+          parts=charts.parts_summary(bars, format_decimal)),
+        bars, format_value=format_decimal, empty_text=_("No active partners"))
+
+
+# --- Pages -----------------------------------------------------------------------------
+
+
+def _page(rows: tuple) -> tuple[tuple, int, int]:
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    return rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], page, pages
+
+
+@bp.route("/reports/kpis", endpoint="kpis")
+@vendor_required
+def kpis_page():
+    months = kpis.parse_months(request.args.get("months"))
+    figures, program = program_facts.program_report(months)
+    partners, page, pages = _page(figures.partners)
+    return render_template("reports/kpis.html", figures=figures, program=program,
+                           months=months, choices=PERIOD_CHOICES, partners=partners,
+                           page=page, pages=pages, charts=kpi_charts(figures, program),
+                           month_label=month_label, compact=compact)
+
+
+@bp.route("/reports/kpis.csv")
+@vendor_required
+def kpis_csv():
+    table = request.args.get("table", "months")
+    if table not in CSV_TABLES:
+        abort(404)
+    months = kpis.parse_months(request.args.get("months"))
+    figures, program = program_facts.program_report(months)
+    currency = program.currency
+    name = f"kpis-{table}-{months}m.csv"
+    if table == "months":
+        header = [_("Month"), _("Registered"), _("Approved"), _("Won"), _("Lost"),
+                  _("Win rate (%)"), _("Won revenue (%(currency)s)", currency=currency),
+                  _("Won revenue left out (no exchange rate)"), _("Valid certifications")]
+        # No conversion per month: deals won in a month were mostly registered before it.
+        rows = [[m.month.strftime("%Y-%m"), m.deals.registered, m.deals.approved, m.deals.won,
+                 m.deals.lost, _percent_cell(m.deals.win_rate), m.deals.revenue,
+                 " ".join(f"{code} {amount}" for code, amount in m.deals.left_out.items()),
+                 m.certifications] for m in figures.months]
+        return csv_response(name, header, rows)
+    if table == "partners":
+        header = [_("Partner"), _("Slug"), _("Tier"), _("Registered"), _("Approved"),
+                  _("Won"), _("Lost"), _("Win rate (%)"), _("Conversion (%)"),
+                  _("Won revenue (%(currency)s)", currency=currency),
+                  _("Days to first deal"), _("Certified people"), _("Pass rate (%)"),
+                  _("Active people (%)")]
+        rows = [[f.partner.name, f.partner.slug, str(TIER_LABELS[f.partner.tier]),
+                 f.deals.registered, f.deals.approved, f.deals.won, f.deals.lost,
+                 _percent_cell(f.deals.win_rate), _percent_cell(f.deals.conversion),
+                 f.deals.revenue, _days(f.ttfd_days), f.certified_people,
+                 _percent_cell(f.pass_rate), _percent_cell(f.active_share)]
+                for f in figures.partners]
+        return csv_response(name, header, rows)
+    header = [_("Partner"), _("Slug"), _("Signed on"), _("First won deal on"),
+              _("Days to first deal"), _("Days since signing")]
+    rows = [[r.partner.name, r.partner.slug, r.partner.signed_on.isoformat(),
+             r.first_won_on.isoformat() if r.first_won_on else "", _days(r.days),
+             r.days_since_signing] for r in figures.ttfd.rows]
+    return csv_response(name, header, rows)
+
+
+def _band_filter() -> str | None:
+    band = request.args.get("band")
+    return band if band in health.BANDS else None
+
+
+@bp.route("/reports/health", endpoint="health")
+@vendor_required
+def health_page():
+    band = _band_filter()
+    report = program_facts.health_report()
+    rows = tuple(r for r in report.rows if band is None or r.health.band == band)
+    shown, page, pages = _page(rows)
+    return render_template("reports/health.html", report=report, rows=shown, band=band,
+                           total=len(rows), page=page, pages=pages,
+                           chart=bands_chart(report.counts),
+                           reason_words=reason_words, step_words=step_words,
+                           band_words=band_words, bands=health.BANDS)
+
+
+@bp.route("/reports/health.csv")
+@vendor_required
+def health_csv():
+    band = _band_filter()
+    report = program_facts.health_report()
+    header = [_("Partner"), _("Slug"), _("Tier"), _("Score"), _("Band"),
+              _("Active people (%)"), _("Pass rate (%)"), _("Conversion (%)"),
+              _("Days since last activity"), _("Reasons"), _("Next steps")]
+    rows = []
+    for row in report.rows:
+        if band is not None and row.health.band != band:
+            continue
+        f = row.figures
+        rows.append([f.partner.name, f.partner.slug, str(TIER_LABELS[f.partner.tier]),
+                     row.health.score, band_words(row.health.band),
+                     _percent_cell(f.active_share), _percent_cell(f.pass_rate),
+                     _percent_cell(f.deals.conversion), _days(f.days_since_activity),
+                     "; ".join(reason_words(r) for r in row.health.reasons),
+                     " ".join(step_words(s) for s in row.health.next_steps)])
+    return csv_response(f"partner-health{'-' + band if band else ''}.csv", header, rows)
+
+
+# --- A partner admin's home page ---------------------------------------------------------
+
+
+def company_overview(organization: Organization, program: Program | None = None) -> dict:
+    """The company's own KPIs and health over the last 12 months (home page)."""
+    summary = program_facts.partner_summary(organization, program=program)
+    return {"summary": summary, "health": summary.health, "compact": compact,
+            "reason_words": reason_words, "band_words": band_words}
