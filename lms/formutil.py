@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 
 from email_validator import EmailNotValidError, validate_email
@@ -42,3 +43,33 @@ def page_arg(name: str = "page") -> int:
 
     value = request.args.get(name, 1, type=int) or 1
     return min(max(value, 1), MAX_PAGE)
+
+
+# Characters that reorder text on screen: "Invoice \u202etxt.exe" reads "Invoice exe.txt".
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+LINE_CONTROLS = frozenset("\n\r\t")
+
+
+def has_control_characters(text: str, multiline: bool = False) -> bool:
+    """Control characters (escape, NUL...), lone surrogates or bidirectional overrides;
+    line breaks and tabs are allowed in multi-line text."""
+    for ch in text:
+        if ch in BIDI_CONTROLS:
+            return True
+        category = unicodedata.category(ch)
+        if category == "Cs" or (category == "Cc" and not (multiline and ch in LINE_CONTROLS)):
+            return True
+    return False
+
+
+class NoControlCharacters:
+    """WTForms validator: refuse invisible control characters with a clear message."""
+
+    def __init__(self, multiline: bool = False) -> None:
+        self.multiline = multiline
+
+    def __call__(self, _form, field) -> None:
+        if isinstance(field.data, str) and has_control_characters(field.data, self.multiline):
+            raise ValidationError(_l(
+                "Remove the control characters (such as escape codes or text-direction "
+                "overrides) from this text."))

@@ -6,7 +6,7 @@ from wtforms import BooleanField, DateField, EmailField, SelectField, StringFiel
 from wtforms.validators import DataRequired, Length, Optional
 
 from lms.auth.forms import LOCALE_CHOICES
-from lms.formutil import EmailAddress, choices
+from lms.formutil import EmailAddress, NoControlCharacters, choices
 from lms.labels import JOB_LABELS, TIER_LABELS
 
 TIER_CHOICES = list(TIER_LABELS.items())
@@ -14,7 +14,8 @@ JOB_FUNCTION_CHOICES = [("", _l("— none —")), *JOB_LABELS.items()]
 
 
 class OrganizationForm(FlaskForm):
-    name = StringField(_l("Company name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Company name"), validators=[DataRequired(), Length(max=200),
+                                                      NoControlCharacters()])
     slug = StringField(
         _l("Short name"),
         validators=[DataRequired(), Length(max=80)],
@@ -35,7 +36,8 @@ class InvitationForm(FlaskForm):
 
 
 class PersonForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200),
+                                              NoControlCharacters()])
     role = SelectField(_l("Role"), choices=[])
     job_function = SelectField(_l("Job function"), choices=choices(JOB_FUNCTION_CHOICES))
     organization_id = SelectField(_l("Company"), choices=[], coerce=str,

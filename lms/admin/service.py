@@ -147,7 +147,8 @@ def update_person(actor: User, person: User, changes: PersonChanges) -> None:
         if changes.locale is not None and (changes.locale or None) != person.locale:
             person.locale = changes.locale or None
         if new_org != person.organization_id:
-            detail["organization_id"] = f"{person.organization_id} -> {new_org}"
+            # Not "organization_id": record() takes that as the event's company column.
+            detail["company"] = f"{person.organization_id} -> {new_org}"
             person.organization_id = new_org
         if new_role != person.role:
             audit.record(AuditAction.ROLE_CHANGE, actor=actor, target=person,

@@ -13,12 +13,14 @@ from wtforms.validators import DataRequired, Length
 from lms.api import admin_bp, tokens
 from lms.auth.forms import ConfirmForm
 from lms.extensions import db
+from lms.formutil import NoControlCharacters
 from lms.models import ApiToken
 from lms.policy import admin_required
 
 
 class TokenForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)],
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100),
+                                              NoControlCharacters()],
                        description=_l("What uses the token, e.g. \"Salesforce sync\"."))
 
 

@@ -114,13 +114,15 @@ def document() -> dict:
                     "required": ["partner", "customer", "amount"],
                     "additionalProperties": False,
                     "properties": {
-                        "partner": {"type": "string", "description": "Partner slug",
-                                    "example": "sakura-systems"},
+                        "partner": {"type": "string", "description": "Partner slug (an "
+                                    "unknown one is a 422)", "pattern": "^[a-z0-9][a-z0-9-]*$",
+                                    "maxLength": 80, "example": "sakura-systems"},
                         "customer": {"type": "string", "maxLength": 200,
                                      "example": "株式会社サクラ商事"},
                         "amount": {"oneOf": [
                             {"type": "integer", "minimum": 0, "maximum": 10**13},
-                            {"type": "string", "example": "30,000,000"}],
+                            {"type": "string", "pattern": "^[0-9０-９][0-9０-９,，]*$",
+                             "example": "30,000,000"}],
                             "description": "Whole units of the currency"},
                         "currency": {"type": "string", "enum": list(CURRENCIES),
                                      "default": "JPY"},

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from lms.assets.filetypes import FILE_TYPES
 from lms.assets.service import ASSET_LANGUAGES, AssetData, parse_tags
-from lms.formutil import choices
+from lms.formutil import NoControlCharacters, choices
 from lms.labels import ASSET_CATEGORY_LABELS, AUDIENCE_LABELS, TIER_LABELS
 from lms.models import AssetCategory, Audience, Tier
 
@@ -24,13 +24,15 @@ def _file_field(label) -> FileField:
 
 
 class AssetForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200),
+                                                NoControlCharacters()])
     description = TextAreaField(
-        _l("Description"), validators=[Optional(), Length(max=20000)],
+        _l("Description"), validators=[Optional(), Length(max=20000),
+                                        NoControlCharacters(multiline=True)],
         description=_l("Markdown: **bold**, lists, links. Shown on the asset's page."))
     category = SelectField(_l("Category"), choices=choices(ASSET_CATEGORY_LABELS.items()))
     tags = StringField(
-        _l("Tags"), validators=[Optional(), Length(max=800)],
+        _l("Tags"), validators=[Optional(), Length(max=800), NoControlCharacters()],
         description=_l("Separated by commas, for example: pricing, smb, manufacturing."))
     audience = SelectField(_l("Audience"), choices=choices(AUDIENCE_LABELS.items()))
     language = SelectField(_l("Language"), choices=choices(ASSET_LANGUAGES.items()))
@@ -60,12 +62,12 @@ class AssetForm(FlaskForm):
 class PublishForm(AssetForm):
     file = _file_field(_l("File"))
     change_note = StringField(_l("Note on this first version"),
-                              validators=[Optional(), Length(max=500)])
+                              validators=[Optional(), Length(max=500), NoControlCharacters()])
 
 
 class VersionForm(FlaskForm):
     file = _file_field(_l("New file"))
     change_note = TextAreaField(
         _l("What changed"), validators=[DataRequired(_l("Say what changed in this version.")),
-                                        Length(max=2000)],
+                                        Length(max=2000), NoControlCharacters(multiline=True)],
         description=_l("Partners see this in the asset's history."))

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from lms.formutil import choices
+from lms.formutil import NoControlCharacters, choices
 
 LOCALE_CHOICES = [("", _l("Browser language")), ("en", "English"), ("ja", "日本語")]
 
@@ -17,7 +17,8 @@ class LoginForm(FlaskForm):
 
 
 class AcceptInvitationForm(FlaskForm):
-    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200),
+                                                   NoControlCharacters()])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     confirm = PasswordField(
         _l("Repeat the password"),
@@ -26,7 +27,8 @@ class AcceptInvitationForm(FlaskForm):
 
 
 class AccountForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200),
+                                              NoControlCharacters()])
     locale = SelectField(_l("Language"), choices=choices(LOCALE_CHOICES))
 
 

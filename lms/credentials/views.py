@@ -26,6 +26,7 @@ from wtforms.validators import DataRequired, Length
 
 from lms.credentials import bp, service
 from lms.extensions import db
+from lms.formutil import NoControlCharacters
 from lms.models import Award, Credential, Role, utcnow
 from lms.policy import admin_required, roles_required
 
@@ -34,7 +35,8 @@ IMAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
 class RevokeForm(FlaskForm):
     reason = TextAreaField(
-        _l("Reason"), validators=[DataRequired(), Length(max=1000)],
+        _l("Reason"), validators=[DataRequired(), Length(max=1000),
+                                  NoControlCharacters(multiline=True)],
         description=_l("Shown publicly in the Open Badges assertion of this credential."))
 
 

@@ -6,25 +6,14 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from lms.deals import importer
-from lms.formutil import choices
+from lms.formutil import NoControlCharacters, choices
 
 CURRENCY_CHOICES = [(code, code) for code in importer.CURRENCIES]
 ACTION_CHOICES = [("approve", _l("Approve")), ("reject", _l("Reject")),
                   ("won", _l("Mark won")), ("lost", _l("Mark lost"))]
-
-
-class NoControlCharacters:
-    """Refuse NUL, escape and other control characters (line breaks when `multiline`)."""
-
-    def __init__(self, multiline: bool = False) -> None:
-        self.multiline = multiline
-
-    def __call__(self, _form, field) -> None:
-        if field.data and importer.has_forbidden_characters(field.data, self.multiline):
-            raise ValidationError(_l("Remove the control characters from the text."))
 
 
 class AmountField(StringField):

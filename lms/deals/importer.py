@@ -53,6 +53,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 
+from lms.formutil import has_control_characters
 from lms.models.deals import DealStatus
 
 CURRENCIES = ("JPY", "USD", "EUR", "GBP", "CNY", "KRW", "SGD", "AUD", "TWD", "HKD", "THB",
@@ -75,9 +76,6 @@ MAX_LENGTHS = {"external_id": 100, "partner": 80, "customer": 200, "product": 20
 
 AMOUNT = re.compile(r"^(\d{1,3}(,\d{3})+|\d+)$")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-ALLOWED_CONTROLS = frozenset("\n\r\t")
-# Characters that reorder text on screen: a name could be made to read as another.
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 @dataclass(frozen=True)
@@ -200,17 +198,9 @@ def parse_date(value: object) -> date | None:
 
 
 def has_forbidden_characters(text: str, multiline: bool = False) -> bool:
-    """Control characters (NUL, escape...) or bidirectional overrides; line breaks and tabs
-    are allowed in multi-line text."""
-    for ch in text:
-        if ch in BIDI_CONTROLS:
-            return True
-        category = unicodedata.category(ch)
-        if category == "Cs":  # a lone surrogate: not text, and no database stores it
-            return True
-        if category == "Cc" and not (multiline and ch in ALLOWED_CONTROLS):
-            return True
-    return False
+    """Control characters (NUL, escape...), lone surrogates or bidirectional overrides;
+    line breaks and tabs are allowed in multi-line text (lms.formutil, shared by forms)."""
+    return has_control_characters(text, multiline)
 
 
 # --- One row ------------------------------------------------------------------------------
@@ -323,17 +313,25 @@ def decode(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    message = _("The file is neither UTF-8 nor Shift_JIS text. Save it as \"CSV UTF-8\" "
+                "and try again.")
     try:
-        return data.decode("cp932")
+        text = data.decode("cp932")
     except UnicodeDecodeError as error:
-        raise ValueError(_("The file is neither UTF-8 nor Shift_JIS text. Save it as "
-                           "\"CSV UTF-8\" and try again.")) from error
+        raise ValueError(message) from error
+    # cp932 maps almost any byte to something: a UTF-8 file with one broken byte would come
+    # through as garbled text. Real Shift_JIS text has no private-use or C1 characters.
+    if any(unicodedata.category(ch) == "Co" or "\x80" <= ch <= "\x9f" for ch in text):
+        raise ValueError(message)
+    return text
 
 
 def _header(cells: list[str]) -> tuple[list[str], list[FieldError]]:
     names = [unicodedata.normalize("NFKC", c).strip().lower() for c in cells]
     errors = []
-    unknown = [n for n in names if n and n not in COLUMNS]
+    # Shown on a page and printed on a terminal: control characters become "?".
+    unknown = ["".join("?" if has_control_characters(ch) else ch for ch in n)
+               for n in names if n and n not in COLUMNS]
     if unknown:
         errors.append(FieldError(1, ", ".join(unknown), _(
             "Unknown column(s): %(names)s. The columns are: %(columns)s.",

@@ -21,6 +21,17 @@ Answer = str | Sequence[str] | None
 MAX_EXPONENT = 400  # beyond any float a quiz file can hold
 
 
+# Bidirectional overrides: an answer could be made to read differently on the review page.
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def strip_controls(value: str) -> str:
+    """Typed text without control characters, lone surrogates or text-direction overrides
+    (a quiz answer is one line: nothing of these is meant)."""
+    return "".join(ch for ch in value if ch not in _BIDI
+                   and unicodedata.category(ch) not in ("Cc", "Cs"))
+
+
 def normalize_text(value: str) -> str:
     """NFKC, case folding, whitespace collapsed: full-width and half-width agree."""
     # NFKC again after case folding: folding can produce text NFKC would still change.
@@ -118,7 +129,7 @@ class TrueFalse(QuestionType):
 class Numeric(QuestionType):
     @staticmethod
     def clean(question: Question, raw: Sequence[str]) -> Answer:
-        value = (raw[0] if raw else "").strip()[:40]
+        value = strip_controls(raw[0] if raw else "").strip()[:40]
         return value or None
 
     @staticmethod
@@ -136,7 +147,7 @@ class Numeric(QuestionType):
 class ShortAnswer(QuestionType):
     @staticmethod
     def clean(question: Question, raw: Sequence[str]) -> Answer:
-        value = (raw[0] if raw else "").strip()[:500]
+        value = strip_controls(raw[0] if raw else "").strip()[:500]
         return value or None
 
     @staticmethod

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from lms.formutil import NoControlCharacters
 from lms.tiers.rules import MAX_MIN
 
 KIND_CHOICES = (
@@ -46,5 +47,6 @@ class ProgramForm(FlaskForm):
     gold = FieldList(FormField(RequirementForm), label=_l("Gold"))
     platinum = FieldList(FormField(RequirementForm), label=_l("Platinum"))
     note = TextAreaField(_l("What changed and why"),
-                         validators=[DataRequired(), Length(max=1000)],
+                         validators=[DataRequired(), Length(max=1000),
+                                     NoControlCharacters(multiline=True)],
                          description=_l("Kept with this version of the rules."))
