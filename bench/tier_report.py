@@ -13,6 +13,7 @@ several times in one run. The last line is the median of the query path:
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import random
 import statistics
@@ -76,6 +77,9 @@ def generate(partners: int, people: int, deals: int, rng: random.Random) -> None
     if batch:
         db.session.execute(db.insert(Deal), batch)
     db.session.commit()
+    if db.engine.dialect.name == "sqlite":  # fold the bulk load's WAL into the database file
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def timed(runs: int, action) -> list[float]:
@@ -114,6 +118,12 @@ def main() -> None:
             print(f"generated {args.partners} partners, {args.people} people, {args.deals} "
                   f"deals in {time.perf_counter() - start:.1f} s ({db.engine.dialect.name})")
 
+            # Without this collection the process crashed (SIGSEGV inside CPython's cyclic
+            # GC, in a later page request) on Python 3.11.2 and 3.11.7 with SQLite, with and
+            # without SQLAlchemy's and markupsafe's C extensions; not on PostgreSQL and not
+            # with the GC disabled. Not root-caused yet: see the closing note of issue 7.
+            gc.collect()
+
             def query_path():
                 db.session.expire_all()
                 report = tier_report.build("gold")
@@ -121,7 +131,8 @@ def main() -> None:
                 db.session.rollback()
 
             path = timed(args.runs, query_path)
-            manager = User(email="manager@bench.test", name="Manager", role=Role.MANAGER)
+            manager = User(id=args.people + 1, email="manager@bench.test", name="Manager",
+                           role=Role.MANAGER)
             manager.set_password("bench-password-1")
             db.session.add(manager)
             db.session.commit()

@@ -234,7 +234,7 @@ def next_step_text(step: str, gettext: Gettext = _null.gettext) -> str:
         return gettext("Review the failed exam topics with them, or book a training "
                        "session.")
     if step == "pipeline":
-        return gettext("Hold a pipeline review with the channel manager: open "
+        return gettext("Hold a pipeline review with the partner: open "
                        "opportunities and the next deal to register.")
     raise ValueError(f"unknown next step {step!r}")
 

@@ -8,7 +8,7 @@ from datetime import date
 from babel.dates import format_skeleton
 from babel.numbers import format_compact_decimal
 from flask import abort, render_template, request
-from flask_babel import format_decimal, format_percent, get_locale, get_translations
+from flask_babel import format_decimal, format_percent, get_locale, get_translations, pgettext
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -54,7 +54,10 @@ def step_words(step: str) -> str:
 
 
 def band_words(band: str) -> str:
-    return health.band_text(band, _)
+    # Its own context: the tier report's "At risk" (of a demotion) is another word.
+    return {health.HEALTHY: pgettext("health band", "Healthy"),
+            health.WATCH: pgettext("health band", "Watch"),
+            health.AT_RISK: pgettext("health band", "At risk")}[band]
 
 
 def _percent_cell(value: float | None) -> object:

@@ -52,7 +52,7 @@ def test_vendor_staff_open_every_report_even_with_no_data(app, role):
         assert response.status_code == 200, path
     html = client.get("/reports/kpis").get_data(as_text=True)
     assert html.count('role="img"') == 4
-    assert "No partner signed in this period." in html
+    assert "No partner joined in this period." in html
     assert html.count("—") >= 4  # rates without a denominator
 
 
