@@ -225,3 +225,21 @@ def test_a_partner_admin_sees_the_figures_of_their_own_company_only(app):
     assert "figures, last 12 months" not in member_home
     vendor_home = signed_in(app, make_user(Role.MANAGER)).get("/").get_data(as_text=True)
     assert "figures, last 12 months" not in vendor_home
+
+
+@pytest.mark.parametrize("path", ["/reports/kpis", "/reports/health"])
+def test_long_partner_tables_are_paged_with_links_that_keep_the_filters(app, path,
+                                                                      monkeypatch):
+    from lms.reports import kpi_views
+
+    monkeypatch.setattr(kpi_views, "PAGE_SIZE", 2)
+    for n in range(5):
+        make_org(name=f"Paged Partner {n}")
+    client = signed_in(app, make_user(Role.MANAGER))
+    query = "months=6" if path.endswith("kpis") else "band=at_risk"
+    first = client.get(f"{path}?{query}").get_data(as_text=True)
+    assert "Page 1 of" in first and 'rel="next"' in first
+    next_link = first.split('rel="next"')[0].rsplit("href=", 1)[1]
+    assert query in next_link and "page=2" in next_link
+    last = client.get(f"{path}?{query}&page=999").get_data(as_text=True)
+    assert 'rel="prev"' in last and 'rel="next"' not in last
