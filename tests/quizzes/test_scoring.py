@@ -33,6 +33,7 @@ from lms.quizzes.scoring import (
     normalize_text,
     parse_number,
     score_question,
+    strip_controls,
 )
 
 # No example database: nothing is written into the project (.hypothesis/ is not ignored).
@@ -51,7 +52,10 @@ number_decimal = st.decimals(min_value=-10**9, max_value=10**9, places=4,
 tolerance_st = st.decimals(min_value=0, max_value=1000, places=3,
                            allow_nan=False, allow_infinity=False)
 # Accepted short texts: non-blank once normalized (a blank accepted text is not a valid key).
-accepted_text = st.text(min_size=1, max_size=30).filter(lambda s: normalize_text(s) != "")
+# Authors' accepted answers are text people can type: no control characters or overrides
+# (clean_answer removes those from what is typed).
+accepted_text = st.text(min_size=1, max_size=30).filter(
+    lambda s: normalize_text(s) != "" and strip_controls(s) == s)
 
 
 @st.composite
@@ -521,7 +525,7 @@ def test_parse_number_examples():
 def test_numeric_and_short_clean_trim_and_bound_the_text(raw):
     numeric = clean_answer(Question("q", "numeric", Fraction(1), answer="1"), raw)
     short = clean_answer(Question("q", "short", Fraction(1), answers=("a",)), raw)
-    typed = raw[0].strip() if raw else ""
+    typed = strip_controls(raw[0]).strip() if raw else ""
     for cleaned, limit in ((numeric, 40), (short, 500)):
         if not typed:
             assert cleaned is None
@@ -673,3 +677,10 @@ def test_pass_threshold_example():
     assert not grade(questions, answers, 67).passed  # 66.67 % < 67 %
     assert grade(questions, answers, 67).percent == 66  # rounded down
     assert grade(questions, {q.id: "true" for q in questions}, 100).passed
+
+
+def test_control_characters_and_direction_overrides_are_removed_from_typed_answers():
+    question = Question("q", "short", Fraction(1), answers=("Nimbus",))
+    assert clean_answer(question, ["Nim\x1b[31mbus\u202e"]) == "Nim[31mbus"
+    assert clean_answer(question, ["\x00\x1b\u202e"]) is None
+    assert score_question(question, clean_answer(question, ["Nimbus\u202e"])) == 1
