@@ -8,13 +8,22 @@ from pathlib import Path
 from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from lms import config as lms_config
 
 LAST_SEEN_RESOLUTION = timedelta(minutes=5)
 
 
-def _l_nul_message():
+class BoundedIntConverter(IntegerConverter):
+    """<int:...> only matches what the database can hold: a larger id is a 404, not a 500."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def _nul_message() -> str:
     from flask_babel import gettext
 
     return gettext("The request contains a NUL character, which is never valid text. "
@@ -33,15 +42,6 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config["LMS_PROXY_COUNT"]:
         n = app.config["LMS_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
-
-    from werkzeug.routing import IntegerConverter
-
-    class BoundedIntConverter(IntegerConverter):
-        """<int:...> only matches what the database can hold: a larger id is a 404."""
-
-        def __init__(self, map, *args, **kwargs):
-            kwargs.setdefault("max", 2**63 - 1)
-            super().__init__(map, *args, **kwargs)
 
     app.url_map.converters["int"] = BoundedIntConverter
     _init_extensions(app)
@@ -161,8 +161,8 @@ def _register_hooks(app: Flask) -> None:
             from lms.errors import render_error
 
             if request.path.startswith("/api/"):
-                return jsonify({"error": {"status": 400, "message": _l_nul_message()}}), 400
-            return render_error(400, _l_nul_message())
+                return jsonify({"error": {"status": 400, "message": _nul_message()}}), 400
+            return render_error(400, _nul_message())
 
     @app.before_request
     def _touch_last_seen():

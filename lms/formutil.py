@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
+
+from lms.text import has_control_characters
 
 
 def choices(pairs: Iterable[tuple[str, object]]) -> list[SelectChoice]:
@@ -43,23 +44,6 @@ def page_arg(name: str = "page") -> int:
 
     value = request.args.get(name, 1, type=int) or 1
     return min(max(value, 1), MAX_PAGE)
-
-
-# Characters that reorder text on screen: "Invoice \u202etxt.exe" reads "Invoice exe.txt".
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-LINE_CONTROLS = frozenset("\n\r\t")
-
-
-def has_control_characters(text: str, multiline: bool = False) -> bool:
-    """Control characters (escape, NUL...), lone surrogates or bidirectional overrides;
-    line breaks and tabs are allowed in multi-line text."""
-    for ch in text:
-        if ch in BIDI_CONTROLS:
-            return True
-        category = unicodedata.category(ch)
-        if category == "Cs" or (category == "Cc" and not (multiline and ch in LINE_CONTROLS)):
-            return True
-    return False
 
 
 class NoControlCharacters:

@@ -53,8 +53,8 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 
-from lms.formutil import has_control_characters
 from lms.models.deals import DealStatus
+from lms.text import has_control_characters
 
 CURRENCIES = ("JPY", "USD", "EUR", "GBP", "CNY", "KRW", "SGD", "AUD", "TWD", "HKD", "THB",
               "INR")
@@ -197,12 +197,6 @@ def parse_date(value: object) -> date | None:
     raise ValueError(_("Enter a date as YYYY-MM-DD, such as 2026-04-30."))
 
 
-def has_forbidden_characters(text: str, multiline: bool = False) -> bool:
-    """Control characters (NUL, escape...), lone surrogates or bidirectional overrides;
-    line breaks and tabs are allowed in multi-line text (lms.formutil, shared by forms)."""
-    return has_control_characters(text, multiline)
-
-
 # --- One row ------------------------------------------------------------------------------
 
 
@@ -227,7 +221,7 @@ def validate_row(values: Mapping[str, object], *, row: int | None,
     cells: dict[str, str] = {}
     for column in COLUMNS:
         text = _cell(values, column)
-        if has_forbidden_characters(text, column in MULTILINE_COLUMNS):
+        if has_control_characters(text, column in MULTILINE_COLUMNS):
             error(column, _("Contains a control character; remove it."))
             text = ""
         elif column in MAX_LENGTHS and len(text) > MAX_LENGTHS[column]:

@@ -38,6 +38,7 @@ from lms.models import (
     utcnow,
 )
 from lms.policy import scope
+from lms.text import has_control_characters
 
 OPEN_STATUSES = (DealStatus.REGISTERED, DealStatus.APPROVED)
 CLOSED_STATUSES = (DealStatus.WON, DealStatus.LOST)
@@ -239,7 +240,7 @@ def check_fields(*, customer_name: str, amount: object, currency: str = "JPY",
     texts = {"customer": (customer_name or "").strip(), "product": (product or "").strip(),
              "description": (description or "").strip()}
     for column, value in texts.items():
-        if importer.has_forbidden_characters(value, column in importer.MULTILINE_COLUMNS):
+        if has_control_characters(value, column in importer.MULTILINE_COLUMNS):
             raise DealError(_("Remove the control characters from the text."))
         if len(value) > importer.MAX_LENGTHS[column]:
             raise DealError(_("Too long: at most %(n)d characters.",
@@ -346,7 +347,7 @@ def change_status(deal: Deal, action: str, actor: User | None, *, reason: str = 
     reason = (reason or "").strip()
     if len(reason) > MAX_REASON:
         raise DealError(_("The reason is too long: at most %(n)d characters.", n=MAX_REASON))
-    if importer.has_forbidden_characters(reason, multiline=True):
+    if has_control_characters(reason, multiline=True):
         raise DealError(_("Remove the control characters from the text."))
     start_write_transaction()
     db.session.refresh(deal, with_for_update=True)
@@ -569,7 +570,7 @@ def upsert_from_mapping(external_id: str, data: Mapping[str, object], *,
     slug = str(values.get("partner") or "").strip().lower()
     # Only a plausible slug is looked up (NUL and other controls never reach a query).
     organization = db.session.scalar(select(Organization).where(Organization.slug == slug)) \
-        if slug and not importer.has_forbidden_characters(slug) else None
+        if slug and not has_control_characters(slug) else None
     row, errors = importer.validate_row(
         values, row=None, known_partners={organization.slug} if organization else set(),
         today=local_date(now))

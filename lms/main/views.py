@@ -18,11 +18,11 @@ def home():
 
     tier = company = None
     if current_user.organization_id is not None:
-        from lms.tiers.views import partner_overview
+        from lms.tiers.present import partner_overview
 
-        tier = partner_overview(current_user.organization)
+        tier = partner_overview(current_user.organization, current_user)
         if current_user.role == Role.PARTNER_ADMIN:
-            from lms.reports.kpi_views import company_overview
+            from lms.reports.present import company_overview
 
             company = company_overview(current_user.organization, tier["program"])
     return render_template("main/home.html", summary=service.home_summary(current_user),

@@ -15,21 +15,12 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
+from lms.text import strip_controls
+
 # An answer as the form sends it: one text (single, true_false, numeric, short) or several
 # option texts (multiple); None when unanswered.
 Answer = str | Sequence[str] | None
 MAX_EXPONENT = 400  # beyond any float a quiz file can hold
-
-
-# Bidirectional overrides: an answer could be made to read differently on the review page.
-_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-def strip_controls(value: str) -> str:
-    """Typed text without control characters, lone surrogates or text-direction overrides
-    (a quiz answer is one line: nothing of these is meant)."""
-    return "".join(ch for ch in value if ch not in _BIDI
-                   and unicodedata.category(ch) not in ("Cc", "Cs"))
 
 
 def normalize_text(value: str) -> str:

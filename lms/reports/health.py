@@ -238,12 +238,3 @@ def next_step_text(step: str, gettext: Gettext = _null.gettext) -> str:
                        "opportunities and the next deal to register.")
     raise ValueError(f"unknown next step {step!r}")
 
-
-def band_text(band: str, gettext: Gettext = _null.gettext) -> str:
-    if band == HEALTHY:
-        return gettext("Healthy")
-    if band == WATCH:
-        return gettext("Watch")
-    if band == AT_RISK:
-        return gettext("At risk")
-    raise ValueError(f"unknown band {band!r}")

@@ -1,63 +1,23 @@
-"""Program KPIs and partner health for vendor staff (HTML with charts, and CSV); the words
-and charts of those pages, shared with a partner admin's home page."""
+"""Program KPIs and partner health for vendor staff (HTML with charts, and CSV)."""
 
 from __future__ import annotations
 
-from datetime import date
-
-from babel.dates import format_skeleton
-from babel.numbers import format_compact_decimal
 from flask import abort, render_template, request
-from flask_babel import format_decimal, format_percent, get_locale, get_translations, pgettext
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from lms.csvutil import csv_response
 from lms.labels import TIER_LABELS
-from lms.models import Organization
 from lms.policy import vendor_required
 from lms.reports import bp, charts, health, kpis, program_facts
 from lms.reports.charts import Bar, Series
-from lms.reports.health import Reason
 from lms.reports.kpis import PERIOD_CHOICES, ProgramFigures
+from lms.reports.present import band_words, compact, month_label, reason_words, step_words
 from lms.tiers.rules import Program
 
 PAGE_SIZE = 100  # rows of the partner tables in HTML; the CSV has every row
 CSV_TABLES = ("months", "partners", "ttfd")
-
-
-# --- Words and numbers -----------------------------------------------------------------
-
-
-def month_label(month: date, short: bool = False) -> str:
-    """"Dec 2025" / "2025年12月"; short: "Dec" / "12月"."""
-    return format_skeleton("MMM" if short else "yMMM", month, locale=get_locale())
-
-
-def compact(value: float) -> str:
-    """Large amounts for chart axes: "48M", "4850万"."""
-    return format_compact_decimal(value, locale=get_locale(), fraction_digits=1)
-
-
-def _ngettext(singular: str, plural: str, n: int) -> str:
-    """The translated form only: the pure texts fill in their own placeholders (Flask-Babel's
-    ngettext would fill in `num` alone, and fail on the others)."""
-    return get_translations().ngettext(singular, plural, n)
-
-
-def reason_words(reason: Reason) -> str:
-    return health.reason_text(reason, _, _ngettext, format_percent)
-
-
-def step_words(step: str) -> str:
-    return health.next_step_text(step, _)
-
-
-def band_words(band: str) -> str:
-    # Its own context: the tier report's "At risk" (of a demotion) is another word.
-    return {health.HEALTHY: pgettext("health band", "Healthy"),
-            health.WATCH: pgettext("health band", "Watch"),
-            health.AT_RISK: pgettext("health band", "At risk")}[band]
 
 
 def _percent_cell(value: float | None) -> object:
@@ -233,10 +193,3 @@ def health_csv():
 
 
 # --- A partner admin's home page ---------------------------------------------------------
-
-
-def company_overview(organization: Organization, program: Program | None = None) -> dict:
-    """The company's own KPIs and health over the last 12 months (home page)."""
-    summary = program_facts.partner_summary(organization, program=program)
-    return {"summary": summary, "health": summary.health, "compact": compact,
-            "reason_words": reason_words, "band_words": band_words}

@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import gettext as _
+
+from lms.labels import TIER_LABELS
 from lms.models import utcnow
-from lms.tiers import rules, service
+from lms.tiers import present, rules, service
 from lms.tiers.rules import Program, RequirementResult
 from lms.tiers.service import PartnerStanding
 
@@ -82,3 +85,30 @@ def build(target: str, show: str = "all", sort: str = "status", descending: bool
     }
     rows.sort(key=keys.get(sort, keys["status"]), reverse=descending)
     return TierReport(target, program, rows, len(standings), counts, due)
+
+
+def csv_table(report: TierReport) -> tuple[list[str], list[list[object]]]:
+    """The report as a spreadsheet: every row (not only a page), each requirement's actual
+    and required value in two columns, and the gaps in words."""
+    program = report.program
+    vocab = present.vocabulary()
+    header = [_("Partner"), _("Slug"), _("Current tier"), _("Qualifies for"), _("Status"),
+              _("At risk since"), _("Demotion on")]
+    for requirement in program.rule(report.target).requirements:
+        name = present.label(requirement, program, vocab)
+        header += [_("%(requirement)s: actual", requirement=name),
+                   _("%(requirement)s: required", requirement=name)]
+    header.append(_("Gap"))
+    rows = []
+    for row in report.rows:
+        org = row.organization
+        line: list[object] = [
+            org.name, org.slug, str(TIER_LABELS[row.standing.current]),
+            str(TIER_LABELS[row.standing.qualified]), present.status_text(row.status),
+            row.at_risk_since.isoformat() if row.at_risk_since else "",
+            row.demotion_on.isoformat() if row.demotion_on else ""]
+        for result in row.results:
+            line += [result.actual, result.required]
+        line.append("; ".join(g for g in (present.gap(r, program) for r in row.results) if g))
+        rows.append(line)
+    return header, rows

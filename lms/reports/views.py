@@ -11,7 +11,6 @@ from lms.auth.forms import ConfirmForm
 from lms.csvutil import csv_response
 from lms.extensions import db
 from lms.formutil import page_arg
-from lms.labels import TIER_LABELS
 from lms.policy import vendor_required
 from lms.reports import bp
 from lms.reports import tiers as tier_report
@@ -52,29 +51,8 @@ def tiers():
 @bp.route("/reports/tiers.csv")
 @vendor_required
 def tiers_csv():
-    args = _report_args()
-    report = tier_report.build(**args)
-    program = report.program
-    vocab = present.vocabulary()
-    requirements = program.rule(report.target).requirements
-    header = [_("Partner"), _("Slug"), _("Current tier"), _("Qualifies for"), _("Status"),
-              _("At risk since"), _("Demotion on")]
-    for requirement in requirements:
-        name = present.label(requirement, program, vocab)
-        header += [_("%(requirement)s: actual", requirement=name),
-                   _("%(requirement)s: required", requirement=name)]
-    header.append(_("Gap"))
-    rows = []
-    for row in report.rows:
-        org = row.organization
-        line = [org.name, org.slug, str(TIER_LABELS[row.standing.current]),
-                str(TIER_LABELS[row.standing.qualified]), present.status_text(row.status),
-                row.at_risk_since.isoformat() if row.at_risk_since else "",
-                row.demotion_on.isoformat() if row.demotion_on else ""]
-        for result in row.results:
-            line += [result.actual, result.required]
-        line.append("; ".join(g for g in (present.gap(r, program) for r in row.results) if g))
-        rows.append(line)
+    report = tier_report.build(**_report_args())
+    header, rows = tier_report.csv_table(report)
     return csv_response(f"tier-report-{report.target}.csv", header, rows)
 
 

@@ -6,12 +6,14 @@ partner near the end of its grace period, harbor-lane is JPY 2,000,000 short of 
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from werkzeug.security import generate_password_hash
 
+from lms.demo import DEMO_PASSWORD, FAMILY_NAMES, GIVEN_NAMES
 from lms.extensions import db
 from lms.models import (
     Award,
@@ -207,12 +209,17 @@ def seed_tier_demo(today: date) -> tuple[int, int]:
     return created, people
 
 
+@functools.cache
+def _password_hash() -> str:
+    """The demo password's scrypt hash, computed once (it is slow on purpose)."""
+    return generate_password_hash(DEMO_PASSWORD, method=PASSWORD_METHOD)
+
+
 def _certified_staff(org: Organization, profile: Profile, credentials: dict[str, Credential],
                      today: date, rng: random.Random) -> int:
     """Add certified people until the company has the profile's counts (the demo's three
     people per company are not enough for Gold)."""
     now = datetime.combine(today, time(), tzinfo=UTC)
-    password_hash = generate_password_hash("demo-pass-2026", method=PASSWORD_METHOD)
     added = 0
     for slug, job, wanted, prefix in ((NCSP, JobFunction.SALES, profile.sales_certified,
                                        "sales"),
@@ -240,10 +247,8 @@ def _certified_staff(org: Organization, profile: Profile, credentials: dict[str,
                 number += 1
                 if db.session.scalar(db.select(User.id).where(User.email == email)):
                     continue
-                from lms.demo import FAMILY_NAMES, GIVEN_NAMES
-
                 person = User(email=email, role=Role.MEMBER, organization=org,
-                              job_function=job, password_hash=password_hash,
+                              job_function=job, password_hash=_password_hash(),
                               name=f"{rng.choice(GIVEN_NAMES)} {rng.choice(FAMILY_NAMES)}")
                 db.session.add(person)
                 db.session.flush()

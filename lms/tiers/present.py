@@ -9,11 +9,12 @@ from flask import url_for
 from flask_babel import format_decimal, gettext, ngettext
 from sqlalchemy import select
 
+from lms.deals.service import can_register
 from lms.extensions import db
 from lms.models import Course, Credential, Quiz
 from lms.tiers import rules
 from lms.tiers.rules import Program, RequirementResult
-from lms.tiers.service import PartnerStanding
+from lms.tiers.service import PartnerStanding, standing_of
 
 
 @dataclass(frozen=True)
@@ -147,3 +148,19 @@ def format_count(result: RequirementResult, program: Program) -> str:
     """ "X of Y" for one requirement (amounts with the currency)."""
     return gettext("%(actual)s of %(required)s", actual=_number(result.actual),
                    required=_number(result.required))
+
+
+def partner_overview(organization, viewer) -> dict:
+    """A partner's tier, its scorecards (with the way to close each gap this viewer may take)
+    and when a pending demotion happens: the partner page and the partner's home page."""
+    standing, program = standing_of(organization)
+    vocab = vocabulary(with_links=True)
+    deal_link = Link(url_for("deals.new"), gettext("Register a deal")) \
+        if can_register(viewer) else None  # sales members and partner admins
+    return {
+        "standing": standing,
+        "program": program,
+        "cards": scorecards(standing, program, vocab, deal_link),
+        "demotion_on": rules.demotion_date(organization.at_risk_since,
+                                           program.grace_period_days),
+    }

@@ -191,6 +191,35 @@ def standing_of(organization: Organization, now: datetime | None = None
     return standings(now, program, [organization])[0], program
 
 
+@dataclass(frozen=True)
+class PartnerProfile:
+    """What a partner's page lists besides its tier: people and their valid credentials,
+    and deals by status (four queries whatever the size)."""
+
+    people: list[User]
+    held: dict[int, set[str]]  # user id -> names of valid credentials
+    deal_counts: dict[DealStatus, int]
+
+
+def partner_profile(organization: Organization, now: datetime | None = None) -> PartnerProfile:
+    now = now or utcnow()
+    people = list(db.session.scalars(
+        select(User).where(User.organization_id == organization.id, User.active.is_(True))
+        .order_by(User.name)))
+    held: dict[int, set[str]] = {}
+    for user_id, name in db.session.execute(
+            select(Award.user_id, Credential.name)
+            .join(User, Award.user_id == User.id)
+            .join(Credential, Award.credential_id == Credential.id)
+            .where(User.organization_id == organization.id, Award.revoked_at.is_(None),
+                   (Award.expires_at.is_(None)) | (Award.expires_at > now))):
+        held.setdefault(user_id, set()).add(name)
+    deal_counts = dict(db.session.execute(
+        select(Deal.status, func.count()).where(Deal.organization_id == organization.id)
+        .group_by(Deal.status)).all())
+    return PartnerProfile(people, held, deal_counts)
+
+
 # --- Applying --------------------------------------------------------------------------
 
 

@@ -7,46 +7,20 @@ import re
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from lms.extensions import db
 from lms.formutil import choices
 from lms.labels import JOB_LABELS
 from lms.models import (
-    Award,
-    Deal,
     DealStatus,
     Organization,
     TierProgramVersion,
-    User,
-    utcnow,
 )
-from lms.policy import VENDOR_ROLES, admin_required
+from lms.policy import VENDOR_ROLES, admin_required, scope
 from lms.tiers import bp, present, rules, service
 from lms.tiers.forms import EXTRA_ROWS, KIND_CHOICES, ProgramForm
 from lms.tiers.rules import CURRENCY_CODES, TIERS
-
-
-def _deal_link() -> present.Link | None:
-    from lms.deals.service import can_register
-
-    if can_register(current_user):  # sales members and partner admins
-        return present.Link(url_for("deals.new"), _("Register a deal"))
-    return None
-
-
-def partner_overview(organization: Organization) -> dict:
-    """Tier, scorecards and history of one partner (shared by the home page)."""
-    standing, program = service.standing_of(organization)
-    vocab = present.vocabulary(with_links=True)
-    return {
-        "standing": standing,
-        "program": program,
-        "cards": present.scorecards(standing, program, vocab, _deal_link()),
-        "demotion_on": rules.demotion_date(organization.at_risk_since,
-                                           program.grace_period_days),
-    }
-
 
 # --- Partners --------------------------------------------------------------------------
 
@@ -65,33 +39,16 @@ def partner_list():
 @bp.route("/partners/<org_slug>")
 @login_required
 def partner(org_slug: str):
-    organization = db.session.scalar(select(Organization).where(Organization.slug == org_slug))
-    # Another company's profile does not exist for a partner.
-    if organization is None or (current_user.role not in VENDOR_ROLES
-                                and organization.id != current_user.organization_id):
+    # Another company's profile does not exist for a partner (scoped like all partner data).
+    organization = db.session.scalar(scope(
+        select(Organization).where(Organization.slug == org_slug), Organization.id))
+    if organization is None:
         abort(404)
-    people = list(db.session.scalars(
-        select(User).where(User.organization_id == organization.id, User.active.is_(True))
-        .order_by(User.name)))
-    now = utcnow()
-    held = {}
-    for user_id, name in db.session.execute(
-            select(Award.user_id, Award.credential_id)
-            .join(User, Award.user_id == User.id)
-            .where(User.organization_id == organization.id, Award.revoked_at.is_(None),
-                   (Award.expires_at.is_(None)) | (Award.expires_at > now))):
-        held.setdefault(user_id, set()).add(name)
-    from lms.models import Credential
-
-    credential_names = dict(db.session.execute(select(Credential.id, Credential.name)).all())
-    deal_counts = dict(db.session.execute(
-        select(Deal.status, func.count()).where(Deal.organization_id == organization.id)
-        .group_by(Deal.status)).all())
     return render_template(
-        "tiers/partner.html", organization=organization, people=people, held=held,
-        credential_names=credential_names, deal_counts=deal_counts, deal_statuses=DealStatus,
+        "tiers/partner.html", organization=organization,
+        profile=service.partner_profile(organization), deal_statuses=DealStatus,
         history=service.history(organization), job_labels=JOB_LABELS,
-        **partner_overview(organization))
+        **present.partner_overview(organization, current_user))
 
 
 # --- Tier rules (admin) ----------------------------------------------------------------

@@ -33,8 +33,8 @@ from lms.quizzes.scoring import (
     normalize_text,
     parse_number,
     score_question,
-    strip_controls,
 )
+from lms.text import strip_controls
 
 # No example database: nothing is written into the project (.hypothesis/ is not ignored).
 PROPERTY = settings(max_examples=200, deadline=None, database=None)

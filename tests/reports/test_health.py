@@ -159,8 +159,7 @@ def test_words_go_through_the_translation_functions():
     assert health.reason_text(Reason("low_pass_rate", 0.5, 1, 2), gettext, ngettext,
                               lambda x: "50 %") == "«pass rate 50 % (1 of 2 attempts)»"
     assert health.next_step_text("training", gettext).startswith("«Review")
-    assert health.band_text("at_risk", gettext) == "«At risk»"
-    assert len(calls) == 4
+    assert len(calls) == 3
 
 
 def test_every_reason_has_words_and_a_next_step():
@@ -168,8 +167,6 @@ def test_every_reason_has_words_and_a_next_step():
         assert health.reason_text(Reason(key, 1, 1, 2))
         assert health.next_step_text(step)
         assert step in health.NEXT_STEP_ORDER
-    for band in health.BANDS:
-        assert health.band_text(band)
     with pytest.raises(ValueError):
         health.reason_text(Reason("bogus"))
 

@@ -243,3 +243,14 @@ def test_long_partner_tables_are_paged_with_links_that_keep_the_filters(app, pat
     assert query in next_link and "page=2" in next_link
     last = client.get(f"{path}?{query}&page=999").get_data(as_text=True)
     assert 'rel="prev"' in last and 'rel="next"' not in last
+
+
+def test_health_bands_are_translated_apart_from_the_tier_status(app):
+    from flask_babel import gettext
+
+    from lms.reports.present import band_words
+
+    with app.test_request_context(headers={"Accept-Language": "ja"}):
+        assert band_words("at_risk") == "危険"
+        assert band_words("healthy") == "健全" and band_words("watch") == "要注意"
+        assert gettext("At risk") == "降格リスク"  # a tier at risk of a demotion
