@@ -13,7 +13,6 @@ several times in one run. The last line is the median of the query path:
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import random
 import statistics
@@ -117,12 +116,6 @@ def main() -> None:
             generate(args.partners, args.people, args.deals, random.Random(7))
             print(f"generated {args.partners} partners, {args.people} people, {args.deals} "
                   f"deals in {time.perf_counter() - start:.1f} s ({db.engine.dialect.name})")
-
-            # Without this collection the process crashed (SIGSEGV inside CPython's cyclic
-            # GC, in a later page request) on Python 3.11.2 and 3.11.7 with SQLite, with and
-            # without SQLAlchemy's and markupsafe's C extensions; not on PostgreSQL and not
-            # with the GC disabled. Not root-caused yet: see the closing note of issue 7.
-            gc.collect()
 
             def query_path():
                 db.session.expire_all()
