@@ -7,6 +7,7 @@ from sqlalchemy import text
 
 from lms import create_app
 from lms.config import ConfigError, from_environment, normalize_database_url
+from lms.database import SQLITE_BUSY_TIMEOUT_MS
 from lms.extensions import db
 
 
@@ -58,5 +59,5 @@ def test_sqlite_runs_with_foreign_keys_wal_and_busy_timeout(tmp_path):
         with db.engine.connect() as conn:
             assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
             assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-            assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+            assert conn.execute(text("PRAGMA busy_timeout")).scalar() == SQLITE_BUSY_TIMEOUT_MS
         db.engine.dispose()

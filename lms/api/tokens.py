@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from lms.audit import record
+from lms.database import write_best_effort
 from lms.extensions import db
 from lms.models import ApiToken, AuditAction, User, utcnow
 
@@ -52,10 +53,9 @@ def authenticate(header: str | None) -> ApiToken | None:
         return None
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-        # A bounded write: at most one per token every few minutes.
-        db.session.execute(update(ApiToken).where(ApiToken.id == token.id)
-                           .values(last_used_at=now))
-        db.session.commit()
+        # A bounded, best-effort write: at most one per token every few minutes.
+        write_best_effort(update(ApiToken).where(ApiToken.id == token.id)
+                          .values(last_used_at=now))
     return token
 
 

@@ -16,7 +16,7 @@ from typing import BinaryIO, Protocol
 
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from lms import audit
@@ -29,7 +29,7 @@ from lms.assets.filetypes import (
     sanitize_filename,
 )
 from lms.assets.storage import get_storage
-from lms.database import start_write_transaction
+from lms.database import start_write_transaction, write_best_effort
 from lms.extensions import db
 from lms.markup import normalize_for_search, plain_text, render_markdown
 from lms.models import (
@@ -358,13 +358,15 @@ def restore_version(actor: User, asset: Asset, number: int, now: datetime | None
 
 
 def record_download(viewer: User, asset: Asset, version: AssetVersion,
-                    at: datetime | None = None) -> AssetDownload:
-    """One served file: who, for which company (None for vendor staff), which version."""
-    download = AssetDownload(asset_id=asset.id, version_id=version.id, user_id=viewer.id,
-                             organization_id=viewer.organization_id, at=at or utcnow())
-    db.session.add(download)
-    db.session.flush()
-    return download
+                    at: datetime | None = None) -> bool:
+    """One served file: who, for which company (None for vendor staff), which version.
+
+    Written on a GET, so best-effort (lms.database): a busy database never fails the
+    download; False (logged) when the row could not be written.
+    """
+    return write_best_effort(insert(AssetDownload).values(
+        asset_id=asset.id, version_id=version.id, user_id=viewer.id,
+        organization_id=viewer.organization_id, at=at or utcnow()))
 
 
 # --- Reading: the library -------------------------------------------------------------------

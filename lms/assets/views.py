@@ -115,7 +115,6 @@ def _serve(asset: Asset, version: AssetVersion):
     try:
         if request.method == "GET":  # a HEAD request downloads nothing
             service.record_download(current_user, asset, version)
-            db.session.commit()
         response = send_file(handle, mimetype=version.content_type, as_attachment=True,
                              download_name=version.filename, conditional=False, etag=False)
     except BaseException:

@@ -13,6 +13,7 @@ from sqlalchemy import update
 from werkzeug.security import check_password_hash
 
 from lms import audit
+from lms.database import start_write_transaction, write_best_effort
 from lms.extensions import db
 from lms.models import (
     AuditAction,
@@ -47,16 +48,20 @@ def load_session_user(user_id: str) -> User | None:
 def authenticate(email: str, password: str) -> User | None:
     """The active person with this email and password, else None (same work either way)."""
     user = db.session.scalar(db.select(User).where(User.email == normalize_email(email)))
-    if user is None:
-        check_password_hash(DUMMY_PASSWORD_HASH, password)
-        return None
-    if not user.check_password(password) or not user.is_active:
-        return None
-    return user
+    stored_hash, active = ((user.password_hash, user.is_active) if user is not None
+                           else (DUMMY_PASSWORD_HASH, False))
+    # The hash takes a good fraction of a second: end the read first, so a POST's write lock
+    # (lms.database) is not held while it runs; then take it again, since either outcome is
+    # recorded (signed in, or a failed attempt).
+    db.session.commit()
+    matches = check_password_hash(stored_hash, password)
+    start_write_transaction()
+    return user if user is not None and matches and active else None
 
 
 def sign_in(user: User, remember: bool = False) -> None:
     """Start a fresh session for `user` (nothing of the anonymous session is carried over)."""
+    start_write_transaction()  # records the sign-in, also after the caller has committed
     locale = session.get("locale")
     session.clear()
     if locale:
@@ -89,12 +94,12 @@ def sign_out(user: User) -> None:
 
 
 def touch_last_seen(user: User, resolution: timedelta) -> None:
-    """Record activity at most once per `resolution`, so pages do not write on every hit."""
+    """Record activity at most once per `resolution`, so pages do not write on every hit;
+    best-effort: a busy database skips it rather than fail the page."""
     now = utcnow()
     if user.last_seen_at is not None and now - user.last_seen_at < resolution:
         return
-    db.session.execute(update(User).where(User.id == user.id).values(last_seen_at=now))
-    db.session.commit()
+    write_best_effort(update(User).where(User.id == user.id).values(last_seen_at=now))
 
 
 def password_problem(password: str, email: str = "") -> str | None:

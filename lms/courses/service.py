@@ -9,12 +9,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from lms.courses import progress as rules
+from lms.database import write_best_effort
 from lms.events import learning_progressed
 from lms.extensions import db
 from lms.markup import normalize_for_search
@@ -30,6 +34,10 @@ from lms.models import (
     User,
     utcnow,
 )
+
+# A lesson view is written at most this often per person and lesson ("continue where you
+# left off" needs minutes, not every hit).
+LESSON_VIEW_RESOLUTION = timedelta(minutes=5)
 
 # Extra completion requirements of a course (the quiz feature registers one): called with
 # user ids and course ids, returns {(user_id, course_id): passed} for the courses it governs.
@@ -253,6 +261,7 @@ class CoursePage:
     resume_lesson: Lesson | None
     started: bool = False
     quiz: Quiz | None = None
+    last_viewed: dict[int, datetime] = field(default_factory=dict)  # lesson id -> when
 
 
 def course_page(user: User, slug: str, locale: str) -> CoursePage | None:
@@ -274,7 +283,8 @@ def course_page(user: User, slug: str, locale: str) -> CoursePage | None:
     started = card.started or any(s.last_viewed_at is not None for s in states)
     quiz = db.session.scalar(select(Quiz).where(Quiz.course_slug == course.group_slug,
                                                 Quiz.archived_at.is_(None)))
-    return CoursePage(card, lessons, completed, resume, started, quiz)
+    last_viewed = {s.lesson_id: s.last_viewed_at for s in states if s.last_viewed_at}
+    return CoursePage(card, lessons, completed, resume, started, quiz, last_viewed)
 
 
 def _lesson_states(user: User, lessons: list[Lesson]) -> list[rules.LessonState]:
@@ -304,10 +314,21 @@ def _progress_row(user: User, lesson: Lesson) -> LessonProgress:
     return row
 
 
-def record_view(user: User, lesson: Lesson) -> None:
-    """Remember that the person opened `lesson` now (for "continue where you left off")."""
-    _progress_row(user, lesson).last_viewed_at = utcnow()
-    db.session.flush()
+def record_view(user: User, lesson: Lesson, last_viewed_at: datetime | None) -> None:
+    """Remember that the person opened `lesson` now (for "continue where you left off").
+
+    At most once per LESSON_VIEW_RESOLUTION, and best-effort: a page view never waits long
+    for, or fails on, a busy database. One statement, safe when two tabs race (upsert).
+    """
+    now = utcnow()
+    if last_viewed_at is not None and now - last_viewed_at < LESSON_VIEW_RESOLUTION:
+        return
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(LessonProgress).values(user_id=user.id, lesson_id=lesson.id,
+                                              started_at=now, last_viewed_at=now)
+    write_best_effort(statement.on_conflict_do_update(
+        index_elements=["user_id", "lesson_id"], set_={"last_viewed_at": now}))
 
 
 def mark_complete(user: User, lesson: Lesson) -> bool:

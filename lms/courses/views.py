@@ -64,8 +64,7 @@ def lesson(course_slug: str, lesson_slug: str):
         flash(_("This course unlocks when you complete its prerequisites."), "info")
         return redirect(url_for("courses.course", course_slug=course_slug))
     current, previous, following = found
-    service.record_view(current_user, current)
-    db.session.commit()
+    service.record_view(current_user, current, page.last_viewed.get(current.id))
     video = current.video_url
     return render_template(
         "courses/lesson.html", page=page, lesson=current, previous=previous,
