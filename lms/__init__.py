@@ -19,7 +19,9 @@ class BoundedIntConverter(IntegerConverter):
     """<int:...> only matches what the database can hold: a larger id is a 404, not a 500."""
 
     def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", 2**63 - 1)
+        from lms.formutil import MAX_ID
+
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
 
 

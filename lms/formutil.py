@@ -35,6 +35,9 @@ class EmailAddress:
 
 
 MAX_PAGE = 100_000
+# The largest id a table holds: ids are INTEGER columns, 32-bit on PostgreSQL. A larger id in
+# a URL or a query string is "not found", never a query the database refuses.
+MAX_ID = 2**31 - 1
 
 
 def page_arg(name: str = "page") -> int:
@@ -44,6 +47,22 @@ def page_arg(name: str = "page") -> int:
 
     value = request.args.get(name, 1, type=int) or 1
     return min(max(value, 1), MAX_PAGE)
+
+
+def parse_id(value: object) -> int | None:
+    """An id typed as text: an int from 1 to MAX_ID, else None (junk, "²", 2**40)."""
+    text = str(value or "").strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None
+
+
+def id_arg(name: str) -> int | None:
+    """The ?name= id of a filter (see parse_id)."""
+    from flask import request
+
+    return parse_id(request.args.get(name))
 
 
 class NoControlCharacters:

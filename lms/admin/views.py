@@ -17,7 +17,7 @@ from lms.admin.forms import (
 from lms.auth import service as accounts
 from lms.auth.forms import ConfirmForm
 from lms.extensions import db, limiter
-from lms.formutil import choices
+from lms.formutil import choices, id_arg, page_arg, parse_id
 from lms.labels import ROLE_LABELS
 from lms.mail import mail_configured, send_mail
 from lms.models import AuditEvent, Invitation, JobFunction, Organization, Role, Tier, User
@@ -47,10 +47,6 @@ def _role_choices(viewer: User) -> list[tuple[str, str]]:
     return choices((role.value, ROLE_LABELS[role.value]) for role in invitable_roles(viewer))
 
 
-def _org_id(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
 # --- Index -------------------------------------------------------------------------------
 
 
@@ -69,11 +65,11 @@ def index():
 @people_managers
 def users():
     q = request.args.get("q", "").strip()[:100]
-    org_id = _org_id(request.args.get("org")) if current_user.role == Role.ADMIN else None
+    org_id = id_arg("org") if current_user.role == Role.ADMIN else None
     role = request.args.get("role")
     role = Role(role) if role in Role._value2member_map_ else None
-    page = db.paginate(service.people_query(current_user, q, org_id, role), per_page=PAGE_SIZE,
-                       max_per_page=PAGE_SIZE)
+    page = db.paginate(service.people_query(current_user, q, org_id, role), page=page_arg(),
+                       per_page=PAGE_SIZE, max_per_page=PAGE_SIZE)
     return render_template(
         "admin/users.html",
         page=page,
@@ -99,8 +95,8 @@ def invite():
         del form.organization_id
     if form.validate_on_submit():
         org = None
-        if "organization_id" in form and _org_id(form.organization_id.data):
-            org = db.session.get(Organization, _org_id(form.organization_id.data))
+        if "organization_id" in form and parse_id(form.organization_id.data):
+            org = db.session.get(Organization, parse_id(form.organization_id.data))
         try:
             issued = accounts.create_invitation(
                 current_user,
@@ -168,7 +164,7 @@ def edit_user(user_id: int):
             name=data.get("name"),
             role=Role(data["role"]) if data.get("role") else None,
             job_function=JobFunction(data["job_function"]) if data.get("job_function") else None,
-            organization_id=_org_id(data.get("organization_id")),
+            organization_id=parse_id(data.get("organization_id")),
             locale=data.get("locale"),
         )
         try:
@@ -235,7 +231,7 @@ def organizations():
     stmt = db.select(Organization).order_by(Organization.name)
     if q:
         stmt = stmt.where(Organization.name.ilike(f"%{q}%") | Organization.slug.ilike(f"%{q}%"))
-    page = db.paginate(stmt, per_page=PAGE_SIZE, max_per_page=PAGE_SIZE)
+    page = db.paginate(stmt, page=page_arg(), per_page=PAGE_SIZE, max_per_page=PAGE_SIZE)
     return render_template("admin/organizations.html", page=page, q=q)
 
 
@@ -289,5 +285,5 @@ def audit_log():
         .options(joinedload(AuditEvent.actor), joinedload(AuditEvent.target_user))
         .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
     )
-    page = db.paginate(stmt, per_page=PAGE_SIZE, max_per_page=PAGE_SIZE)
+    page = db.paginate(stmt, page=page_arg(), per_page=PAGE_SIZE, max_per_page=PAGE_SIZE)
     return render_template("admin/audit.html", page=page)

@@ -26,7 +26,7 @@ from wtforms.validators import DataRequired, Length
 
 from lms.credentials import bp, service
 from lms.extensions import db
-from lms.formutil import NoControlCharacters
+from lms.formutil import NoControlCharacters, page_arg
 from lms.models import Award, Credential, Role, utcnow
 from lms.policy import admin_required, roles_required
 
@@ -138,7 +138,7 @@ def admin_awards():
 
         stmt = stmt.join(User, User.id == Award.user_id).where(
             User.email.like(f"%{q.lower()}%") | User.name.ilike(f"%{q}%"))
-    page = db.paginate(stmt, per_page=50, max_per_page=50)
+    page = db.paginate(stmt, page=page_arg(), per_page=50, max_per_page=50)
     return render_template("credentials/admin_awards.html", page=page, q=q, now=utcnow())
 
 

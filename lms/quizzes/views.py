@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from lms.auth.forms import ConfirmForm
 from lms.csvutil import csv_response
 from lms.extensions import db
+from lms.formutil import parse_id
 from lms.models import Quiz, QuizKind, utcnow
 from lms.policy import vendor_required
 from lms.quizzes import bp, service
@@ -128,8 +129,10 @@ def statistics_list():
 
 def _statistics_or_404(slug: str):
     quiz = db.session.scalar(db.select(Quiz).where(Quiz.slug == slug))
-    version = request.args.get("version", type=int)
-    result = service.version_statistics(quiz, version) if quiz else None
+    asked = request.args.get("version")
+    version = parse_id(asked)
+    result = service.version_statistics(quiz, version) if quiz and not (
+        asked and version is None) else None
     if result is None:
         abort(404)
     return result
