@@ -2,17 +2,117 @@
 
 from __future__ import annotations
 
-from flask import current_app
+import functools
 
-from lms.deals.importer import COLUMNS, CURRENCIES
+from flask import current_app
+from jsonschema import Draft202012Validator
+
+from lms.deals.importer import (
+    COLUMNS,
+    CURRENCIES,
+    DEFAULT_CURRENCY,
+    MAX_AMOUNT,
+    MAX_DATE,
+    MAX_LENGTHS,
+    MIN_DATE,
+)
+from lms.models.deals import DealStatus
 
 DEAL_FIELDS = frozenset(COLUMNS) - {"external_id"}
-STATUSES = ["registered", "approved", "rejected", "won", "lost", "expired"]
+STATUSES = [status.value for status in DealStatus]
 TIERS = ["bronze", "silver", "gold", "platinum"]
 
-_DATE = {"type": "string", "format": "date", "example": "2026-11-30"}
+_DATE = {"type": "string", "format": "date", "example": "2026-11-30",
+         "description": f"YYYY-MM-DD, from {MIN_DATE} to {MAX_DATE}"}
 _NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
 _NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
+
+
+def _optional(schema: dict) -> dict:
+    """An optional field: null is accepted and means "not given", as an empty CSV cell."""
+    return {**schema, "type": [schema["type"], "null"]}
+
+
+def deal_input_schema() -> dict:
+    """The body of PUT /deals/{external_id}: described here and enforced by the view with
+    this very schema, so the API never accepts what its description does not allow."""
+    lengths = MAX_LENGTHS
+    return {
+        "type": "object",
+        "required": ["partner", "customer", "amount"],
+        "additionalProperties": False,
+        "properties": {
+            "partner": {"type": "string", "description": "Partner slug (an unknown one is a "
+                        "422)", "pattern": "^[a-z0-9][a-z0-9-]*$",
+                        "maxLength": lengths["partner"], "example": "sakura-systems"},
+            "customer": {"type": "string", "minLength": 1, "maxLength": lengths["customer"],
+                         "example": "株式会社サクラ商事"},
+            "amount": {"oneOf": [
+                {"type": "integer", "minimum": 1, "maximum": MAX_AMOUNT},
+                {"type": "string", "pattern": "^[0-9０-９][0-9０-９,，]*$",
+                 "example": "30,000,000"}],
+                "description": "Whole units of the currency, above zero"},
+            "currency": _optional({"type": "string", "enum": [*CURRENCIES, None],
+                                   "default": DEFAULT_CURRENCY}),
+            "product": _optional({"type": "string", "maxLength": lengths["product"]}),
+            "description": _optional({"type": "string",
+                                      "maxLength": lengths["description"]}),
+            "expected_close": _optional(_DATE),
+            "status": _optional({"type": "string", "enum": [*STATUSES, None],
+                                 "default": "registered"}),
+            "registered_on": _optional({**_DATE, "description": "Not in the future; "
+                                        "default: today for a new deal"}),
+            "closed_on": _optional({**_DATE, "description": "Required for won and lost"}),
+            "rejection_reason": _optional({"type": "string",
+                                           "maxLength": lengths["rejection_reason"],
+                                           "description": "Required for rejected"}),
+        },
+    }
+
+
+@functools.cache
+def _deal_input_validator() -> Draft202012Validator:
+    schema = deal_input_schema()
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+_TYPE_NAMES = {"string": "a string", "integer": "a whole number", "null": "null",
+               "object": "a JSON object", "number": "a number"}
+
+
+def _problem(error) -> tuple[str, str]:
+    """(field, message) of one schema violation, worded for people, never echoing the value."""
+    field = str(error.path[0]) if error.path else ""
+    schema, keyword = error.schema, error.validator
+    if keyword == "required":  # the message is "'<name>' is a required property"
+        return error.message.split("'")[1], "Required."
+    if keyword == "additionalProperties":
+        extra = sorted(set(error.instance) - set(schema["properties"]))
+        return ", ".join(extra), "Unknown field."
+    if keyword == "type":
+        types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        return field, "Must be " + " or ".join(_TYPE_NAMES.get(t, t) for t in types) + "."
+    if keyword == "maxLength":
+        return field, f"Too long: at most {schema['maxLength']} characters."
+    if keyword == "minLength":
+        return field, "Required; this field is empty."
+    if keyword == "enum":
+        return field, "Must be one of " + ", ".join(str(v) for v in schema["enum"] if v) + "."
+    if keyword == "format":
+        return field, "Must be a date as YYYY-MM-DD, such as 2026-04-30."
+    if keyword == "oneOf" and field == "amount":
+        return field, ('Must be a whole number above zero, or its digits as text such as '
+                       '"30,000,000".')
+    if keyword == "pattern":
+        return field, f"Does not match the pattern {schema['pattern']}."
+    return field, f"Does not fit the description ({keyword})."
+
+
+def deal_input_problems(body: object) -> list[tuple[str, str]]:
+    """(field, message) for each way `body` breaks the DealInput schema; empty when it fits."""
+    errors = sorted(_deal_input_validator().iter_errors(body), key=lambda e: list(e.path))
+    return [_problem(error) for error in errors]
 
 
 def _error(description: str) -> dict:
@@ -109,34 +209,7 @@ def document() -> dict:
                                                "message": {"type": "string"}}}},
                         }}},
                 },
-                "DealInput": {
-                    "type": "object",
-                    "required": ["partner", "customer", "amount"],
-                    "additionalProperties": False,
-                    "properties": {
-                        "partner": {"type": "string", "description": "Partner slug (an "
-                                    "unknown one is a 422)", "pattern": "^[a-z0-9][a-z0-9-]*$",
-                                    "maxLength": 80, "example": "sakura-systems"},
-                        "customer": {"type": "string", "maxLength": 200,
-                                     "example": "株式会社サクラ商事"},
-                        "amount": {"oneOf": [
-                            {"type": "integer", "minimum": 0, "maximum": 10**13},
-                            {"type": "string", "pattern": "^[0-9０-９][0-9０-９,，]*$",
-                             "example": "30,000,000"}],
-                            "description": "Whole units of the currency"},
-                        "currency": {"type": "string", "enum": list(CURRENCIES),
-                                     "default": "JPY"},
-                        "product": {"type": "string", "maxLength": 200},
-                        "description": {"type": "string", "maxLength": 5000},
-                        "expected_close": _DATE,
-                        "status": {"type": "string", "enum": STATUSES,
-                                   "default": "registered"},
-                        "registered_on": _DATE,
-                        "closed_on": {**_DATE, "description": "Required for won and lost"},
-                        "rejection_reason": {"type": "string", "maxLength": 1000,
-                                             "description": "Required for rejected"},
-                    },
-                },
+                "DealInput": deal_input_schema(),
                 "Deal": {
                     "type": "object",
                     "properties": {

@@ -105,9 +105,11 @@ def put_deal(external_id: str):
     if unknown:
         return api_error(422, "Unknown fields: " + ", ".join(unknown) + ".",
                          fields=[{"field": f, "message": "unknown field"} for f in unknown])
-    if any(not isinstance(v, str | int | float) or isinstance(v, bool)
-           for v in data.values() if v is not None):
-        return api_error(422, "Every field is a string or a number.")
+    problems = openapi.deal_input_problems(data)
+    if problems:
+        return api_error(422, "The deal was not saved: " + "; ".join(
+            f"{field}: {message}" for field, message in problems),
+            fields=[{"field": field, "message": message} for field, message in problems])
     values = {k: v for k, v in data.items() if v is not None}
     deal, created, errors = deals.upsert_from_mapping(external_id, values, actor=None,
                                                       source="api")

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from lms.deals import importer
 from lms.formutil import NoControlCharacters, choices
@@ -31,6 +31,15 @@ class AmountField(StringField):
         return f"{self.data:,}" if isinstance(self.data, int) else ""
 
 
+def deal_date(_form, field) -> None:
+    """The date range the CSV import and the API accept (importer.check_date)."""
+    if field.data is not None:
+        try:
+            importer.check_date(field.data)
+        except ValueError as problem:
+            raise ValidationError(str(problem)) from problem
+
+
 class DealForm(FlaskForm):
     customer_name = StringField(
         _l("Customer company"),
@@ -46,7 +55,7 @@ class DealForm(FlaskForm):
         _l("Description"),
         validators=[Length(max=importer.MAX_LENGTHS["description"]),
                     NoControlCharacters(multiline=True)])
-    expected_close_on = DateField(_l("Expected close date"), validators=[Optional()])
+    expected_close_on = DateField(_l("Expected close date"), validators=[Optional(), deal_date])
 
     def deal_fields(self) -> dict:
         return {"customer_name": self.customer_name.data, "amount": self.amount.data,

@@ -6,7 +6,12 @@ CSV import format
 -----------------
 
 - Encoding: UTF-8, with or without a byte-order mark; Shift_JIS (cp932), as Japanese Excel
-  saves "CSV", is accepted when the file is not valid UTF-8. At most 20 MB and 50,000 rows.
+  saves "CSV", is accepted when the file is not valid UTF-8. A UTF-8 file with a few broken
+  bytes (cut short, say) is read as UTF-8: each row with a broken byte is an error (the
+  header row: an error for the file), the other rows can be imported.
+- At most 20 MB, 50,000 rows and 200 columns (empty ones left by Excel included); a row is at
+  most 20,000 characters, as written in the file (quotes and line breaks included) — a
+  longer row is an error, often a quote (`"`) that is never closed.
 - The first row is the header; columns may come in any order. Row numbers in the report are
   spreadsheet rows: the header is row 1, the first deal is row 2. Empty rows are ignored.
 - Cells are trimmed. Control characters (NUL, escape...) are refused, except line breaks and
@@ -43,10 +48,10 @@ asked for: then the good rows are imported and the bad ones listed. "Check only"
 from __future__ import annotations
 
 import csv
-import io
 import re
 import unicodedata
-from collections.abc import Collection, Mapping
+from collections import Counter
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -62,6 +67,11 @@ DEFAULT_CURRENCY = "JPY"
 MAX_AMOUNT = 10**13
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 50_000
+# Excel can leave a few empty columns after the 12 real ones; hundreds mean a wrong file.
+MAX_COLUMNS = 200
+# A row at every maximum of MAX_LENGTHS is about 6,700 characters, 13,500 if every
+# character of its texts is a quote (written twice); still more is no deal.
+MAX_ROW_CHARS = 20_000
 # Dates a deal can have (and that convert between time zones without overflowing).
 MIN_DATE = date(1990, 1, 1)
 MAX_DATE = date(2999, 12, 31)
@@ -73,6 +83,18 @@ REQUIRED_COLUMNS = ("external_id", "partner", "customer", "amount")
 MULTILINE_COLUMNS = frozenset({"description"})
 MAX_LENGTHS = {"external_id": 100, "partner": 80, "customer": 200, "product": 200,
                "description": 5000, "rejection_reason": 1000}
+
+REPLACEMENT = "\ufffd"  # what a byte that is not valid UTF-8 becomes
+ASCII_BYTES = bytes(range(128))
+# Characters real Shift_JIS text never has: C1 controls and private use (category Co).
+NOT_SHIFT_JIS = re.compile("[\x80-\x9f\ue000-\uf8ff\U000f0000-\U000ffffd"
+                           "\U00100000-\U0010fffd]")
+# Runs of characters that do not shape a CSV row (not quotes, commas or line breaks).
+PLAIN_RUN = re.compile(r'[^",\r\n]+')
+# One line, as csv.reader expects them (io.StringIO(text, newline="") splits the same way).
+LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
+# The text of a quoted cell up to its closing quote (a quote inside it is written twice).
+QUOTED_TEXT = re.compile(r'[^"]*(?:""[^"]*)*')
 
 AMOUNT = re.compile(r"^(\d{1,3}(,\d{3})+|\d+)$")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -161,6 +183,8 @@ def parse_amount(value: object) -> int:
         number = int(text.replace(",", ""))
     if number < 0:
         raise ValueError(_("The amount cannot be negative."))
+    if number == 0:
+        raise ValueError(_("Enter the deal's expected amount: it must be above zero."))
     if number > MAX_AMOUNT:
         raise ValueError(_("The amount is too large (at most 10,000,000,000,000)."))
     return number
@@ -177,10 +201,18 @@ def parse_currency(value: object) -> str:
     return text
 
 
+def check_date(value: date) -> date:
+    """`value` when a deal can have it (MIN_DATE to MAX_DATE); ValueError otherwise."""
+    if MIN_DATE <= value <= MAX_DATE:
+        return value
+    raise ValueError(_("Enter a date between %(first)s and %(last)s.",
+                       first=MIN_DATE.isoformat(), last=MAX_DATE.isoformat()))
+
+
 def parse_date(value: object) -> date | None:
     """A YYYY-MM-DD date (None when empty); ValueError otherwise."""
     if isinstance(value, date):
-        return value
+        return check_date(value)
     text = unicodedata.normalize("NFKC", str(value or "")).strip()
     if not text:
         return None
@@ -190,10 +222,7 @@ def parse_date(value: object) -> date | None:
         except ValueError:
             pass
         else:
-            if MIN_DATE <= parsed <= MAX_DATE:
-                return parsed
-            raise ValueError(_("Enter a date between %(first)s and %(last)s.",
-                               first=MIN_DATE.isoformat(), last=MAX_DATE.isoformat()))
+            return check_date(parsed)
     raise ValueError(_("Enter a date as YYYY-MM-DD, such as 2026-04-30."))
 
 
@@ -301,12 +330,20 @@ def validate_row(values: Mapping[str, object], *, row: int | None,
 # --- A whole file -------------------------------------------------------------------------
 
 
-def decode(data: bytes) -> str:
-    """UTF-8 (BOM dropped), else Shift_JIS/cp932; ValueError when neither."""
+def decode(data: bytes) -> tuple[str, bool]:
+    """The text (UTF-8, BOM dropped, else Shift_JIS/cp932) and whether bytes that are not
+    valid UTF-8 were replaced by U+FFFD; ValueError when it is no text."""
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), False
     except UnicodeDecodeError:
         pass
+    # A UTF-8 file cut short or with a stray byte: most of its non-ASCII characters are still
+    # valid UTF-8, where in Shift_JIS text almost every character breaks UTF-8.
+    text = data.decode("utf-8-sig", errors="replace")
+    broken = text.count(REPLACEMENT) - data.count(REPLACEMENT.encode())
+    ascii_chars = len(data) - len(data.translate(None, ASCII_BYTES))
+    if len(text) - ascii_chars - broken > broken:
+        return text, True
     message = _("The file is neither UTF-8 nor Shift_JIS text. Save it as \"CSV UTF-8\" "
                 "and try again.")
     try:
@@ -315,13 +352,67 @@ def decode(data: bytes) -> str:
         raise ValueError(message) from error
     # cp932 maps almost any byte to something: a UTF-8 file with one broken byte would come
     # through as garbled text. Real Shift_JIS text has no private-use or C1 characters.
-    if any(unicodedata.category(ch) == "Co" or "\x80" <= ch <= "\x9f" for ch in text):
+    if NOT_SHIFT_JIS.search(text):
         raise ValueError(message)
-    return text
+    return text, False
 
 
-def _header(cells: list[str]) -> tuple[list[str], list[FieldError]]:
+class _Lines(Iterator[str]):
+    """The text's lines for csv.reader, measuring the row being read. Past MAX_ROW_CHARS the
+    reader gets a stand-in for the rest of the row, as short as the row's shape allows: the
+    text of a quoted cell that goes on from the line before is skipped, over any number of
+    lines, and each run of other plain characters becomes one "x". The reader still finds
+    where the row ends, its cells and its quoting errors; the long texts never reach it."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._position = 0
+        self._row_chars = 0
+
+    def __next__(self) -> str:
+        text, start = self._text, self._position
+        if start >= len(text):
+            raise StopIteration
+        continued = self._row_chars > 0
+        end = LINE.match(text, start).end()
+        self._row_chars += end - start
+        if self._row_chars > MAX_ROW_CHARS:
+            if continued:
+                # The reader asks for another line of a row only inside a quoted cell.
+                start = QUOTED_TEXT.match(text, start).end()
+                end = LINE.match(text, start).end()
+            self._position = end
+            return PLAIN_RUN.sub("x", text[start:end])
+        self._position = end
+        return text[start:end]
+
+    def end_row(self) -> bool:
+        """Whether the row just read was too long; the next line starts a new row."""
+        too_long = self._row_chars > MAX_ROW_CHARS
+        self._row_chars = 0
+        return too_long
+
+
+def _header(cells: list[str], *, too_long: bool = False, broken: bool = False
+            ) -> tuple[list[str], list[FieldError]]:
+    """The column names, or the header's problems (row 1: the file cannot be read)."""
+    # Counted before any work per name: a header of 60,000 columns is refused at once.
+    if len(cells) > MAX_COLUMNS:
+        return [], [FieldError(1, "", _(
+            "The header row has %(n)s columns; a deal file has at most %(max)s. Delete the "
+            "columns after the last one you need (empty ones too) and try again.",
+            n=f"{len(cells):,}", max=f"{MAX_COLUMNS:,}"))]
+    if too_long:
+        return [], [FieldError(1, "", _(
+            "The header row is longer than %(n)s characters; it should only name the "
+            "columns, such as external_id,partner,customer,amount. Check for a quote (\") "
+            "that is never closed.", n=f"{MAX_ROW_CHARS:,}"))]
+    if broken and any(REPLACEMENT in c for c in cells):
+        return [], [FieldError(1, "", _(
+            "The header row has bytes that are not valid UTF-8. Save the file as \"CSV "
+            "UTF-8\" and try again."))]
     names = [unicodedata.normalize("NFKC", c).strip().lower() for c in cells]
+    counts = Counter(n for n in names if n)
     errors = []
     # Shown on a page and printed on a terminal: control characters become "?".
     unknown = ["".join("?" if has_control_characters(ch) else ch for ch in n)
@@ -330,11 +421,11 @@ def _header(cells: list[str]) -> tuple[list[str], list[FieldError]]:
         errors.append(FieldError(1, ", ".join(unknown), _(
             "Unknown column(s): %(names)s. The columns are: %(columns)s.",
             names=", ".join(unknown), columns=", ".join(COLUMNS))))
-    missing = [c for c in REQUIRED_COLUMNS if c not in names]
+    missing = [c for c in REQUIRED_COLUMNS if c not in counts]
     if missing:
         errors.append(FieldError(1, ", ".join(missing), _(
             "Missing required column(s): %(names)s.", names=", ".join(missing))))
-    repeated = sorted({n for n in names if n and names.count(n) > 1})
+    repeated = sorted(n for n, count in counts.items() if count > 1)
     if repeated:
         errors.append(FieldError(1, ", ".join(repeated), _(
             "Column(s) given more than once: %(names)s.", names=", ".join(repeated))))
@@ -350,23 +441,25 @@ def parse_csv(data: bytes, *, known_partners: Collection[str], today: date) -> P
             mb=MAX_BYTES // (1024 * 1024))))
         return parsed
     try:
-        text = decode(data)
+        text, broken = decode(data)
     except ValueError as problem:
         parsed.errors.append(FieldError(None, "", str(problem)))
         return parsed
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    lines = _Lines(text)
+    reader = csv.reader(lines, strict=True)
     seen: dict[str, int] = {}
     names: list[str] | None = None
     number = 0
     try:
         for number, cells in enumerate(reader, start=1):
+            too_long = lines.end_row()
             if names is None:
-                names, header_errors = _header(cells)
+                names, header_errors = _header(cells, too_long=too_long, broken=broken)
                 if header_errors:
                     parsed.errors.extend(header_errors)
                     return parsed
                 continue
-            if not any(c.strip() for c in cells):
+            if not too_long and not any(c.strip() for c in cells):
                 continue
             parsed.row_count += 1
             if parsed.row_count > MAX_ROWS:
@@ -375,6 +468,18 @@ def parse_csv(data: bytes, *, known_partners: Collection[str], today: date) -> P
                     n=f"{MAX_ROWS:,}")))
                 parsed.rows.clear()
                 return parsed
+            if too_long:
+                parsed.errors.append(FieldError(number, "", _(
+                    "Too long: this row has more than %(n)s characters. Shorten its texts (a "
+                    "description has at most %(description)s characters), or check for a "
+                    "quote (\") that is never closed.", n=f"{MAX_ROW_CHARS:,}",
+                    description=f"{MAX_LENGTHS['description']:,}")))
+                continue
+            if broken and any(REPLACEMENT in c for c in cells):
+                parsed.errors.append(FieldError(number, "", _(
+                    "This row has bytes that are not valid UTF-8, so some of its characters "
+                    "cannot be read. Save the file as \"CSV UTF-8\" and import it again.")))
+                continue
             if any(c.strip() for c in cells[len(names):]):
                 parsed.errors.append(FieldError(number, "", _(
                     "This row has %(cells)d cells; the header has %(columns)d.",

@@ -152,6 +152,17 @@ def test_put_creates_then_updates_a_deal_by_external_id(client, token):
     ({"partner": "p1", "customer": "A", "amount": 1, "currency": "XXX"}, "currency"),
     ({"partner": "p1", "customer": "A", "amount": 1, "status": "won"}, "closed_on"),
     ({"partner": "p1", "customer": "A", "amount": 1, "colour": "red"}, "colour"),
+    # What the description does not allow is refused by the description's own schema.
+    ({"partner": "p1", "customer": "A", "amount": 0}, "amount"),
+    ({"partner": "p1", "customer": "A", "amount": "0"}, "amount"),
+    ({"partner": "p1", "customer": "A", "amount": True}, "amount"),
+    ({"partner": "p1", "customer": "A", "amount": 1, "closed_on": 20270131}, "closed_on"),
+    ({"partner": "p1", "customer": "A", "amount": 1, "expected_close": "2027-02-30"},
+     "expected_close"),
+    ({"partner": "p1", "customer": "A", "amount": 1, "expected_close": "0001-01-01"},
+     "expected_close"),
+    ({"partner": "p1", "customer": None, "amount": 1}, "customer"),
+    ({"partner": "p1", "amount": 1}, "customer"),
 ])
 def test_bad_deals_get_422_with_the_field_and_nothing_is_written(client, token, body, field):
     make_org(slug="p1")
@@ -159,6 +170,25 @@ def test_bad_deals_get_422_with_the_field_and_nothing_is_written(client, token, 
     assert response.status_code == 422
     assert field in {f["field"] for f in response.json["error"]["fields"]}
     assert db.session.scalar(select(func.count()).select_from(Deal)) == 0
+
+
+def test_null_means_not_given_as_the_description_says(client, token):
+    make_org(slug="p1")
+    body = {"partner": "p1", "customer": "A", "amount": 1, "closed_on": None,
+            "product": None, "status": None, "rejection_reason": None}
+    response = client.put("/api/v1/deals/X-1", json=body, headers=auth(token))
+    assert response.status_code == 201, response.json
+    assert response.json["deal"]["status"] == "registered"
+    assert response.json["deal"]["closed_at"] is None
+
+
+def test_the_schema_the_api_enforces_is_the_one_it_describes(client):
+    from lms.api.openapi import deal_input_schema
+
+    served = client.get("/api/v1/openapi.json").json
+    assert served["components"]["schemas"]["DealInput"] == deal_input_schema()
+    closed_on = served["components"]["schemas"]["DealInput"]["properties"]["closed_on"]
+    assert closed_on["type"] == ["string", "null"]
 
 
 @pytest.mark.parametrize("payload", ["not json", "[1, 2]", "null", '{"amount": [1]}'])

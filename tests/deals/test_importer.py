@@ -42,7 +42,7 @@ def check(**values):
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("30000000", 30_000_000), ("30,000,000", 30_000_000), ("３０００００", 300_000),
-    ("３０，０００", 30_000), (" 1,234 ", 1234), ("0", 0), (1500, 1500), (1500.0, 1500),
+    ("３０，０００", 30_000), (" 1,234 ", 1234), ("1", 1), (1500, 1500), (1500.0, 1500),
     ("10000000000000", 10**13),
 ])
 def test_amounts_accepted(text, expected):
@@ -54,7 +54,7 @@ def test_amounts_accepted(text, expected):
     ("1.5", "without decimals"), ("1,000.50", "without decimals"), (2.5, "without decimals"),
     ("1,00,000", "whole number"), ("12,34", "whole number"), ("¥1000", "whole number"),
     ("abc", "whole number"), ("1e6", "whole number"), ("10000000000001", "too large"),
-    (True, "whole number"),
+    (True, "whole number"), ("0", "above zero"), (0, "above zero"), ("０", "above zero"),
 ])
 def test_amounts_refused_with_a_reason(text, message):
     with pytest.raises(ValueError, match=message):

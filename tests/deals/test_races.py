@@ -51,7 +51,7 @@ def test_partners_registering_one_customer_at_once_get_one_owner(make_app):
         org = db.session.get(Organization, org_ids[index])
         barrier.wait()
         name = ("Racing K.K.", "RACING Inc.", "ｒａｃｉｎｇ株式会社")[index % 3]
-        return service.register_deal(org, None, customer_name=name, amount=index).id
+        return service.register_deal(org, None, customer_name=name, amount=index + 1).id
 
     results = in_threads(app, work)
     assert all(isinstance(r, int) for r in results), results
@@ -91,7 +91,7 @@ def test_concurrent_expiry_expires_each_deal_once(make_app):
     with app.app_context():
         org = make_org()
         for n in range(5):
-            service.register_deal(org, None, customer_name=f"Old {n}", amount=n,
+            service.register_deal(org, None, customer_name=f"Old {n}", amount=n + 1,
                                   now=utcnow() - timedelta(days=100))
         db.session.commit()
 

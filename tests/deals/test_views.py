@@ -70,6 +70,10 @@ def test_amount_spellings(people, client_for, amount):
     ({"customer_name": "Acme\x1b"}, "Remove the control characters"),
     ({"currency": "XYZ"}, "Not a valid choice"),
     ({"expected_close_on": "31/03/2027"}, "Not a valid date"),
+    # The same range as the CSV import and the API (importer.check_date).
+    ({"expected_close_on": "0001-01-01"}, "Enter a date between 1990-01-01 and 2999-12-31."),
+    ({"expected_close_on": "9999-12-31"}, "Enter a date between 1990-01-01 and 2999-12-31."),
+    ({"amount": "0"}, "it must be above zero"),
     ({"product": "p" * 201}, "Field cannot be longer than 200 characters."),
 ])
 def test_bad_input_is_explained_and_nothing_is_written(people, client_for, values, message):
@@ -152,7 +156,7 @@ def test_the_list_is_newest_first_and_paginated(people, client_for):
     start = utcnow() - timedelta(days=30)
     for n in range(52):
         service.register_deal(people.alpha, people.alpha_sales, customer_name=f"Customer {n:02d}",
-                              amount=n, now=start + timedelta(minutes=n))
+                              amount=n + 1, now=start + timedelta(minutes=n))
     db.session.commit()
     client = client_for(people.alpha_sales)
     page = html(client.get("/deals"))
@@ -459,7 +463,7 @@ def _seed(people, n: int) -> Deal:
         org, user = ((people.alpha, people.alpha_sales) if i % 2
                      else (people.beta, people.beta_sales))
         deal = service.register_deal(org, user, customer_name="Same Customer" if i % 3 else
-                                     f"Customer {i}", amount=i, now=start + timedelta(hours=i))
+                                     f"Customer {i}", amount=i + 1, now=start + timedelta(hours=i))
         if i % 4 == 0:
             service.change_status(deal, "approve", people.manager, now=start + timedelta(hours=i))
         if org is people.alpha:

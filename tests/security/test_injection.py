@@ -884,7 +884,8 @@ def test_an_upload_that_is_not_text_writes_nothing_on_the_web_and_the_cli(site, 
                                         content_type="multipart/form-data")
     assert response.status_code in (200, 400)
     body = text_of(response)
-    assert "neither UTF-8 nor Shift_JIS" in body or "control character" in body
+    assert ("neither UTF-8 nor Shift_JIS" in body or "control character" in body
+            or "not valid UTF-8" in body)
     assert count(Deal) == 0
     path = tmp_path / "deals.csv"
     path.write_bytes(data)
