@@ -36,20 +36,24 @@ class LoadedContent:
 
 def load_all() -> LoadedContent:
     """Read and validate every content folder the configuration names."""
-    courses = load_content(Path(current_app.config["LMS_CONTENT_DIR"]))
-    course_dirs = Path(current_app.config["LMS_CONTENT_DIR"])
+    return load_folders(Path(current_app.config["LMS_CONTENT_DIR"]),
+                        Path(current_app.config["LMS_QUIZZES_DIR"]))
+
+
+def load_folders(content_dir: Path, quiz_dir: Path) -> LoadedContent:
+    """Read and validate a content folder and a quizzes folder (no app needed)."""
+    courses = load_content(content_dir)
     originals = {c.slug for c in courses.courses if not c.translation_of}
     # A course folder with problems of its own still counts as existing for quiz files.
-    if course_dirs.is_dir():
-        originals |= {p.name for p in course_dirs.iterdir() if (p / "course.toml").is_file()
+    if content_dir.is_dir():
+        originals |= {p.name for p in content_dir.iterdir() if (p / "course.toml").is_file()
                       and p.name not in {c.slug for c in courses.courses}}
-    quizzes = load_quizzes(Path(current_app.config["LMS_QUIZZES_DIR"]), originals)
+    quizzes = load_quizzes(quiz_dir, originals)
     quiz_slugs = {q.slug for q in quizzes.quizzes}
-    quiz_dir = Path(current_app.config["LMS_QUIZZES_DIR"])
     if quiz_dir.is_dir():  # a quiz file with problems still exists (reported on its own)
         quiz_slugs |= {p.stem for p in quiz_dir.glob("*.toml")}
-    credentials = load_credentials(course_dirs, originals, quiz_slugs)
-    program = load_program(course_dirs, {c.slug for c in credentials.credentials})
+    credentials = load_credentials(content_dir, originals, quiz_slugs)
+    program = load_program(content_dir, {c.slug for c in credentials.credentials})
     return LoadedContent(courses=courses, quizzes=quizzes, credentials=credentials,
                          program=program)
 

@@ -13,7 +13,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Callable
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import bleach
 import markdown
@@ -60,10 +60,18 @@ CLASS_VALUE = re.compile(r"^(language-[A-Za-z0-9_+-]{1,30}|video-embed|callout|c
 HEADING_ID_PREFIX = "h-"
 
 
+def _split(url: str) -> SplitResult | None:
+    """The parts of a URL, or None when it cannot be read ("http://[" raises ValueError)."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return None
+
+
 def video_embed_url(url: str) -> str | None:
     """The player URL to frame for a YouTube or Vimeo link, or None if not allow-listed."""
-    parts = urlsplit(url.strip())
-    if parts.scheme != "https":
+    parts = _split(url.strip())
+    if parts is None or parts.scheme != "https":
         return None
     host = parts.netloc.lower()
     if host in VIDEO_EMBED_HOSTS and parts.path.startswith(VIDEO_EMBED_HOSTS[host]):
@@ -89,8 +97,9 @@ def video_embed_url(url: str) -> str | None:
 
 def is_local_reference(url: str) -> bool:
     """A relative reference to a file of the same content (no scheme, host or absolute path)."""
-    parts = urlsplit(url)
-    return not parts.scheme and not parts.netloc and not url.startswith(("/", "#", "\\"))
+    parts = _split(url)
+    return parts is not None and not parts.scheme and not parts.netloc and \
+        not url.startswith(("/", "#", "\\"))
 
 
 def _as_browser_reads(value: str) -> str:
@@ -108,7 +117,9 @@ def _is_app_path(value: str) -> bool:
 def _safe_url(value: str) -> bool:
     """Absolute http(s)/mailto, fragment, or app-relative path; never javascript:/data:."""
     compact = _as_browser_reads(value)
-    parts = urlsplit(compact)
+    parts = _split(compact)
+    if parts is None:
+        return False
     if parts.scheme:
         return parts.scheme.lower() in ALLOWED_PROTOCOLS
     return not compact.startswith(("//", "/\\")) and "\\" not in compact
@@ -118,8 +129,9 @@ def _attribute_filter(tag: str, name: str, value: str) -> bool:
     if name not in ALLOWED_ATTRIBUTES.get(tag, ()):
         return False
     if tag == "iframe" and name == "src":
-        parts = urlsplit(value)
-        return parts.netloc.lower() in VIDEO_EMBED_HOSTS and video_embed_url(value) is not None
+        parts = _split(value)
+        return parts is not None and parts.netloc.lower() in VIDEO_EMBED_HOSTS and \
+            video_embed_url(value) is not None
     if tag in {"video", "source"} and name == "src":
         # Only the course's own files, already resolved to app paths by the tree processor.
         return _is_app_path(value)

@@ -869,3 +869,19 @@ def test_normalize_for_search():
     assert normalize_for_search("ｶﾀｶﾅ") == "カタカナ"
     assert normalize_for_search("\t a \n\n b ") == "a b"
     assert normalize_for_search("") == ""
+
+
+@pytest.mark.parametrize("source", ["[x](http://[/)", "![x](https://[x)",
+                                    '<a href="http://[">x</a>',
+                                    f'<iframe src="https://[www.youtube.com/embed/{YT_ID}">'
+                                    "</iframe>"])
+def test_a_url_that_cannot_be_parsed_is_dropped_not_a_crash(source):
+    # urlsplit raises ValueError on an unclosed IPv6 host ("http://[").
+    html = render_markdown(source)
+
+    assert "[" not in html and "http" not in html
+
+
+def test_unparseable_urls_are_neither_videos_nor_local_files():
+    assert video_embed_url("https://[") is None
+    assert is_local_reference("http://[x") is False

@@ -10,24 +10,53 @@ import hashlib
 import html
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from lms.markup import is_local_reference, video_embed_url
+from lms.text import BIDI_CONTROLS
+from lms.tomltypes import Expected, check_types, is_table_list, is_text, is_text_list, is_whole
 
 # Bump when rendering changes, so the next sync re-renders every lesson.
 MARKUP_VERSION = "1"
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LESSON_FILE_RE = re.compile(r"^(\d{2,3})-(.+)\.md$")
 NOT_COURSES = {"badges"}  # content/badges holds the credential images
-COURSE_KEYS = {"title", "summary", "audience", "order", "prerequisites", "locale",
-               "translation_of"}
-LESSON_KEYS = {"title", "minutes", "video"}
-PATH_KEYS = {"job_function", "title", "courses"}
 AUDIENCES = {"all", "sales", "technical"}
 LOCALES = {"en", "ja"}
 JOB_FUNCTIONS = {"sales", "technical"}
+TITLE = Expected(is_text, "'title' must be a non-empty text", missing="missing 'title'")
+VIDEO_RULE = "a YouTube or Vimeo link, or an .mp4/.webm file of the course"
+MAX_ORDER = 1_000_000
+COURSE_TYPES = {
+    "title": TITLE,
+    "summary": Expected(is_text, "'summary' must be a text"),
+    "audience": Expected(is_text, f"'audience' must be one of {', '.join(sorted(AUDIENCES))} "
+                                  "(a text)"),
+    # Stored in an INTEGER column: a larger number would fail the sync, not the check.
+    "order": Expected(lambda value: is_whole(value) and abs(value) <= MAX_ORDER,
+                      f"'order' must be a whole number from -{MAX_ORDER} to {MAX_ORDER}"),
+    "prerequisites": Expected(is_text_list, "'prerequisites' must be a list of course slugs"),
+    "locale": Expected(is_text, f"'locale' must be one of {', '.join(sorted(LOCALES))} "
+                                "(a text)"),
+    "translation_of": Expected(is_text, "'translation_of' must be a course slug (a text)"),
+}
+LESSON_TYPES = {
+    "title": TITLE,
+    "minutes": Expected(is_whole, "'minutes' must be a whole number from 1 to 600"),
+    "video": Expected(is_text, f"'video' must be {VIDEO_RULE} (a text)"),
+}
+PATHS_TYPES = {"paths": Expected(is_table_list, "'paths' must be [[paths]] tables")}
+PATH_TYPES = {
+    "job_function": Expected(is_text, "'job_function' must be one of "
+                                      f"{', '.join(sorted(JOB_FUNCTIONS))} (a text)",
+                             missing="missing 'job_function'"),
+    "title": Expected(is_text, "'title' must be a text", missing="missing 'title'"),
+    "courses": Expected(is_text_list, "'courses' must be a list of course slugs"),
+}
+COURSE_KEYS, LESSON_KEYS, PATH_KEYS = set(COURSE_TYPES), set(LESSON_TYPES), set(PATH_TYPES)
 VIDEO_FILE_SUFFIXES = {".mp4", ".webm"}
 SVG_DANGER = re.compile(
     r"<\s*(?:[\w.-]+:)?(?:script|foreignobject|iframe|embed|object)\b|\son[a-z]+\s*="
@@ -44,7 +73,14 @@ class ContentProblem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+        return f"{_one_line(self.path)}:{self.line}: {_one_line(self.message)}"
+
+
+def _one_line(text: str) -> str:
+    """Line breaks, control and bidi characters escaped: a value quoted from a file cannot
+    split a problem over lines or rearrange the terminal."""
+    return "".join(ascii(ch)[1:-1] if ch in BIDI_CONTROLS or unicodedata.category(ch) in
+                   {"Cc", "Zl", "Zp"} else ch for ch in text)
 
 
 @dataclass(frozen=True)
@@ -103,10 +139,22 @@ def _hash(*parts: bytes) -> str:
 
 
 def key_line(text: str, key: str, offset: int = 0) -> int:
-    """The line (1-based) where `key = ...` is written, else the first line."""
-    pattern = re.compile(rf"^[ \t]*{re.escape(key)}[ \t]*=", re.MULTILINE)
+    """The line (1-based) where `key = ...` or a `[key]` or `[[key]]` table is written, else
+    the first line."""
+    name = re.escape(key)
+    pattern = re.compile(rf"^[ \t]*(?:{name}[ \t]*=|\[\[?[ \t]*{name}[ \t]*\]\]?)",
+                         re.MULTILINE)
     match = pattern.search(text)
     return offset + (text.count("\n", 0, match.start()) + 1 if match else 1)
+
+
+def table_chunks(text: str, name: str) -> list[tuple[int, str]]:
+    """(lines before it, its text) of each `[[name]]` table of a TOML text, in order."""
+    starts = [m.start() for m in re.finditer(
+        rf"^[ \t]*\[\[[ \t]*{re.escape(name)}[ \t]*\]\]", text, re.MULTILINE)]
+    ends = [*starts[1:], len(text)]
+    return [(text.count("\n", 0, start), text[start:end]) for start, end in
+            zip(starts, ends, strict=False)]
 
 
 def toml_error_line(error: tomllib.TOMLDecodeError, offset: int = 0) -> int:
@@ -126,6 +174,16 @@ class _Reporter:
             shown = path
         self.problems.append(ContentProblem(str(shown), line, message))
 
+    def typed(self, path: Path, text: str, data: dict, expected: dict[str, Expected],
+              offset: int = 0) -> dict:
+        """Report unknown keys, missing ones and values of a wrong TOML type; the values
+        left to check (each of the type `expected` says)."""
+        _check_keys(self, path, text, data, set(expected), offset)
+        typed, problems = check_types(data, expected)
+        for key, message in problems:
+            self.add(path, key_line(text, key, offset) if key in data else offset + 1, message)
+        return typed
+
 
 def _check_keys(report: _Reporter, path: Path, text: str, data: dict, allowed: set[str],
                 offset: int = 0) -> None:
@@ -135,16 +193,12 @@ def _check_keys(report: _Reporter, path: Path, text: str, data: dict, allowed: s
                        f"unknown key '{key}' (allowed: {', '.join(sorted(allowed))})")
 
 
-def _string(report, path, text, data, key, offset=0, required=False) -> str | None:
-    value = data.get(key)
-    if value is None:
-        if required:
-            report.add(path, offset + 1, f"missing '{key}'")
-        return None
-    if not isinstance(value, str) or (required and not value.strip()):
-        report.add(path, key_line(text, key, offset), f"'{key}' must be a non-empty text")
-        return None
-    return value.strip()
+def _title(report: _Reporter, path: Path, text: str, data: dict, offset: int = 0) -> str:
+    """The title (its type checked already); a blank one is a problem."""
+    title = data.get("title", "").strip()
+    if "title" in data and not title:
+        report.add(path, key_line(text, "title", offset), TITLE.wrong)
+    return title
 
 
 def svg_is_dangerous(file: Path) -> bool:
@@ -208,6 +262,18 @@ def _check_references(report: _Reporter, path: Path, body: str, body_line: int,
                 report.add(path, line_no, f"image '{url}' contains script or event handlers")
 
 
+def _check_video(report: _Reporter, path: Path, front: str, video: str, course_dir: Path
+                 ) -> None:
+    if video_embed_url(video) is not None:
+        return
+    local = inside_folder(course_dir, video) if is_local_reference(video) else None
+    if local is None or local.suffix.lower() not in VIDEO_FILE_SUFFIXES:
+        report.add(path, key_line(front, "video", 1), f"video must be {VIDEO_RULE}")
+    elif not local.is_file():
+        report.add(path, key_line(front, "video", 1),
+                   f"video file '{video}' is not in the course folder")
+
+
 def _load_lesson(report: _Reporter, path: Path, course_dir: Path, lesson_files: set[str],
                  course_dirs: dict[str, Path]) -> LessonSpec | None:
     match = LESSON_FILE_RE.match(path.name)
@@ -233,72 +299,27 @@ def _load_lesson(report: _Reporter, path: Path, course_dir: Path, lesson_files: 
         report.add(path, toml_error_line(error, 1), f"front matter is not valid TOML: {error}")
         return None
     count_before = len(report.problems)
-    _check_keys(report, path, front, data, LESSON_KEYS, 1)
-    title = _string(report, path, front, data, "title", 1, required=True)
+    data = report.typed(path, front, data, LESSON_TYPES, 1)
+    title = _title(report, path, front, data, 1)
     minutes = data.get("minutes", 5)
-    if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 600:
-        report.add(path, key_line(front, "minutes", 1), "'minutes' must be a whole number "
-                                                          "from 1 to 600")
-    video = _string(report, path, front, data, "video", 1)
-    if video is not None and video_embed_url(video) is None:
-        local = inside_folder(course_dir, video) if is_local_reference(video) else None
-        if local is None or local.suffix.lower() not in VIDEO_FILE_SUFFIXES:
-            report.add(path, key_line(front, "video", 1),
-                       "video must be a YouTube or Vimeo link, or an .mp4/.webm file of the "
-                       "course")
-        elif not local.is_file():
-            report.add(path, key_line(front, "video", 1),
-                       f"video file '{video}' is not in the course folder")
+    if not 1 <= minutes <= 600:
+        report.add(path, key_line(front, "minutes", 1), LESSON_TYPES["minutes"].wrong)
+    video = data["video"].strip() if "video" in data else None
+    if video is not None:
+        _check_video(report, path, front, video, course_dir)
     _check_references(report, path, body, body_line, course_dir, lesson_files, course_dirs)
     if len(report.problems) > count_before:
         return None
     return LessonSpec(
-        slug=match.group(2), position=int(match.group(1)), title=title or "",
-        minutes=minutes, video=video, body=body,
-        source_path=f"{course_dir.name}/{path.name}", content_hash=_hash(raw),
+        slug=match.group(2), position=int(match.group(1)), title=title, minutes=minutes,
+        video=video, body=body, source_path=f"{course_dir.name}/{path.name}",
+        content_hash=_hash(raw),
     )
 
 
-def _load_course(report: _Reporter, course_dir: Path, course_dirs: dict[str, Path]
-                 ) -> CourseSpec | None:
-    toml_path = course_dir / "course.toml"
-    if not SLUG_RE.match(course_dir.name):
-        report.add(course_dir, 1, "course folder names are lower-case letters, digits and "
-                                  "dashes")
-        return None
-    if not toml_path.is_file():
-        report.add(toml_path, 1, "missing course.toml")
-        return None
-    raw = toml_path.read_bytes()
-    text = raw.decode("utf-8", errors="replace")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        report.add(toml_path, toml_error_line(error), f"not valid TOML: {error}")
-        return None
-    count_before = len(report.problems)
-    _check_keys(report, toml_path, text, data, COURSE_KEYS)
-    title = _string(report, toml_path, text, data, "title", required=True)
-    summary = _string(report, toml_path, text, data, "summary") or ""
-    audience = data.get("audience", "all")
-    if audience not in AUDIENCES:
-        report.add(toml_path, key_line(text, "audience"),
-                   f"audience must be one of {', '.join(sorted(AUDIENCES))}")
-    locale = data.get("locale", "en")
-    if locale not in LOCALES:
-        report.add(toml_path, key_line(text, "locale"),
-                   f"locale must be one of {', '.join(sorted(LOCALES))}")
-    order = data.get("order", 100)
-    if not isinstance(order, int) or isinstance(order, bool):
-        report.add(toml_path, key_line(text, "order"), "'order' must be a whole number")
-    prerequisites = data.get("prerequisites", [])
-    if not isinstance(prerequisites, list) or not all(isinstance(p, str) for p in
-                                                      prerequisites):
-        report.add(toml_path, key_line(text, "prerequisites"),
-                   "'prerequisites' must be a list of course slugs")
-        prerequisites = []
-    translation_of = _string(report, toml_path, text, data, "translation_of")
-
+def _load_lessons(report: _Reporter, course_dir: Path, course_dirs: dict[str, Path]
+                  ) -> list[LessonSpec]:
+    """The course's lessons without problems; no lessons at all is a problem."""
     lesson_paths = sorted(p for p in course_dir.glob("*.md") if p.is_file())
     lesson_files = {p.name for p in lesson_paths}
     lessons: list[LessonSpec] = []
@@ -320,13 +341,48 @@ def _load_course(report: _Reporter, course_dir: Path, course_dirs: dict[str, Pat
         seen_positions[lesson.position] = path.name
         lessons.append(lesson)
     if not lesson_paths:
-        report.add(toml_path, 1, "the course has no lessons (NN-lesson-slug.md files)")
+        report.add(course_dir / "course.toml", 1,
+                   "the course has no lessons (NN-lesson-slug.md files)")
+    return lessons
+
+
+def _load_course(report: _Reporter, course_dir: Path, course_dirs: dict[str, Path]
+                 ) -> CourseSpec | None:
+    toml_path = course_dir / "course.toml"
+    if not SLUG_RE.match(course_dir.name):
+        report.add(course_dir, 1, "course folder names are lower-case letters, digits and "
+                                  "dashes")
+        return None
+    if not toml_path.is_file():
+        report.add(toml_path, 1, "missing course.toml")
+        return None
+    raw = toml_path.read_bytes()
+    text = raw.decode("utf-8", errors="replace")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        report.add(toml_path, toml_error_line(error), f"not valid TOML: {error}")
+        return None
+    count_before = len(report.problems)
+    data = report.typed(toml_path, text, data, COURSE_TYPES)
+    title = _title(report, toml_path, text, data)
+    audience = data.get("audience", "all")
+    if audience not in AUDIENCES:
+        report.add(toml_path, key_line(text, "audience"),
+                   f"audience must be one of {', '.join(sorted(AUDIENCES))}")
+    locale = data.get("locale", "en")
+    if locale not in LOCALES:
+        report.add(toml_path, key_line(text, "locale"),
+                   f"locale must be one of {', '.join(sorted(LOCALES))}")
+    lessons = _load_lessons(report, course_dir, course_dirs)
     if len(report.problems) > count_before:
         return None
     return CourseSpec(
-        slug=course_dir.name, title=title or "", summary=summary, audience=audience,
-        order=order, prerequisites=tuple(prerequisites), locale=locale,
-        translation_of=translation_of, lessons=tuple(lessons), content_hash=_hash(raw),
+        slug=course_dir.name, title=title, summary=data.get("summary", "").strip(),
+        audience=audience, order=data.get("order", 100),
+        prerequisites=tuple(data.get("prerequisites", [])), locale=locale,
+        translation_of=data.get("translation_of", "").strip() or None,
+        lessons=tuple(lessons), content_hash=_hash(raw),
     )
 
 
@@ -380,6 +436,17 @@ def _check_course_links(report: _Reporter, root: Path, courses: list[CourseSpec]
             visit(slug, [slug])
 
 
+def _path_course_problem(slug: str, courses: list[CourseSpec], folders: set[str]
+                         ) -> str | None:
+    """What is wrong with a course a learning path names, if anything."""
+    translations = {c.slug: c.translation_of for c in courses if c.translation_of}
+    if slug in translations:
+        return f"path course '{slug}' is a translation: name '{translations[slug]}'"
+    if slug not in folders:
+        return f"path course '{slug}' does not exist"
+    return None
+
+
 def _load_paths(report: _Reporter, root: Path, courses: list[CourseSpec],
                 folders: set[str]) -> list[PathSpec]:
     path = root / "paths.toml"
@@ -391,48 +458,30 @@ def _load_paths(report: _Reporter, root: Path, courses: list[CourseSpec],
     except tomllib.TOMLDecodeError as error:
         report.add(path, toml_error_line(error), f"not valid TOML: {error}")
         return []
-    originals = {c.slug for c in courses if not c.translation_of}
-    translations = {c.slug: c.translation_of for c in courses if c.translation_of}
-    _check_keys(report, path, text, data, {"paths"})
+    data = report.typed(path, text, data, PATHS_TYPES)
+    chunks = table_chunks(text, "paths")
     paths: list[PathSpec] = []
-    seen: set[str] = set()
-    entries = data.get("paths", [])
-    starts = [m.start() for m in re.finditer(r"^\s*\[\[paths\]\]", text, re.MULTILINE)]
-    for index, entry in enumerate(entries if isinstance(entries, list) else []):
-        offset = text.count("\n", 0, starts[index]) if index < len(starts) else 0
-        chunk = text[starts[index]:] if index < len(starts) else text
-        if not isinstance(entry, dict):
-            report.add(path, offset + 1, "each [[paths]] entry is a table")
-            continue
-        _check_keys(report, path, chunk, entry, PATH_KEYS, offset)
+    for index, entry in enumerate(data.get("paths", [])):
+        offset, chunk = chunks[index] if index < len(chunks) else (0, text)
+        entry = report.typed(path, chunk, entry, PATH_TYPES, offset)
+        if "title" in entry and not entry["title"].strip():
+            report.add(path, offset + 1, "missing 'title'")
+        for slug in entry.get("courses", []):
+            problem = _path_course_problem(slug, courses, folders)
+            if problem:
+                report.add(path, key_line(chunk, "courses", offset), problem)
         job = entry.get("job_function")
+        if job is None:
+            continue
         if job not in JOB_FUNCTIONS:
             report.add(path, key_line(chunk, "job_function", offset),
                        f"job_function must be one of {', '.join(sorted(JOB_FUNCTIONS))}")
-            continue
-        if job in seen:
+        elif job in {p.job_function for p in paths}:
             report.add(path, key_line(chunk, "job_function", offset),
                        f"a second path for '{job}'")
-            continue
-        seen.add(job)
-        slugs = entry.get("courses", [])
-        ok = isinstance(slugs, list) and all(isinstance(s, str) for s in slugs)
-        for slug in slugs if ok else []:
-            if slug in translations:
-                report.add(path, key_line(chunk, "courses", offset),
-                           f"path course '{slug}' is a translation: name "
-                           f"'{translations[slug]}'")
-            elif slug not in originals and slug not in folders:
-                report.add(path, key_line(chunk, "courses", offset),
-                           f"path course '{slug}' does not exist")
-        if not ok:
-            report.add(path, key_line(chunk, "courses", offset),
-                       "'courses' must be a list of course slugs")
-        title = entry.get("title") if isinstance(entry.get("title"), str) else None
-        if not title:
-            report.add(path, offset + 1, "missing 'title'")
-        paths.append(PathSpec(job_function=job, title=title or "", courses=tuple(
-            slugs if ok else [])))
+        else:
+            paths.append(PathSpec(job_function=job, title=entry.get("title", "").strip(),
+                                  courses=tuple(entry.get("courses", []))))
     return paths
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,12 +14,43 @@ from lms.courses.loader import (
     inside_folder,
     key_line,
     svg_is_dangerous,
+    table_chunks,
     toml_error_line,
 )
+from lms.tomltypes import (
+    Expected,
+    check_types,
+    is_table_list,
+    is_text,
+    is_text_list,
+    is_whole,
+    needed,
+)
 
-KEYS = {"slug", "name", "kind", "description", "criteria", "image", "courses", "quizzes",
-        "job_function", "validity_months", "renewal_quiz"}
 IMAGE_SUFFIXES = {".svg", ".png"}
+CREDENTIAL_KINDS = ("badge", "certification")
+JOB_FUNCTIONS = ("sales", "technical")
+FILE_TYPES = {"credentials": Expected(is_table_list,
+                                      "credentials must be [[credentials]] tables")}
+# The TOML type of every key of a [[credentials]] table, checked before the values are.
+CREDENTIAL_TYPES = {
+    "slug": needed(is_text, "slug must be lower-case letters, digits and dashes"),
+    "name": Expected(is_text, "'name' must be a text", missing="missing 'name'"),
+    "kind": needed(is_text, "kind must be badge or certification"),
+    "description": Expected(is_text, "'description' must be a text",
+                            missing="missing 'description'"),
+    "criteria": Expected(is_text, "'criteria' must be a text", missing="missing 'criteria'"),
+    "image": needed(is_text, "image must be an .svg or .png file of the content folder"),
+    "courses": Expected(is_text_list, "'courses' must be a list of slugs"),
+    "quizzes": Expected(is_text_list, "'quizzes' must be a list of slugs"),
+    "job_function": Expected(is_text, "job_function must be sales or technical"),
+    "validity_months": Expected(is_whole, "validity_months must be a whole number of months "
+                                          "(1-120)"),
+    "renewal_quiz": Expected(is_text, "renewal_quiz must be the slug of a quiz"),
+}
+KEYS = set(CREDENTIAL_TYPES)
+# Reports a problem at the line of a key of the entry (None: the entry's first line).
+Report = Callable[[str | None, str], None]
 
 
 @dataclass(frozen=True)
@@ -44,9 +75,81 @@ class CredentialSet:
     problems: list[ContentProblem] = field(default_factory=list)
 
 
-def _table_line(text: str, name: str) -> int:
-    match = re.search(rf"^[ \t]*\[+[ \t]*{re.escape(name)}[ \t]*\]+", text, re.MULTILINE)
-    return text.count("\n", 0, match.start()) + 1 if match else 1
+def _check_image(report: Report, image: str | None, root: Path) -> None:
+    if image is None:
+        return
+    file = inside_folder(root, image)
+    if file is None or not file.is_file() or file.suffix.lower() not in IMAGE_SUFFIXES:
+        report("image", CREDENTIAL_TYPES["image"].wrong)
+    elif file.suffix.lower() == ".svg" and svg_is_dangerous(file):
+        report("image", "image contains script or event handlers")
+
+
+def _check_earned_by(report: Report, values: dict, wrong: set[str], course_slugs: set[str],
+                     quiz_slugs: set[str]) -> None:
+    """Courses and quizzes that earn the credential: they exist, and there is one at least."""
+    for key, known, noun in (("courses", course_slugs, "course"),
+                             ("quizzes", quiz_slugs, "quiz")):
+        for slug in values.get(key, []):
+            if slug not in known:
+                report(key, f"{noun} '{slug}' does not exist")
+    if not values.get("courses") and not values.get("quizzes") and \
+            not wrong & {"courses", "quizzes"}:
+        report(None, "a credential needs at least one course or quiz to earn it")
+
+
+def _check_expiry(report: Report, values: dict, entry: dict, quiz_slugs: set[str]) -> None:
+    """Certifications expire and are renewed by a quiz; badges never expire."""
+    months, renewal = values.get("validity_months"), values.get("renewal_quiz")
+    if values.get("kind") == "certification":
+        if "validity_months" not in entry or (months is not None and not 1 <= months <= 120):
+            report("validity_months", "a certification needs validity_months (1-120)")
+        if "renewal_quiz" not in entry or (renewal is not None and renewal not in quiz_slugs):
+            report("renewal_quiz", "a certification needs a renewal_quiz that exists")
+    elif values.get("kind") == "badge" and (months is not None or renewal is not None):
+        report("validity_months" if months is not None else "renewal_quiz",
+               "badges do not expire: validity_months and renewal_quiz are for certifications")
+
+
+def _check_entry(report: Report, entry: dict, root: Path, course_slugs: set[str],
+                 quiz_slugs: set[str], seen: set[str]) -> dict:
+    """Every problem of one [[credentials]] table reported; its values of the right type."""
+    for key in entry:
+        if key not in KEYS:
+            report(key, f"unknown key '{key}' (allowed: {', '.join(sorted(KEYS))})")
+    values, problems = check_types(entry, CREDENTIAL_TYPES)
+    for key, message in problems:
+        report(key, message)
+    slug = values.get("slug")
+    if slug is not None and not SLUG_RE.match(slug):
+        report("slug", CREDENTIAL_TYPES["slug"].wrong)
+    elif slug in seen:
+        report("slug", f"duplicate credential slug '{slug}'")
+    elif slug is not None:
+        seen.add(slug)
+    for key in ("name", "description", "criteria"):
+        if key in values and not values[key].strip():
+            report(key, f"missing '{key}'")
+    if values.get("kind", "badge") not in CREDENTIAL_KINDS:
+        report("kind", CREDENTIAL_TYPES["kind"].wrong)
+    _check_image(report, values.get("image"), root)
+    _check_earned_by(report, values, {key for key, _ in problems}, course_slugs, quiz_slugs)
+    if values.get("job_function", "sales") not in JOB_FUNCTIONS:
+        report("job_function", CREDENTIAL_TYPES["job_function"].wrong)
+    _check_expiry(report, values, entry, quiz_slugs)
+    return values
+
+
+def _spec(values: dict, entry: dict) -> CredentialSpec:
+    return CredentialSpec(
+        slug=values["slug"], name=values["name"].strip(), kind=values["kind"],
+        description=values["description"].strip(), criteria=values["criteria"].strip(),
+        image=values["image"], courses=tuple(values.get("courses", [])),
+        quizzes=tuple(values.get("quizzes", [])), job_function=values.get("job_function"),
+        validity_months=values.get("validity_months"),
+        renewal_quiz=values.get("renewal_quiz"),
+        content_hash=hashlib.sha256(repr(sorted(entry.items())).encode()).hexdigest(),
+    )
 
 
 def load_credentials(root: Path, course_slugs: set[str], quiz_slugs: set[str]
@@ -69,82 +172,22 @@ def load_credentials(root: Path, course_slugs: set[str], quiz_slugs: set[str]
         add(toml_error_line(error), f"not valid TOML: {error}")
         return result
     for key in data:
-        if key != "credentials":
-            add(key_line(text, key) if re.search(rf"^[ \t]*{re.escape(key)}[ \t]*=", text,
-                                                 re.MULTILINE) else _table_line(text, key),
-                f"unknown key '{key}': entries are [[credentials]] tables")
-    entries = data.get("credentials", [])
-    if not isinstance(entries, list):
-        add(_table_line(text, "credentials"), "credentials must be [[credentials]] tables")
-    starts = [m.start() for m in re.finditer(r"^[ \t]*\[\[[ \t]*credentials[ \t]*\]\]", text,
-                                             re.MULTILINE)]
+        if key not in FILE_TYPES:
+            add(key_line(text, key), f"unknown key '{key}': entries are [[credentials]] tables")
+    data, problems = check_types(data, FILE_TYPES)
+    for key, message in problems:
+        add(key_line(text, key), message)
+    chunks = table_chunks(text, "credentials")
     seen: set[str] = set()
-    for index, entry in enumerate(entries if isinstance(entries, list) else []):
-        offset = text.count("\n", 0, starts[index]) if index < len(starts) else 0
-        end = starts[index + 1] if index + 1 < len(starts) else len(text)
-        chunk = text[starts[index]:end] if index < len(starts) else text
+    for index, entry in enumerate(data.get("credentials", [])):
+        offset, chunk = chunks[index] if index < len(chunks) else (0, text)
+
+        def report(key: str | None, message: str, entry=entry, chunk=chunk, offset=offset
+                   ) -> None:
+            add(key_line(chunk, key, offset) if key in entry else offset + 1, message)
+
         before = len(result.problems)
-
-        def line(key: str, entry=entry, chunk=chunk, offset=offset) -> int:
-            return key_line(chunk, key, offset) if key in entry else offset + 1
-
-        if not isinstance(entry, dict):
-            add(offset + 1, "each [[credentials]] entry is a table")
-            continue
-        for key in entry:
-            if key not in KEYS:
-                add(line(key), f"unknown key '{key}' (allowed: {', '.join(sorted(KEYS))})")
-        slug = entry.get("slug")
-        if not isinstance(slug, str) or not SLUG_RE.match(slug):
-            add(line("slug"), "slug must be lower-case letters, digits and dashes")
-        elif slug in seen:
-            add(line("slug"), f"duplicate credential slug '{slug}'")
-        else:
-            seen.add(slug)
-        for key in ("name", "description", "criteria"):
-            if not isinstance(entry.get(key), str) or not entry[key].strip():
-                add(line(key), f"missing '{key}'")
-        kind = entry.get("kind")
-        if kind not in {"badge", "certification"}:
-            add(line("kind"), "kind must be badge or certification")
-        image = entry.get("image")
-        file = inside_folder(root, image) if isinstance(image, str) else None
-        if file is None or not file.is_file() or file.suffix.lower() not in IMAGE_SUFFIXES:
-            add(line("image"), "image must be an .svg or .png file of the content folder")
-        elif file.suffix.lower() == ".svg" and svg_is_dangerous(file):
-            add(line("image"), "image contains script or event handlers")
-        courses = entry.get("courses", [])
-        quizzes = entry.get("quizzes", [])
-        for key, values, known, noun in (("courses", courses, course_slugs, "course"),
-                                         ("quizzes", quizzes, quiz_slugs, "quiz")):
-            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-                add(line(key), f"'{key}' must be a list of slugs")
-                continue
-            for value in values:
-                if value not in known:
-                    add(line(key), f"{noun} '{value}' does not exist")
-        if isinstance(courses, list) and isinstance(quizzes, list) and not courses + quizzes:
-            add(offset + 1, "a credential needs at least one course or quiz to earn it")
-        job = entry.get("job_function")
-        if job is not None and job not in {"sales", "technical"}:
-            add(line("job_function"), "job_function must be sales or technical")
-        months = entry.get("validity_months")
-        renewal = entry.get("renewal_quiz")
-        if kind == "certification":
-            if not isinstance(months, int) or isinstance(months, bool) or not 1 <= months <= 120:
-                add(line("validity_months"), "a certification needs validity_months (1-120)")
-            if not isinstance(renewal, str) or renewal not in quiz_slugs:
-                add(line("renewal_quiz"), "a certification needs a renewal_quiz that exists")
-        elif kind == "badge" and (months is not None or renewal is not None):
-            add(line("validity_months" if months is not None else "renewal_quiz"),
-                "badges do not expire: validity_months and renewal_quiz are for certifications")
-        if len(result.problems) > before:
-            continue
-        result.credentials.append(CredentialSpec(
-            slug=slug, name=entry["name"].strip(), kind=kind,
-            description=entry["description"].strip(), criteria=entry["criteria"].strip(),
-            image=image, courses=tuple(courses), quizzes=tuple(quizzes), job_function=job,
-            validity_months=months, renewal_quiz=renewal,
-            content_hash=hashlib.sha256(repr(sorted(entry.items())).encode()).hexdigest(),
-        ))
+        values = _check_entry(report, entry, root, course_slugs, quiz_slugs, seen)
+        if len(result.problems) == before:
+            result.credentials.append(_spec(values, entry))
     return result

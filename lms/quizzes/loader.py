@@ -6,28 +6,74 @@ import hashlib
 import math
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from lms.courses.loader import ContentProblem, key_line, toml_error_line
+from lms.courses.loader import ContentProblem, key_line, table_chunks, toml_error_line
 from lms.quizzes.scoring import QUESTION_TYPES
+from lms.tomltypes import (
+    Expected,
+    check_types,
+    is_boolean,
+    is_number,
+    is_table_list,
+    is_text,
+    is_text_list,
+    is_whole,
+    needed,
+)
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 QUESTION_ID_RE = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
-QUIZ_KEYS = {"title", "kind", "course", "pass_percent", "max_attempts", "cooldown_minutes",
-             "time_limit_minutes", "draw", "shuffle", "review", "questions"}
-QUESTION_KEYS = {"id", "type", "prompt", "options", "answer", "answers", "tolerance", "points",
-                 "explanation"}
-KEYS_BY_TYPE = {
-    "single": {"options", "answer"},
-    "multiple": {"options", "answers"},
-    "true_false": {"answer"},
-    "numeric": {"answer", "tolerance"},
-    "short": {"answers"},
-}
 KINDS = ("practice", "quiz", "exam")
 REVIEWS = ("after_submit", "after_pass", "score_only", "never")
+COUNTS = ("max_attempts", "cooldown_minutes", "time_limit_minutes", "draw")
+MAX_COUNT = 100_000
+MAX_POINTS = 1_000
+Line = Callable[[str], int]  # the line of a key of the table being checked
+
+# The TOML type of every key, checked before the values are.
+SETTING_TYPES = {
+    "title": Expected(is_text, "title must be a text", missing="missing 'title'"),
+    "kind": Expected(is_text, f"kind must be one of {', '.join(KINDS)} (a text)"),
+    "course": Expected(is_text, "course must be a course slug"),
+    "pass_percent": Expected(is_whole, "pass_percent must be a whole number 0-100"),
+    **{key: Expected(is_whole, f"{key} must be a whole number, 0 or more") for key in COUNTS},
+    "shuffle": Expected(is_boolean, "shuffle must be true or false"),
+    "review": Expected(is_text, f"review must be one of {', '.join(REVIEWS)} (a text)"),
+    "questions": Expected(is_table_list, "questions must be [[questions]] tables",
+                          missing="a quiz needs at least one [[questions]] entry"),
+}
+CHOICES = {"kind": ("unknown kind", KINDS), "review": ("unknown review policy", REVIEWS)}
+RANGES = {"pass_percent": (0, 100), **dict.fromkeys(COUNTS, (0, MAX_COUNT))}
+QUESTION_TYPE_NAMES = ", ".join(QUESTION_TYPES)
+ID_PROBLEM = "each question needs an 'id' (letters, digits, . _ -)"
+COMMON_TYPES = {
+    "id": needed(is_text, ID_PROBLEM),
+    "type": Expected(is_text, f"unknown type: it must be one of {QUESTION_TYPE_NAMES} "
+                              "(a text)",
+                     missing=f"missing 'type' (one of {QUESTION_TYPE_NAMES})"),
+    "prompt": Expected(is_text, "prompt must be a text", missing="missing 'prompt'"),
+    "points": Expected(is_number, "points must be a number above 0"),
+    "explanation": Expected(is_text, "explanation must be text"),
+}
+OPTIONS = needed(is_text_list, "options must list at least two texts")
+# The keys each question type reads besides the common ones.
+ANSWER_TYPES: dict[str, dict[str, Expected]] = {
+    "single": {"options": OPTIONS,
+               "answer": needed(is_text, "answer must be the text of one option")},
+    "multiple": {"options": OPTIONS,
+                 "answers": needed(is_text_list, "answers must list the correct options")},
+    "true_false": {"answer": needed(is_boolean, "answer must be true or false")},
+    "numeric": {"answer": needed(is_number, "answer must be a number"),
+                "tolerance": Expected(is_number, "tolerance must be a number, 0 or more")},
+    "short": {"answers": needed(is_text_list, "answers must list the accepted texts")},
+}
+QUIZ_KEYS = set(SETTING_TYPES)
+QUESTION_KEYS = set(COMMON_TYPES).union(*ANSWER_TYPES.values())
+KEYS_BY_TYPE = {name: set(types) for name, types in ANSWER_TYPES.items()}
 
 
 @dataclass(frozen=True)
@@ -75,43 +121,137 @@ class _File:
     def add(self, line: int, message: str) -> None:
         self.problems.append(ContentProblem(self.shown, line, message))
 
+    def typed(self, data: dict, expected: dict[str, Expected], line: Line) -> dict:
+        """Report missing keys and values of a wrong TOML type; the values left to check."""
+        typed, problems = check_types(data, expected)
+        for key, message in problems:
+            self.add(line(key), message)
+        return typed
 
-def _whole(value, low: int, high: int | None = None) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= low and (
-        high is None or value <= high)
+
+def _finite(value: float) -> bool:
+    """Not NaN or infinite (a whole number of any size is finite)."""
+    return isinstance(value, int) or math.isfinite(value)
 
 
-def _check_settings(f: _File, data: dict) -> None:
+def _check_settings(f: _File, data: dict) -> dict:
+    """The quiz settings, each problem reported; the values of the right type."""
+    def line(key: str) -> int:
+        return key_line(f.text, key) if key in data else 1
+
     for key in data:
         if key not in QUIZ_KEYS:
-            f.add(key_line(f.text, key), f"unknown key '{key}' (allowed: "
-                                          f"{', '.join(sorted(QUIZ_KEYS))})")
-    if not isinstance(data.get("title"), str) or not data.get("title", "").strip():
-        f.add(key_line(f.text, "title") if "title" in data else 1, "missing 'title'")
-    if data.get("kind", "quiz") not in KINDS:
-        f.add(key_line(f.text, "kind"), f"unknown kind '{data.get('kind')}' (one of "
-                                         f"{', '.join(KINDS)})")
-    if data.get("review", "after_submit") not in REVIEWS:
-        f.add(key_line(f.text, "review"), f"unknown review policy '{data.get('review')}' "
-                                           f"(one of {', '.join(REVIEWS)})")
-    if not _whole(data.get("pass_percent", 80), 0, 100):
-        f.add(key_line(f.text, "pass_percent"), "pass_percent must be a whole number 0-100")
-    for key in ("max_attempts", "cooldown_minutes", "time_limit_minutes", "draw"):
-        if not _whole(data.get(key, 0), 0, 100_000):
-            f.add(key_line(f.text, key), f"{key} must be a whole number, 0 or more")
-    if not isinstance(data.get("shuffle", True), bool):
-        f.add(key_line(f.text, "shuffle"), "shuffle must be true or false")
-    if "course" in data and not (isinstance(data["course"], str) and data["course"]):
-        f.add(key_line(f.text, "course"), "course must be a course slug")
+            f.add(line(key), f"unknown key '{key}' (allowed: {', '.join(sorted(QUIZ_KEYS))})")
+    values = f.typed(data, SETTING_TYPES, line)
+    if "title" in values and not values["title"].strip():
+        f.add(line("title"), "missing 'title'")
+    for key, (unknown, choices) in CHOICES.items():
+        if key in values and values[key] not in choices:
+            f.add(line(key), f"{unknown} '{values[key]}' (one of {', '.join(choices)})")
+    for key, (low, high) in RANGES.items():
+        if not low <= values.get(key, low) <= high:
+            f.add(line(key), SETTING_TYPES[key].wrong)
+    if values.get("course") == "":
+        f.add(line("course"), SETTING_TYPES["course"].wrong)
+    if values.get("questions") == []:
+        f.add(1, SETTING_TYPES["questions"].missing)
+    return values
 
 
-def _finite_number(value) -> bool:
-    """An int or float that is not a bool, NaN or infinite."""
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+def _texts(values: list[str], least: int) -> bool:
+    return len(values) >= least and all(value.strip() for value in values)
 
 
-def _text_list(value) -> bool:
-    return isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
+def _options(f: _File, values: dict, line: Line) -> tuple[str, ...]:
+    options = values.get("options")
+    if options is None:
+        return ()
+    if not _texts(options, 2):
+        f.add(line("options"), OPTIONS.wrong)
+        return ()
+    if len(set(options)) != len(options):
+        f.add(line("options"), "options must be different from each other")
+        return ()
+    return tuple(options)
+
+
+def _single(f: _File, values: dict, line: Line) -> dict:
+    options = _options(f, values, line)
+    answer = values.get("answer")
+    if answer is not None and options and answer not in options:
+        f.add(line("answer"), f"answer '{answer}' is not among the options")
+    return {"options": options, "answer": answer}
+
+
+def _multiple(f: _File, values: dict, line: Line) -> dict:
+    options = _options(f, values, line)
+    answers = values.get("answers")
+    if answers is not None and not _texts(answers, 1):
+        f.add(line("answers"), ANSWER_TYPES["multiple"]["answers"].wrong)
+    for answer in answers or ():
+        if options and answer not in options:
+            f.add(line("answers"), f"answer '{answer}' is not among the options")
+    return {"options": options, "answers": tuple(answers or ())}
+
+
+def _true_false(f: _File, values: dict, line: Line) -> dict:
+    answer = values.get("answer")
+    return {"answer": None if answer is None else "true" if answer else "false"}
+
+
+def _numeric(f: _File, values: dict, line: Line) -> dict:
+    answer = values.get("answer")
+    if answer is not None and not _finite(answer):
+        f.add(line("answer"), ANSWER_TYPES["numeric"]["answer"].wrong)
+    tolerance = values.get("tolerance", 0)
+    if not _finite(tolerance) or tolerance < 0:
+        f.add(line("tolerance"), ANSWER_TYPES["numeric"]["tolerance"].wrong)
+    return {"answer": None if answer is None else str(answer), "tolerance": str(tolerance)}
+
+
+def _short(f: _File, values: dict, line: Line) -> dict:
+    answers = values.get("answers")
+    if answers is not None and not _texts(answers, 1):
+        f.add(line("answers"), ANSWER_TYPES["short"]["answers"].wrong)
+    return {"answers": tuple(answers or ())}
+
+
+# Each type's own checks: the values of the right type in, the QuestionSpec fields out.
+ANSWER_CHECKS: dict[str, Callable[[_File, dict, Line], dict]] = {
+    "single": _single, "multiple": _multiple, "true_false": _true_false,
+    "numeric": _numeric, "short": _short,
+}
+
+
+def _question_keys(f: _File, entry: dict, qtype: str | None, line: Line) -> None:
+    """Unknown keys, and keys of other question types (when the type is known)."""
+    for key in entry:
+        if key not in QUESTION_KEYS:
+            f.add(line(key), f"unknown key '{key}' in a question")
+        elif qtype and key not in COMMON_TYPES and key not in KEYS_BY_TYPE[qtype]:
+            f.add(line(key), f"'{key}' is not used by {qtype} questions")
+
+
+def _question_id(f: _File, qid: str | None, line: Line, seen: set[str]) -> None:
+    if qid is None:
+        return
+    if not QUESTION_ID_RE.match(qid):
+        f.add(line("id"), ID_PROBLEM)
+    elif qid in seen:
+        f.add(line("id"), f"duplicate question id '{qid}'")
+    else:
+        seen.add(qid)
+
+
+def _points(f: _File, common: dict, line: Line, entry: dict) -> None:
+    points = common.get("points")
+    if "points" not in entry:
+        f.add(line("points"), f"missing points in question '{common.get('id')}'")
+    elif points is not None and (not _finite(points) or points <= 0):
+        f.add(line("points"), COMMON_TYPES["points"].wrong)
+    elif points is not None and points > MAX_POINTS:
+        # Scores are stored as floats: a sum of huge points would not fit one.
+        f.add(line("points"), f"points must be at most {MAX_POINTS}")
 
 
 def _check_question(f: _File, entry: dict, chunk: str, offset: int, seen: set[str]
@@ -121,89 +261,24 @@ def _check_question(f: _File, entry: dict, chunk: str, offset: int, seen: set[st
     def line(key: str) -> int:
         return key_line(chunk, key, offset) if key in entry else offset + 1
 
-    for key in entry:
-        if key not in QUESTION_KEYS:
-            f.add(line(key), f"unknown key '{key}' in a question")
-    qid = entry.get("id")
-    if not isinstance(qid, str) or not QUESTION_ID_RE.match(qid):
-        f.add(line("id"), "each question needs an 'id' (letters, digits, . _ -)")
-    elif qid in seen:
-        f.add(line("id"), f"duplicate question id '{qid}'")
-    else:
-        seen.add(qid)
-    qtype = entry.get("type")
-    if not isinstance(qtype, str) or qtype not in QUESTION_TYPES:
-        f.add(line("type"), f"unknown type '{qtype}' (one of {', '.join(QUESTION_TYPES)})")
+    common = f.typed(entry, COMMON_TYPES, line)
+    qtype = common.get("type")
+    if qtype is not None and qtype not in QUESTION_TYPES:
+        f.add(line("type"), f"unknown type '{qtype}' (one of {QUESTION_TYPE_NAMES})")
+    qtype = qtype if qtype in QUESTION_TYPES else None
+    _question_keys(f, entry, qtype, line)
+    _question_id(f, common.get("id"), line, seen)
+    if qtype is None:
         return None
-    if not isinstance(entry.get("prompt"), str) or not entry["prompt"].strip():
+    if "prompt" in common and not common["prompt"].strip():
         f.add(line("prompt"), "missing 'prompt'")
-    points = entry.get("points")
-    if points is None:
-        f.add(offset + 1, f"missing points in question '{qid}'")
-    elif not _finite_number(points) or points <= 0:
-        f.add(line("points"), "points must be a number above 0")
-    for key in ("options", "answer", "answers", "tolerance"):
-        if key in entry and key not in KEYS_BY_TYPE[qtype]:
-            f.add(line(key), f"'{key}' is not used by {qtype} questions")
-
-    options: tuple[str, ...] = ()
-    answer: str | None = None
-    answers: tuple[str, ...] = ()
-    tolerance = "0"
-    if qtype in {"single", "multiple"}:
-        raw = entry.get("options")
-        if not _text_list(raw) or len(raw) < 2:
-            f.add(line("options"), "options must list at least two texts")
-        elif len(set(raw)) != len(raw):
-            f.add(line("options"), "options must be different from each other")
-        else:
-            options = tuple(raw)
-    if qtype == "single":
-        answer = entry.get("answer")
-        if not isinstance(answer, str):
-            f.add(line("answer"), "answer must be the text of one option")
-        elif options and answer not in options:
-            f.add(line("answer"), f"answer '{answer}' is not among the options")
-    elif qtype == "multiple":
-        raw = entry.get("answers")
-        if not _text_list(raw) or not raw:
-            f.add(line("answers"), "answers must list the correct options")
-        else:
-            for value in raw:
-                if options and value not in options:
-                    f.add(line("answers"), f"answer '{value}' is not among the options")
-            answers = tuple(raw)
-    elif qtype == "true_false":
-        value = entry.get("answer")
-        if not isinstance(value, bool):
-            f.add(line("answer"), "answer must be true or false")
-        else:
-            answer = "true" if value else "false"
-    elif qtype == "numeric":
-        value = entry.get("answer")
-        if not _finite_number(value):
-            f.add(line("answer"), "answer must be a number")
-        else:
-            answer = str(value)
-        tol = entry.get("tolerance", 0)
-        if not _finite_number(tol) or tol < 0:
-            f.add(line("tolerance"), "tolerance must be a number, 0 or more")
-        else:
-            tolerance = str(tol)
-    elif qtype == "short":
-        raw = entry.get("answers")
-        if not _text_list(raw) or not raw:
-            f.add(line("answers"), "answers must list the accepted texts")
-        else:
-            answers = tuple(raw)
-    explanation = entry.get("explanation", "")
-    if not isinstance(explanation, str):
-        f.add(line("explanation"), "explanation must be text")
+    _points(f, common, line, entry)
+    fields = ANSWER_CHECKS[qtype](f, f.typed(entry, ANSWER_TYPES[qtype], line), line)
     if len(f.problems) > before:
         return None
-    return QuestionSpec(id=qid, type=qtype, prompt=entry["prompt"],
-                        points=Fraction(str(points)), options=options, answer=answer,
-                        answers=answers, tolerance=tolerance, explanation=explanation)
+    return QuestionSpec(id=common["id"], type=qtype, prompt=common["prompt"],
+                        points=Fraction(str(common["points"])),
+                        explanation=common.get("explanation", ""), **fields)
 
 
 def load_quiz_file(path: Path, shown: str) -> tuple[QuizSpec | None, list[ContentProblem]]:
@@ -218,27 +293,18 @@ def load_quiz_file(path: Path, shown: str) -> tuple[QuizSpec | None, list[Conten
     except tomllib.TOMLDecodeError as error:
         f.add(toml_error_line(error), f"not valid TOML: {error}")
         return None, f.problems
-    _check_settings(f, data)
+    data = _check_settings(f, data)
     entries = data.get("questions", [])
-    if not isinstance(entries, list) or not entries:
-        f.add(1, "a quiz needs at least one [[questions]] entry")
-        entries = []
-    starts = [m.start() for m in re.finditer(r"^[ \t]*\[\[[ \t]*questions[ \t]*\]\]", text,
-                                             re.MULTILINE)]
+    chunks = table_chunks(text, "questions")
     questions = []
     seen: set[str] = set()
     for index, entry in enumerate(entries):
-        offset = text.count("\n", 0, starts[index]) if index < len(starts) else 0
-        chunk = text[starts[index]:starts[index + 1]] if index + 1 < len(starts) else \
-            text[starts[index]:] if index < len(starts) else text
-        if not isinstance(entry, dict):
-            f.add(offset + 1, "each [[questions]] entry is a table")
-            continue
+        offset, chunk = chunks[index] if index < len(chunks) else (0, text)
         question = _check_question(f, entry, chunk, offset, seen)
         if question is not None:
             questions.append(question)
     draw = data.get("draw", 0)
-    if _whole(draw, 0) and entries and draw > len(entries):
+    if entries and draw > len(entries):
         f.add(key_line(text, "draw"), f"draw {draw} is larger than the pool of "
                                        f"{len(entries)} questions")
     if f.problems:

@@ -9,6 +9,7 @@ end of a grace period, or a demotion. Texts for people are made by `describe` an
 from __future__ import annotations
 
 import gettext as _gettext
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -98,9 +99,14 @@ WEIGHT_KEYS = ("active", "training", "conversion")
 
 
 def _number(value: object) -> float | None:
+    """A finite integer or float as a float; None for anything else (booleans too)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer too large for a float
+        return None
+    return number if math.isfinite(number) else None
 
 
 def health_from_dict(data: object) -> tuple[HealthRules | None, list[str]]:
@@ -144,6 +150,11 @@ def _int(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+# Whole-number settings of a program: key -> (default, lowest, highest, unit).
+PERIODS = {"review_window_months": (12, 1, 60, "months"),
+           "grace_period_days": (90, 0, 730, "days")}
+
+
 def program_from_dict(data: Mapping, credential_slugs: set[str] | None = None
                       ) -> tuple[Program | None, list[str]]:
     """Validate a program (from TOML or the admin form); (program, []) or (None, problems)."""
@@ -155,78 +166,101 @@ def program_from_dict(data: Mapping, credential_slugs: set[str] | None = None
     if not isinstance(currency, str) or currency not in CURRENCY_CODES:
         problems.append(f"currency: {currency!r} is not one of "
                         f"{', '.join(sorted(CURRENCY_CODES))}")
-    window = _int(data.get("review_window_months", 12))
-    if window is None or not 1 <= window <= 60:
-        problems.append("review_window_months: a whole number of months from 1 to 60")
-    grace = _int(data.get("grace_period_days", 90))
-    if grace is None or not 0 <= grace <= 730:
-        problems.append("grace_period_days: a whole number of days from 0 to 730")
-    rates: dict[str, float] = {}
-    raw_rates = data.get("exchange_rates", {})
-    if not isinstance(raw_rates, Mapping):
+    window = _period(data, "review_window_months", problems)
+    grace = _period(data, "grace_period_days", problems)
+    rates = _exchange_rates(data.get("exchange_rates", {}), currency, problems)
+    health, health_problems = health_from_dict(data.get("health"))
+    problems.extend(health_problems)
+    rules = _tier_rules(data.get("tiers", []), credential_slugs, problems)
+    problems.extend(_unreachable_tiers(rules))
+    if problems:
+        return None, problems
+    return Program(tuple(rules), currency, window, grace, rates, health), []
+
+
+def _period(data: Mapping, key: str, problems: list[str]) -> int:
+    default, low, high, unit = PERIODS[key]
+    value = _int(data.get(key, default))
+    if value is None or not low <= value <= high:
+        problems.append(f"{key}: a whole number of {unit} from {low} to {high}")
+        return default
+    return value
+
+
+def _exchange_rates(raw: object, currency: object, problems: list[str]) -> dict[str, float]:
+    """Units of the program currency per unit of each other currency."""
+    if not isinstance(raw, Mapping):
         problems.append("exchange_rates: a table of currency = rate")
-        raw_rates = {}
-    for code, rate in raw_rates.items():
+        return {}
+    rates: dict[str, float] = {}
+    for code, rate in raw.items():
         if not isinstance(code, str) or code not in CURRENCY_CODES or code == currency:
             problems.append(f"exchange_rates: {code!r} is not another known currency")
         elif isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate < 1e9:
             problems.append(f"exchange_rates.{code}: a positive number")
         else:
             rates[code] = float(rate)
+    return rates
 
-    health, health_problems = health_from_dict(data.get("health"))
-    problems.extend(health_problems)
-    rules: list[TierRule] = []
-    seen: set[str] = set()
-    raw_tiers = data.get("tiers", [])
-    if not isinstance(raw_tiers, list):
+
+def _tier_rules(raw: object, credential_slugs: set[str] | None, problems: list[str]
+                ) -> list[TierRule]:
+    """The [[tiers]] tables, in tier order."""
+    if not isinstance(raw, list):
         problems.append("tiers: a list of tiers")
-        raw_tiers = []
-    for index, entry in enumerate(raw_tiers, start=1):
-        where = f"tiers[{index}]"
-        if not isinstance(entry, Mapping):
-            problems.append(f"{where}: a table with tier and requirements")
-            continue
-        tier = entry.get("tier")
-        if not isinstance(tier, str) or tier not in TIERS[1:]:
-            problems.append(f"{where}.tier: one of {', '.join(TIERS[1:])} (bronze has no "
-                            "requirements)")
-            continue
-        if tier in seen:
-            problems.append(f"{where}.tier: {tier} is defined twice")
-            continue
-        seen.add(tier)
-        extra = set(entry) - {"tier", "requirements"}
-        if extra:
-            problems.append(f"{where}: unknown keys: {', '.join(sorted(extra))}")
-        requirements = []
-        raw_requirements = entry.get("requirements", [])
-        if not isinstance(raw_requirements, list):
-            problems.append(f"{where}.requirements: a list")
-            raw_requirements = []
-        for r_index, raw in enumerate(raw_requirements, start=1):
-            requirement, found = _requirement(raw, f"{tier}.requirements[{r_index}]",
-                                              credential_slugs)
-            problems.extend(found)
-            if requirement is not None:
-                requirements.append(requirement)
-        keys = [r.key for r in requirements]
-        if len(keys) != len(set(keys)):
-            problems.append(f"{tier}: the same requirement is listed twice")
-        rules.append(TierRule(tier, tuple(requirements)))
-    rules.sort(key=lambda rule: TIERS.index(rule.tier))
-    # Tiers are cumulative: a tier above a tier without requirements could never be reached.
+        return []
+    rules: list[TierRule] = []
+    for index, entry in enumerate(raw, start=1):
+        rule = _tier_rule(entry, f"tiers[{index}]", {r.tier for r in rules},
+                          credential_slugs, problems)
+        if rule is not None:
+            rules.append(rule)
+    return sorted(rules, key=lambda rule: TIERS.index(rule.tier))
+
+
+def _tier_rule(entry: object, where: str, seen: set[str], credential_slugs: set[str] | None,
+               problems: list[str]) -> TierRule | None:
+    if not isinstance(entry, Mapping):
+        problems.append(f"{where}: a table with tier and requirements")
+        return None
+    tier = entry.get("tier")
+    if not isinstance(tier, str) or tier not in TIERS[1:]:
+        problems.append(f"{where}.tier: one of {', '.join(TIERS[1:])} (bronze has no "
+                        "requirements)")
+        return None
+    if tier in seen:
+        problems.append(f"{where}.tier: {tier} is defined twice")
+        return None
+    extra = set(entry) - {"tier", "requirements"}
+    if extra:
+        problems.append(f"{where}: unknown keys: {', '.join(sorted(extra))}")
+    raw_requirements = entry.get("requirements", [])
+    if not isinstance(raw_requirements, list):
+        problems.append(f"{where}.requirements: a list")
+        raw_requirements = []
+    requirements = []
+    for index, raw in enumerate(raw_requirements, start=1):
+        requirement, found = _requirement(raw, f"{tier}.requirements[{index}]",
+                                          credential_slugs)
+        problems.extend(found)
+        if requirement is not None:
+            requirements.append(requirement)
+    keys = [r.key for r in requirements]
+    if len(keys) != len(set(keys)):
+        problems.append(f"{tier}: the same requirement is listed twice")
+    return TierRule(tier, tuple(requirements))
+
+
+def _unreachable_tiers(rules: list[TierRule]) -> list[str]:
+    """Tiers are cumulative: a tier above a tier without requirements could never be
+    reached."""
     defined = [rule.tier for rule in rules if rule.requirements]
     for tier in defined:
-        below = TIERS[1:TIERS.index(tier)]
-        missing = [t for t in below if t not in defined]
+        missing = [t for t in TIERS[1:TIERS.index(tier)] if t not in defined]
         if missing:
-            problems.append(f"{tier}: {', '.join(missing)} needs requirements too (tiers "
-                            f"are reached in order, so {tier} could never be reached)")
-            break
-    if problems:
-        return None, problems
-    return Program(tuple(rules), currency, window, grace, rates, health), []
+            return [f"{tier}: {', '.join(missing)} needs requirements too (tiers are reached "
+                    f"in order, so {tier} could never be reached)"]
+    return []
 
 
 def _requirement(raw: object, where: str, credential_slugs: set[str] | None
