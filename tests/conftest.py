@@ -2,11 +2,16 @@
 
 The database comes from DATABASE_URL when set (PostgreSQL in CI), else a SQLite file in a
 temporary folder. The schema is created once per run by `upgrade` and dropped at the end.
+
+LMS_TEST_NOW=2028-02-29T12:00:00+09:00 runs the suite with the clock moved to that moment
+(ticking from there, with time-machine): no test may depend on the day it runs. `.ci/run`
+runs the date-sensitive suites at a month end, a leap day and New Year's Eve in Tokyo.
 """
 
 from __future__ import annotations
 
 import os
+from datetime import datetime
 
 import pytest
 from flask import has_app_context
@@ -16,6 +21,32 @@ from sqlalchemy import text
 from lms import create_app
 from lms.config import normalize_database_url
 from lms.extensions import db
+
+_CLOCK = pytest.StashKey()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    moment = os.environ.get("LMS_TEST_NOW")
+    if moment:
+        import time_machine
+
+        when = datetime.fromisoformat(moment)
+        if when.tzinfo is None:
+            raise pytest.UsageError("LMS_TEST_NOW needs a time zone, e.g. 2028-02-29T12:00+09:00")
+        # Started here, before collection: module-level dates in tests see the moved clock.
+        config.stash[_CLOCK] = time_machine.travel(when, tick=True)
+        config.stash[_CLOCK].start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    traveller = config.stash.get(_CLOCK, None)
+    if traveller is not None:
+        traveller.stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    moment = os.environ.get("LMS_TEST_NOW")
+    return f"clock moved to {moment} (LMS_TEST_NOW)" if moment else None
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

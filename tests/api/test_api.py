@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.api.tokens import create_token, hash_token
+from lms.deals.service import local_date  # the program's day, as the API reads dates
 from lms.extensions import db
 from lms.models import (
     ApiToken,
@@ -135,7 +136,7 @@ def test_put_creates_then_updates_a_deal_by_external_id(client, token):
     assert deal["amount"] == 30_000_000 and deal["currency"] == "JPY"
     assert deal["partner"] == "sakura-systems" and deal["status"] == "registered"
 
-    body |= {"status": "won", "closed_on": utcnow().date().isoformat()}
+    body |= {"status": "won", "closed_on": local_date(utcnow()).isoformat()}
     updated = client.put("/api/v1/deals/SF-0001", json=body, headers=auth(token))
     assert updated.status_code == 200 and updated.json["created"] is False
     assert updated.json["deal"]["status"] == "won"

@@ -635,7 +635,9 @@ def test_the_verification_page_is_public_and_shows_only_the_credential(site):
     org = make_org(slug="secret-partner", name="Secret Partner K.K.")
     holder = member(org, name="Hana Holder", email="hana.holder@secret-partner.example")
     colleague = member(org, name="Colin Colleague", email="colin@secret-partner.example")
-    issued = datetime(2026, 1, 20, 3, tzinfo=UTC)
+    # Issued 40 days ago, whatever the day: a fixed date would make this award expire, and
+    # the test fail, 24 months after it was written.
+    issued = (utcnow() - timedelta(days=40)).replace(microsecond=0)
     award = give(holder, "demo-cert", issued=issued, expires=rules.add_months(issued, 24))
     give(colleague, "demo-badge", issued=issued, expires=None)
 

@@ -36,8 +36,9 @@ from lms.quizzes.scoring import (
 )
 from lms.text import strip_controls
 
-# No example database: nothing is written into the project (.hypothesis/ is not ignored).
-PROPERTY = settings(max_examples=200, deadline=None, database=None)
+# No example database (nothing is written into the project) and derandomized: the same
+# examples every run, so the suite passes or fails the same way on any day.
+PROPERTY = settings(max_examples=200, deadline=None, database=None, derandomize=True)
 
 TYPES = tuple(QUESTION_TYPES)
 

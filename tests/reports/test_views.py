@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from lms.deals.service import local_date
 from lms.extensions import db
 from lms.models import DealStatus, Role, utcnow
 from tests.factories import count_queries, login, make_org, make_user
@@ -58,7 +59,8 @@ def test_vendor_staff_open_every_report_even_with_no_data(app, role):
 
 def test_the_kpi_page_shows_the_program_and_each_partner(app):
     now = utcnow()
-    org = make_org(name="Hoshi Systems", signed_on=(now - timedelta(days=40)).date())
+    # Signed on the program's calendar day 40 days ago (not UTC's: the two differ at night).
+    org = make_org(name="Hoshi Systems", signed_on=local_date(now - timedelta(days=40)))
     seller = make_user(Role.MEMBER, org, last_seen_at=now)
     deal(org, DealStatus.WON, registered_at=now - timedelta(days=30),
          closed_at=now - timedelta(days=10), amount=7_654_321, by=seller)
