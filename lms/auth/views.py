@@ -24,10 +24,12 @@ from lms.models import AuditAction, normalize_email
 
 def _safe_next(target: str | None) -> str:
     """Only a local path may be a redirect target (no open redirects)."""
-    if target and not any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+    if target and target.startswith("/") and not target.startswith("//") \
+            and "\\" not in target and not any(ord(ch) < 0x20 or ord(ch) == 0x7F
+                                                for ch in target):
+        # Checked after the prefix: urlsplit raises on some netlocs ("//[" is invalid IPv6).
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") \
-                and not target.startswith("//") and "\\" not in target:
+        if not parts.scheme and not parts.netloc:
             return target
     return url_for("main.home")
 

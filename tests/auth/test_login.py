@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from lms.extensions import db
 from lms.models import AuditAction, AuditEvent, Role, utcnow
 from tests.factories import PASSWORD, login, make_org, make_user
@@ -108,6 +110,16 @@ def test_next_parameter_cannot_redirect_elsewhere(client):
     response = client.post("/login?next=/account",
                            data={"email": user.email, "password": PASSWORD})
     assert response.headers["Location"] == "/account"
+
+
+@pytest.mark.parametrize("target", ["//[", "//[::1", "https://[x", "/%5B"])
+def test_a_next_parameter_urlsplit_cannot_read_is_never_a_500(client, target):
+    user = make_user(Role.MEMBER)
+    assert client.get("/login", query_string={"next": target}).status_code == 200
+    response = client.post("/login", query_string={"next": target},
+                           data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.headers["Location"] in ("/", target)
 
 
 def test_repeated_failures_lock_the_account_with_429(client):
