@@ -78,7 +78,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - the published demo credential (DESIGN.md)
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/bench_concurrency"
-REQUEST_TIMEOUT = 30.0  # s: above SQLite's busy timeout (5 s), like gunicorn's worker timeout
+REQUEST_TIMEOUT = 30.0  # s: above SQLite's busy timeout (10 s), like gunicorn's worker timeout
 MAX_REQUESTS_PER_CLIENT_SECOND = 100  # cap on the request count, far above what 2 cores do
 NO_LIMIT = "100000 per minute"
 STEPS = ["sign-in page", "sign in", "home", "lesson", "mark complete", "quiz page",
