@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, has_request_context, request, session
@@ -11,8 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from lms import config as lms_config
-
-LAST_SEEN_RESOLUTION = timedelta(minutes=5)
+from lms.logs import configure_logging
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -25,13 +23,6 @@ class BoundedIntConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
-def _nul_message() -> str:
-    from flask_babel import gettext
-
-    return gettext("The request contains a NUL character, which is never valid text. "
-                   "Remove it and try again.")
-
-
 def create_app(config: dict | None = None) -> Flask:
     """Build the application; `config` overrides what the environment says (tests use it)."""
     app = Flask(__name__, instance_relative_config=True)
@@ -40,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     lms_config.check(app.config)
+    configure_logging(app)
 
     if app.config["LMS_PROXY_COUNT"]:
         n = app.config["LMS_PROXY_COUNT"]
@@ -124,70 +116,13 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_tokens_bp)
 
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "media-src 'self'",
-        # Lesson videos: only the allow-listed players of lms.markup.VIDEO_EMBED_HOSTS.
-        "frame-src https://www.youtube-nocookie.com https://www.youtube.com "
-        "https://player.vimeo.com",
-        "font-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
-
-
 def _register_hooks(app: Flask) -> None:
     from lms.errors import register_error_handlers
+    from lms.hooks import register_request_hooks
     from lms.navigation import navigation_for
 
     register_error_handlers(app)
-
-    @app.before_request
-    def _refuse_nul():
-        """NUL is never text people mean, and PostgreSQL refuses it in any string: a path,
-        query or form value holding one is answered 400 before it reaches a query."""
-        def has_nul(pairs) -> bool:
-            return any("\x00" in key or "\x00" in value for key, value in pairs)
-
-        form = request.form.items(multi=True) if request.method in ("POST", "PUT") else ()
-        if "\x00" in request.path or has_nul(request.args.items(multi=True)) or has_nul(form):
-            from flask import jsonify
-
-            from lms.errors import render_error
-
-            if request.path.startswith("/api/"):
-                return jsonify({"error": {"status": 400, "message": _nul_message()}}), 400
-            return render_error(400, _nul_message())
-
-    @app.before_request
-    def _touch_last_seen():
-        if current_user.is_authenticated:
-            from lms.auth.service import touch_last_seen
-
-            touch_last_seen(current_user, LAST_SEEN_RESOLUTION)
-
-    @app.after_request
-    def _security_headers(response):
-        headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if app.config["SESSION_COOKIE_SECURE"]:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if current_user and getattr(current_user, "is_authenticated", False):
-            # Pages of signed-in people are personal: never kept by shared caches.
-            headers.setdefault("Cache-Control", "private, no-store")
-        return response
+    register_request_hooks(app)
 
     import flask_babel
 

@@ -64,6 +64,7 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "LMS_ISSUER_URL": env.get("LMS_ISSUER_URL", ""),
         "LMS_ISSUER_EMAIL": env.get("LMS_ISSUER_EMAIL", "partners@nimbus-crm.example"),
         "LMS_PROXY_COUNT": int(env.get("LMS_PROXY_COUNT", "0")),
+        "LMS_LOG_LEVEL": env.get("LMS_LOG_LEVEL", "INFO"),
         # Failed sign-ins only: successful ones are not counted.
         "LMS_LOGIN_LIMIT_ACCOUNT": env.get("LMS_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes"),
         "LMS_LOGIN_LIMIT_ADDRESS": env.get("LMS_LOGIN_LIMIT_ADDRESS", "20 per 15 minutes"),

@@ -7,6 +7,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from lms.logs import request_id
+
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood. Please try again.")),
     403: (_l("Not allowed"), _l("Your account does not have access to this page.")),
@@ -25,7 +27,8 @@ def render_error(code: int, message=None, headers=None):
     """An error page inside the layout, keeping headers such as Allow or Retry-After."""
     title, default_message = MESSAGES.get(code, MESSAGES[500 if code >= 500 else 400])
     html = render_template(
-        "errors/error.html", code=code, title=title, message=message or default_message
+        "errors/error.html", code=code, title=title, message=message or default_message,
+        reference=request_id() if code >= 500 else None,
     )
     response = make_response(html, code)
     for name, value in headers or []:
@@ -43,7 +46,7 @@ API_MESSAGES = {
     413: "The request body is too large.",
     415: "Send JSON (Content-Type: application/json).",
     429: "Too many requests: slow down and retry after the Retry-After seconds.",
-    500: "An unexpected error occurred. It has been logged.",
+    500: "An unexpected error occurred. It has been logged with the id in X-Request-Id.",
 }
 
 

@@ -401,12 +401,12 @@ def _header(cells: list[str], *, too_long: bool = False, broken: bool = False
         return [], [FieldError(1, "", _(
             "The header row has %(n)s columns; a deal file has at most %(max)s. Delete the "
             "columns after the last one you need (empty ones too) and try again.",
-            n=f"{len(cells):,}", max=f"{MAX_COLUMNS:,}"))]
+            n=format(len(cells), ","), max=format(MAX_COLUMNS, ",")))]
     if too_long:
         return [], [FieldError(1, "", _(
             "The header row is longer than %(n)s characters; it should only name the "
             "columns, such as external_id,partner,customer,amount. Check for a quote (\") "
-            "that is never closed.", n=f"{MAX_ROW_CHARS:,}"))]
+            "that is never closed.", n=format(MAX_ROW_CHARS, ",")))]
     if broken and any(REPLACEMENT in c for c in cells):
         return [], [FieldError(1, "", _(
             "The header row has bytes that are not valid UTF-8. Save the file as \"CSV "
@@ -465,15 +465,15 @@ def parse_csv(data: bytes, *, known_partners: Collection[str], today: date) -> P
             if parsed.row_count > MAX_ROWS:
                 parsed.errors.append(FieldError(None, "", _(
                     "The file has more than %(n)s rows; split it into smaller files.",
-                    n=f"{MAX_ROWS:,}")))
+                    n=format(MAX_ROWS, ","))))
                 parsed.rows.clear()
                 return parsed
             if too_long:
                 parsed.errors.append(FieldError(number, "", _(
                     "Too long: this row has more than %(n)s characters. Shorten its texts (a "
                     "description has at most %(description)s characters), or check for a "
-                    "quote (\") that is never closed.", n=f"{MAX_ROW_CHARS:,}",
-                    description=f"{MAX_LENGTHS['description']:,}")))
+                    "quote (\") that is never closed.", n=format(MAX_ROW_CHARS, ","),
+                    description=format(MAX_LENGTHS['description'], ","))))
                 continue
             if broken and any(REPLACEMENT in c for c in cells):
                 parsed.errors.append(FieldError(number, "", _(
