@@ -9,7 +9,7 @@ from sqlalchemy import func
 
 from lms.demo import DEMO_PASSWORD
 from lms.extensions import db
-from lms.models import JobFunction, Organization, Role, Tier, User
+from lms.models import Asset, AssetVersion, JobFunction, Organization, Role, Tier, User
 from tests.factories import login, make_org, make_user
 
 STRONG = "a-long-enough-password"
@@ -199,6 +199,16 @@ def test_demo_gives_every_partner_an_admin_a_seller_and_an_engineer(demo):
             if prefix not in expected:
                 base = prefix.rstrip("0123456789")
                 assert (role, job) == (Role.MEMBER, expected[base][1]), (company.slug, prefix)
+
+
+def test_demo_publishes_the_asset_library_with_its_files(runner, demo):
+    assert count(Asset) >= 12
+    assert count(AssetVersion) > count(Asset)
+
+    check = runner.invoke(args=["assets", "check"])
+
+    assert check.exit_code == 0, check.output
+    assert "Every asset version has its file." in check.output
 
 
 def test_demo_a_second_time_creates_nothing(runner, demo):

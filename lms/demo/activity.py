@@ -18,8 +18,12 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
+from lms.deals import registration as deals
+from lms.demo.dates import moment, morning
+from lms.demo.deals import LOST_PLACES, lost_customer_names, register_deal
+from lms.demo.people import MANAGER_EMAIL, PARTNER_EMAILS, demo_orgs, person, seller
 from lms.extensions import db
-from lms.models import Attempt, Award, Deal, DealStatus, LessonProgress, Organization, User
+from lms.models import Attempt, Award, Deal, DealStatus, LessonProgress, User
 
 # slug: (signed this many days ago, days from signing to the first won deal or None)
 NEW_PARTNERS = {
@@ -34,40 +38,16 @@ QUIET_PARTNERS = {"midori-data": 97, "hoshino-digital": 64}
 # only its seller still comes.
 ENGAGEMENT = {"northwind-advisory": 0.0, "sakura-systems": 1.0, "aozora-consulting": 1.0}
 RANDOM_ENGAGEMENT = (0.55, 1.0)
-
-LOST_PLACES = ["Tenjin", "Umeda", "Sakae", "Hakata", "Kannai", "Omiya", "Kashiwa", "Machida",
-               "Naha", "Takamatsu", "Matsuyama", "Kumamoto", "Kagoshima", "Nara", "Wakayama",
-               "Gifu", "Toyama", "Akita", "Morioka", "Aomori", "Otaru", "Hakodate"]
-LOST_TRADES = ["Printing", "Textiles", "Shipping", "Dental Clinics", "Machinery",
-               "Food Service", "Home Builders", "Components", "Chemicals", "Staffing",
-               "Paper Works", "Optics"]
-SUFFIXES = ["Co., Ltd.", "Inc.", "K.K.", "Corp."]
-PRODUCTS = [
-    ("Nimbus CRM Enterprise", 4_000_000, 9_000_000),
-    ("Nimbus CRM Professional", 1_200_000, 3_500_000),
-    ("Nimbus Service Cloud add-on", 800_000, 2_400_000),
-    ("Nimbus CRM implementation services", 2_000_000, 6_000_000),
-]
 LOST_AFTER_DAYS = (20, 85)  # from registration to the customer saying no (before expiry)
 
 
-def _moment(day: date, rng: random.Random) -> datetime:
-    return datetime.combine(day, time(hour=rng.randint(1, 9), minute=rng.randint(0, 59)),
-                            tzinfo=UTC)
-
-
-def _demo_orgs() -> list[Organization]:
-    return list(db.session.scalars(select(Organization).where(Organization.id.in_(
-        select(User.organization_id).where(User.email.like("%.demo.test"))))
-        .order_by(Organization.id)))
-
-
-def _seller(org: Organization) -> User | None:
-    return db.session.scalar(select(User).where(User.email == f"sales@{org.slug}.demo.test"))
-
-
-def _manager() -> User | None:
-    return db.session.scalar(select(User).where(User.email == "manager@demo.test"))
+def seed_activity(today: date) -> int:
+    """Everything above that is still missing; the number of deals created."""
+    _signing_dates(today)
+    created = _new_partners(today)
+    created += _lost_deals(today)
+    _last_seen(today)
+    return created
 
 
 def _first_registrations() -> dict[int, date]:
@@ -76,22 +56,10 @@ def _first_registrations() -> dict[int, date]:
         .group_by(Deal.organization_id)) if at is not None}
 
 
-def _register(org: Organization, seller: User | None, customer: str, registered: date,
-              rng: random.Random) -> Deal:
-    from lms.deals import service as deals
-
-    name, low, high = rng.choice(PRODUCTS)
-    return deals.register_deal(
-        org, seller, customer_name=customer, amount=rng.randint(low, high) // 10_000 * 10_000,
-        currency="JPY", product=name, description=f"{name} for {customer}.",
-        expected_close_on=registered + timedelta(days=rng.randint(45, 120)),
-        now=_moment(registered, rng))
-
-
 def _signing_dates(today: date) -> None:
     """No partner signed after its first deal: such a date moves to before that deal."""
     first = _first_registrations()
-    for org in _demo_orgs():
+    for org in demo_orgs():
         earliest = first.get(org.id)
         if earliest is not None and earliest < org.signed_on:
             rng = random.Random(org.slug + "/signed")  # noqa: S311 - reproducible demo data
@@ -101,12 +69,10 @@ def _signing_dates(today: date) -> None:
 
 def _new_partners(today: date) -> int:
     """The partners that signed this year, and the first won deal of two of them."""
-    from lms.deals import service as deals
-
-    manager = _manager()
+    manager = person(MANAGER_EMAIL)
     first = _first_registrations()
     created = 0
-    for org in _demo_orgs():
+    for org in demo_orgs():
         story = NEW_PARTNERS.get(org.slug)
         # Done once: afterwards the partner's signing date is within the last year.
         if story is None or org.signed_on > today - timedelta(days=400):
@@ -122,40 +88,30 @@ def _new_partners(today: date) -> int:
         rng = random.Random(org.slug + "/first-deal")  # noqa: S311 - reproducible demo data
         closed = min(signed + timedelta(days=first_deal_after), today - timedelta(days=1))
         registered = closed - timedelta(days=rng.randint(35, 50))
-        deal = _register(org, _seller(org), f"{rng.choice(LOST_PLACES)} Freight Systems K.K.",
-                         registered, rng)
-        deals.change_status(deal, "approve", manager, now=_moment(
+        deal = register_deal(org, seller(org),
+                             f"{rng.choice(LOST_PLACES)} Freight Systems K.K.", registered, rng)
+        deals.change_status(deal, "approve", manager, now=moment(
             registered + timedelta(days=2), rng))
-        deals.change_status(deal, "won", manager, now=_moment(closed, rng))
+        deals.change_status(deal, "won", manager, now=moment(closed, rng))
         created += 1
     db.session.flush()
     return created
 
 
-def _customer_names() -> list[str]:
-    rng = random.Random(5150)  # noqa: S311 - reproducible demo data
-    names = [f"{place} {trade} {rng.choice(SUFFIXES)}" for place in LOST_PLACES
-             for trade in LOST_TRADES]
-    rng.shuffle(names)
-    return names
-
-
 def _lost_deals(today: date) -> int:
     """Deals lost in the last two years, about as many as each partner won (once)."""
-    from lms.deals import service as deals
-
-    names = _customer_names()
+    names = lost_customer_names()
     if db.session.scalar(select(Deal.id).where(Deal.customer_name.in_(names)).limit(1)):
         return 0
     customers = iter(names)
-    manager = _manager()
+    manager = person(MANAGER_EMAIL)
     since = today - timedelta(days=720)
     won = dict(db.session.execute(
         select(Deal.organization_id, func.count()).where(
             Deal.status == DealStatus.WON, Deal.closed_at >= datetime.combine(
                 since, time(), tzinfo=UTC)).group_by(Deal.organization_id)).all())
     created = 0
-    for org in _demo_orgs():
+    for org in demo_orgs():
         rng = random.Random(org.slug + "/lost")  # noqa: S311 - reproducible demo data
         wanted = round(won.get(org.id, 0) * rng.uniform(0.6, 1.8))
         if org.slug == "kumo-works":
@@ -165,7 +121,7 @@ def _lost_deals(today: date) -> int:
         # Nobody registers before signing; quiet partners registered nothing lately.
         earliest = max(since, org.signed_on + timedelta(days=10))
         latest = today - timedelta(days=QUIET_PARTNERS.get(org.slug, 0) + 1)
-        seller = _seller(org)
+        org_seller = seller(org)
         for _ in range(wanted):
             if earliest + timedelta(days=LOST_AFTER_DAYS[0]) >= latest:
                 break
@@ -175,10 +131,10 @@ def _lost_deals(today: date) -> int:
             customer = next(customers, None)
             if customer is None:
                 return created
-            deal = _register(org, seller, customer, registered, rng)
-            deals.change_status(deal, "approve", manager, now=_moment(
+            deal = register_deal(org, org_seller, customer, registered, rng)
+            deals.change_status(deal, "approve", manager, now=moment(
                 registered + timedelta(days=rng.randint(1, 4)), rng))
-            deals.change_status(deal, "lost", manager, now=_moment(closed, rng))
+            deals.change_status(deal, "lost", manager, now=moment(closed, rng))
             created += 1
     db.session.flush()
     return created
@@ -192,11 +148,11 @@ def _move_back(targets: dict[int, datetime]) -> None:
                                        .where(LessonProgress.user_id.in_(ids))))
     attempts = list(db.session.scalars(select(Attempt).where(Attempt.user_id.in_(ids))))
     latest: dict[int, datetime] = {}
-    for user_id, moment in [(p.user_id, m) for p in progress
-                            for m in (p.started_at, p.last_viewed_at, p.completed_at)] + \
+    for user_id, when in [(p.user_id, m) for p in progress
+                          for m in (p.started_at, p.last_viewed_at, p.completed_at)] + \
             [(a.user_id, m) for a in attempts for m in (a.started_at, a.submitted_at)]:
-        if moment is not None and (user_id not in latest or moment > latest[user_id]):
-            latest[user_id] = moment
+        if when is not None and (user_id not in latest or when > latest[user_id]):
+            latest[user_id] = when
     shifts = {user_id: latest[user_id] - target for user_id, target in targets.items()
               if user_id in latest and latest[user_id] > target}
     for p in progress:
@@ -226,17 +182,17 @@ def _move_back(targets: dict[int, datetime]) -> None:
 def _last_seen(today: date) -> int:
     """When each demo partner person was last seen (only people never seen): most people
     lately; some lapsed months ago; everyone of a quiet partner before its quiet days."""
-    now = datetime.combine(today, time(9), tzinfo=UTC)
+    now = morning(today)
     people = list(db.session.scalars(select(User).where(
-        User.email.like("%.demo.test"), User.organization_id.is_not(None),
+        User.email.like(PARTNER_EMAILS), User.organization_id.is_not(None),
         User.last_seen_at.is_(None)).order_by(User.email)))
-    orgs = {o.id: o for o in _demo_orgs()}
+    orgs = {o.id: o for o in demo_orgs()}
     seen: dict[int, datetime] = {}
     lapsed: dict[int, datetime] = {}
     by_org: dict[int, list[User]] = {}
-    for person in people:
-        if person.organization_id in orgs:
-            by_org.setdefault(person.organization_id, []).append(person)
+    for member in people:
+        if member.organization_id in orgs:
+            by_org.setdefault(member.organization_id, []).append(member)
     for org_id, members in by_org.items():
         org = orgs[org_id]
         rng = random.Random(org.slug + "/seen")  # noqa: S311 - reproducible demo data
@@ -245,30 +201,21 @@ def _last_seen(today: date) -> int:
         engagement = ENGAGEMENT.get(org.slug, rng.uniform(*RANDOM_ENGAGEMENT))
         # The seller registers deals, and the partner admin comes by (unless told otherwise).
         always = ("sales",) if org.slug in ENGAGEMENT else ("admin", "sales")
-        for index, person in enumerate(members):
+        for index, member in enumerate(members):
             if quiet is not None:
                 days = quiet if index == 0 else quiet + rng.randint(40, 120)
-                lapsed[person.id] = now - timedelta(days=days)
-            elif new or person.email.split("@")[0] in always or rng.random() < engagement:
+                lapsed[member.id] = now - timedelta(days=days)
+            elif new or member.email.split("@")[0] in always or rng.random() < engagement:
                 days = rng.randint(0, 20)
             else:
                 # Not before the company signed: then they would not have an account.
                 days = min(rng.randint(100, 300), (today - org.signed_on).days - 5)
-                lapsed[person.id] = now - timedelta(days=days)
-            seen[person.id] = now - timedelta(days=days, minutes=rng.randint(0, 600))
+                lapsed[member.id] = now - timedelta(days=days)
+            seen[member.id] = now - timedelta(days=days, minutes=rng.randint(0, 600))
     if lapsed:
         _move_back(lapsed)
-    for person in people:
-        if person.id in seen:
-            person.last_seen_at = seen[person.id]
+    for member in people:
+        if member.id in seen:
+            member.last_seen_at = seen[member.id]
     db.session.flush()
     return len(seen)
-
-
-def seed_activity(today: date) -> int:
-    """Everything above that is still missing; the number of deals created."""
-    _signing_dates(today)
-    created = _new_partners(today)
-    created += _lost_deals(today)
-    _last_seen(today)
-    return created

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from lms.assets.demo import seed_assets
 from lms.assets.filetypes import detect
 from lms.assets.storage import get_storage
+from lms.demo.assets import seed_assets
 from lms.extensions import db
 from lms.models import Asset, AssetDownload, AssetVersion, Role, Tier
 from tests.factories import make_org, make_user
@@ -29,10 +29,10 @@ def _demo_people():
     return people
 
 
-def test_seed_assets_publishes_a_believable_library_once(app, upload_dir):
+def test_seed_assets_publishes_a_believable_library_once(app):
     people = _demo_people()
     manager = make_user(Role.MANAGER, email="manager@demo.test")
-    seed_assets(NOW, manager)
+    assert seed_assets(NOW, manager) is True
     db.session.commit()
     assets = list(db.session.scalars(select(Asset)))
     versions = list(db.session.scalars(select(AssetVersion)))
@@ -64,7 +64,7 @@ def test_seed_assets_publishes_a_believable_library_once(app, upload_dir):
         assert tiers[download.user_id].rank >= asset.min_tier.rank
         assert version_by_id[download.version_id].created_at <= download.at <= NOW
 
-    seed_assets(NOW, manager)
+    assert seed_assets(NOW, manager) is False
     db.session.commit()
     assert db.session.scalar(select(func.count(Asset.id))) == len(assets)
     assert db.session.scalar(select(func.count(AssetVersion.id))) == len(versions)

@@ -1,27 +1,36 @@
-"""Demo sales material for Nimbus CRM: real, openable files made in pure Python.
+"""The demo's sales-asset library for Nimbus CRM: a dozen real, openable files.
 
-`seed_assets` publishes a dozen assets through the library's services (some with several
-versions, some Gold- or Platinum-only) and spreads downloads by the demo partners' people
-over the last months, so the library and the usage report look alive. Idempotent: it does
-nothing when any asset exists.
+`seed_assets` publishes them through the library's services (some with several versions,
+some Gold- or Platinum-only) and spreads downloads by the demo partners' people over the last
+months, so the library and the usage report look alive. Idempotent: it does nothing when any
+asset exists.
 """
 
 from __future__ import annotations
 
 import io
 import random
-import struct
-import zipfile
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from xml.sax.saxutils import escape
+from typing import BinaryIO
 
 from sqlalchemy import select
-from werkzeug.datastructures import FileStorage
 
-from lms.assets import service
+from lms.assets.access import may_download
+from lms.assets.metadata import AssetData, parse_tags
+from lms.assets.publishing import add_version, publish
+from lms.demo.files import (
+    BRAND,
+    WHITE,
+    docx_document,
+    logo_png,
+    pdf_document,
+    pipeline_png,
+    xlsx_workbook,
+    zip_archive,
+)
+from lms.demo.people import PARTNER_EMAILS
 from lms.extensions import db
 from lms.models import (
     Asset,
@@ -33,304 +42,6 @@ from lms.models import (
     Tier,
     User,
 )
-
-# --- PDF --------------------------------------------------------------------------------------
-
-PAGE_WIDTH, PAGE_HEIGHT = 595, 842  # A4 in points
-MARGIN = 56
-BRAND_RGB = "0.11 0.31 0.85"
-JAPANESE_FONT = "HeiseiKakuGo-W5"  # one of the standard Japanese fonts every PDF reader has
-
-
-def _pdf_text(text: str, japanese: bool) -> str:
-    if japanese:
-        return "<" + text.encode("utf-16-be").hex().upper() + ">"
-    raw = text.encode("cp1252", errors="replace").decode("latin-1")
-    return "(" + raw.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ")"
-
-
-def _text_width(text: str, size: float, japanese: bool) -> float:
-    if japanese:
-        return sum(0.5 if ord(ch) < 128 else 1.0 for ch in text) * size
-    return len(text) * size * 0.5
-
-
-def _wrap(text: str, size: float, japanese: bool) -> list[str]:
-    width = PAGE_WIDTH - 2 * MARGIN
-    lines: list[str] = []
-    current = ""
-    tokens = list(text) if japanese else text.split(" ")
-    joiner = "" if japanese else " "
-    for token in tokens:
-        candidate = f"{current}{joiner}{token}" if current else token
-        if current and _text_width(candidate, size, japanese) > width:
-            lines.append(current)
-            current = token.lstrip() if japanese else token
-        else:
-            current = candidate
-    if current:
-        lines.append(current)
-    return lines or [""]
-
-
-def pdf_document(title: str, body: list[str], subtitle: str = "",
-                 japanese: bool = False) -> bytes:
-    """A real PDF: a brand header, then the body ("# " lines are headings), flowing over
-    as many A4 pages as needed; Helvetica, or a standard Japanese font."""
-    regular, bold = ("/F3", "/F3") if japanese else ("/F1", "/F2")
-    pages: list[list[str]] = []
-    ops: list[str] = []
-    y = 0.0
-
-    def new_page() -> None:
-        nonlocal ops, y
-        ops = [f"q {BRAND_RGB} rg 0 {PAGE_HEIGHT - 96} {PAGE_WIDTH} 96 re f Q"]
-        header = _pdf_text("Nimbus CRM Partner Program", False)
-        ops.append(f"BT /F2 9 Tf 1 1 1 rg {MARGIN} {PAGE_HEIGHT - 30} Td {header} Tj ET")
-        pages.append(ops)
-        y = PAGE_HEIGHT - 130
-
-    def line(text: str, font: str, size: float, gap: float, rgb: str = "0.12 0.12 0.14"
-             ) -> None:
-        nonlocal y
-        if y < MARGIN + 40:
-            new_page()
-        ops.append(f"BT {font} {size} Tf {rgb} rg {MARGIN} {y:.1f} Td "
-                   f"{_pdf_text(text, japanese)} Tj ET")
-        y -= gap
-
-    new_page()
-    title_lines = _wrap(title, 20, japanese)
-    ty = PAGE_HEIGHT - 58
-    for text in title_lines[:2]:
-        ops.append(f"BT {bold} 20 Tf 1 1 1 rg {MARGIN} {ty} Td {_pdf_text(text, japanese)} "
-                   "Tj ET")
-        ty -= 24
-    if subtitle:
-        for text in _wrap(subtitle, 11, japanese):
-            line(text, regular, 11, 16, "0.35 0.38 0.45")
-        y -= 10
-    for paragraph in body:
-        if paragraph.startswith("# "):
-            y -= 6
-            for text in _wrap(paragraph[2:], 14, japanese):
-                line(text, bold, 14, 20, "0.07 0.2 0.55")
-            continue
-        for text in _wrap(paragraph, 10.5, japanese):
-            line(text, regular, 10.5, 15)
-        y -= 7
-    for number, page_ops in enumerate(pages, start=1):
-        footer = _pdf_text(f"Confidential - for Nimbus CRM partners    {number}/{len(pages)}",
-                           False)
-        page_ops.append(f"BT /F1 8 Tf 0.45 0.45 0.5 rg {MARGIN} 28 Td {footer} Tj ET")
-
-    objects: list[bytes] = []
-
-    def add(body_bytes: bytes) -> int:
-        objects.append(body_bytes)
-        return len(objects)
-
-    catalog = add(b"")  # filled in below, once the page tree's number is known
-    fonts = [add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica "
-                 b"/Encoding /WinAnsiEncoding >>"),
-             add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold "
-                 b"/Encoding /WinAnsiEncoding >>")]
-    font_refs = f"/F1 {fonts[0]} 0 R /F2 {fonts[1]} 0 R"
-    if japanese:
-        descriptor = add(f"<< /Type /FontDescriptor /FontName /{JAPANESE_FONT} /Flags 4 "
-                         "/FontBBox [-92 -250 1010 922] /ItalicAngle 0 /Ascent 752 "
-                         "/Descent -221 /CapHeight 737 /StemV 114 >>".encode())
-        cid_font = add(f"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /{JAPANESE_FONT} "
-                       "/CIDSystemInfo << /Registry (Adobe) /Ordering (Japan1) /Supplement 2 "
-                       f">> /FontDescriptor {descriptor} 0 R /DW 1000 /W [231 325 500] >>"
-                       .encode())
-        type0 = add(f"<< /Type /Font /Subtype /Type0 /BaseFont /{JAPANESE_FONT} "
-                    f"/Encoding /UniJIS-UCS2-HW-H /DescendantFonts [{cid_font} 0 R] >>"
-                    .encode())
-        font_refs += f" /F3 {type0} 0 R"
-    pages_id = len(objects) + 1 + 2 * len(pages)
-    kids = []
-    for page_ops in pages:
-        stream = "\n".join(page_ops).encode("latin-1")
-        content = add(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-        kids.append(add(f"<< /Type /Page /Parent {pages_id} 0 R /MediaBox [0 0 {PAGE_WIDTH} "
-                        f"{PAGE_HEIGHT}] /Resources << /Font << {font_refs} >> >> "
-                        f"/Contents {content} 0 R >>".encode()))
-    add(f"<< /Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] "
-               f"/Count {len(kids)} >>".encode())  # object number pages_id
-    objects[catalog - 1] = f"<< /Type /Catalog /Pages {pages_id} 0 R >>".encode()
-    info = add(b"<< /Title <FEFF" + title.encode("utf-16-be").hex().upper().encode()
-               + b"> /Producer (Partner Academy demo) >>")
-
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body_bytes in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body_bytes + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += (b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n"
-            % (len(objects) + 1, catalog, info, xref))
-    return bytes(out)
-
-
-# --- PNG --------------------------------------------------------------------------------------
-
-Pixel = tuple[int, int, int]
-
-
-def png_image(width: int, height: int, pixel: Callable[[int, int], Pixel]) -> bytes:
-    """An RGB PNG whose colour at (x, y) is pixel(x, y)."""
-    rows = bytearray()
-    for y in range(height):
-        rows.append(0)  # filter: none
-        for x in range(width):
-            rows.extend(pixel(x, y))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(bytes(rows), 9)) + chunk(b"IEND", b""))
-
-
-BRAND = (29, 78, 216)
-WHITE = (255, 255, 255)
-
-
-def _in_cloud(x: float, y: float) -> bool:
-    """A cloud shape in the unit square."""
-    circles = ((0.36, 0.56, 0.17), (0.55, 0.45, 0.22), (0.71, 0.6, 0.14))
-    if any((x - cx) ** 2 + (y - cy) ** 2 <= r * r for cx, cy, r in circles):
-        return True
-    return 0.36 <= x <= 0.71 and 0.56 <= y <= 0.74
-
-
-def logo_png(size: int, background: Pixel = BRAND, foreground: Pixel = WHITE) -> bytes:
-    """The Nimbus CRM mark: a white cloud on a rounded square."""
-    radius = size * 0.2
-
-    def pixel(x: int, y: int) -> Pixel:
-        dx = max(radius - x, 0, x - (size - 1 - radius))
-        dy = max(radius - y, 0, y - (size - 1 - radius))
-        if dx * dx + dy * dy > radius * radius:
-            return WHITE if background != WHITE else (240, 244, 250)
-        return foreground if _in_cloud(x / size, y / size) else background
-
-    return png_image(size, size, pixel)
-
-
-def pipeline_png(width: int = 480, height: int = 270) -> bytes:
-    """A screenshot-like picture of the pipeline board: four stages of deal cards."""
-    columns = 4
-    column_width = (width - 50) // columns
-
-    def pixel(x: int, y: int) -> Pixel:
-        if y < 28:
-            return BRAND
-        column, offset = divmod(x - 10, column_width + 10)
-        if x < 10 or column >= columns or offset >= column_width:
-            return (243, 244, 246)
-        if y < 48:
-            return (219, 234, 254)
-        card, card_offset = divmod(y - 56, 44)
-        if card < 4 - column // 2 and card_offset < 36:
-            if card_offset < 4:
-                return ((22, 163, 74), (217, 119, 6), BRAND, (124, 58, 237))[column]
-            return WHITE
-        return (229, 231, 235)
-
-    return png_image(width, height, pixel)
-
-
-# --- Office Open XML and ZIP ------------------------------------------------------------------
-
-ZIP_TIME = (2026, 1, 5, 9, 0, 0)  # fixed, so the same document always has the same bytes
-CONTENT_TYPES = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                 '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-                 '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package'
-                 '.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
-                 '{overrides}</Types>')
-RELS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-        'relationships/{kind}" Target="{target}"/></Relationships>')
-
-
-def zip_archive(members: list[tuple[str, bytes]]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members:
-            archive.writestr(zipfile.ZipInfo(name, ZIP_TIME), data,
-                             compress_type=zipfile.ZIP_DEFLATED)
-    return buffer.getvalue()
-
-
-def docx_document(paragraphs: list[str]) -> bytes:
-    """A minimal valid Word document: "# " is the title, "## " a heading, others paragraphs."""
-    body = []
-    for text in paragraphs:
-        size, bold = (36, True) if text.startswith("# ") else (
-            (28, True) if text.startswith("## ") else (22, False))
-        text = text.lstrip("# ")
-        run = f'<w:rPr>{"<w:b/>" if bold else ""}<w:sz w:val="{size}"/></w:rPr>'
-        body.append(f'<w:p><w:r>{run}<w:t xml:space="preserve">{escape(text)}</w:t></w:r></w:p>')
-    document = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/'
-                'main"><w:body>' + "".join(body) +
-                '<w:sectPr><w:pgSz w:w="11906" w:h="16838"/><w:pgMar w:top="1440" '
-                'w:right="1440" w:bottom="1440" w:left="1440" w:header="708" w:footer="708" '
-                'w:gutter="0"/></w:sectPr></w:body></w:document>')
-    overrides = ('<Override PartName="/word/document.xml" ContentType="application/vnd.'
-                 'openxmlformats-officedocument.wordprocessingml.document.main+xml"/>')
-    return zip_archive([
-        ("[Content_Types].xml", CONTENT_TYPES.format(overrides=overrides).encode()),
-        ("_rels/.rels", RELS.format(kind="officeDocument", target="word/document.xml").encode()),
-        ("word/document.xml", document.encode()),
-    ])
-
-
-def xlsx_workbook(sheet_name: str, rows: list[list[str | int | float]]) -> bytes:
-    """A minimal valid Excel workbook; a string starting with "=" is a formula."""
-    xml_rows = []
-    for r, row in enumerate(rows, start=1):
-        cells = []
-        for c, value in enumerate(row):
-            ref = f"{chr(ord('A') + c)}{r}"
-            if isinstance(value, str) and value.startswith("="):
-                cells.append(f'<c r="{ref}"><f>{escape(value[1:])}</f></c>')
-            elif isinstance(value, str):
-                cells.append(f'<c r="{ref}" t="inlineStr"><is><t>{escape(value)}</t></is></c>')
-            else:
-                cells.append(f'<c r="{ref}"><v>{value}</v></c>')
-        xml_rows.append(f'<row r="{r}">{"".join(cells)}</row>')
-    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-    relationships = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-    sheet = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet '
-             f'xmlns="{main}"><sheetData>{"".join(xml_rows)}</sheetData></worksheet>')
-    workbook = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook '
-                f'xmlns="{main}" xmlns:r="{relationships}"><sheets><sheet '
-                f'name="{escape(sheet_name)}" sheetId="1" r:id="rId1"/></sheets>'
-                '<calcPr fullCalcOnLoad="1"/></workbook>')
-    overrides = ('<Override PartName="/xl/workbook.xml" ContentType="application/vnd.'
-                 'openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-                 '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.'
-                 'openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>')
-    return zip_archive([
-        ("[Content_Types].xml", CONTENT_TYPES.format(overrides=overrides).encode()),
-        ("_rels/.rels", RELS.format(kind="officeDocument", target="xl/workbook.xml").encode()),
-        ("xl/workbook.xml", workbook.encode()),
-        ("xl/_rels/workbook.xml.rels",
-         RELS.format(kind="worksheet", target="worksheets/sheet1.xml").encode()),
-        ("xl/worksheets/sheet1.xml", sheet.encode()),
-    ])
-
-
-# --- The demo library -------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -657,31 +368,41 @@ DEMO_ASSETS = (
 )
 
 
-def _upload(demo_file: DemoFile) -> FileStorage:
-    return FileStorage(stream=io.BytesIO(demo_file.make()), filename=demo_file.filename)
+@dataclass
+class DemoUpload:
+    """A demo file handed to the library's services as an upload (lms.assets.files.Upload)."""
+
+    filename: str | None
+    stream: BinaryIO
 
 
-def seed_assets(now: datetime, uploader: User | None) -> None:
-    """Publish the demo library and its download history, once (skipped when any asset
-    exists). Flushes; the caller commits."""
+def _upload(demo_file: DemoFile) -> DemoUpload:
+    return DemoUpload(filename=demo_file.filename, stream=io.BytesIO(demo_file.make()))
+
+
+def seed_assets(now: datetime, uploader: User | None) -> bool:
+    """Publish the demo library and its download history, once: False (and nothing done)
+    when any asset exists. Flushes; the caller commits."""
     if db.session.scalar(select(Asset.id).limit(1)) is not None:
-        return
+        return False
     for spec in DEMO_ASSETS:
         first, *later = spec.files
-        data = service.AssetData(title=spec.title, description=spec.description,
-                                 category=spec.category, tags=service.parse_tags(spec.tags),
-                                 audience=spec.audience, language=spec.language,
-                                 min_tier=spec.min_tier)
-        asset = service.publish(uploader, data, _upload(first), first.note,
-                                now=now - timedelta(days=first.days_ago))
+        data = AssetData(title=spec.title, description=spec.description,
+                         category=spec.category, tags=parse_tags(spec.tags),
+                         audience=spec.audience, language=spec.language,
+                         min_tier=spec.min_tier)
+        asset = publish(uploader, data, _upload(first), first.note,
+                        now=now - timedelta(days=first.days_ago))
         for demo_file in later:
-            service.add_version(uploader, asset, _upload(demo_file), demo_file.note,
-                                now=now - timedelta(days=demo_file.days_ago))
+            add_version(uploader, asset, _upload(demo_file), demo_file.note,
+                        now=now - timedelta(days=demo_file.days_ago))
     _seed_downloads(now)
     db.session.flush()
+    return True
 
 
-NAMED_PARTNERS = {"sakura-systems": 3.0, "aozora-consulting": 2.0, "kumo-works": 1.0}
+# How much the named partners download (others draw it at random).
+DOWNLOAD_ACTIVITY = {"sakura-systems": 3.0, "aozora-consulting": 2.0, "kumo-works": 1.0}
 
 
 def _seed_downloads(now: datetime) -> None:
@@ -690,7 +411,7 @@ def _seed_downloads(now: datetime) -> None:
     people = db.session.execute(
         select(User, Organization.slug, Organization.tier)
         .join(Organization, Organization.id == User.organization_id)
-        .where(User.email.like("%.demo.test")).order_by(User.email)).all()
+        .where(User.email.like(PARTNER_EMAILS)).order_by(User.email)).all()
     if not people:
         return
     assets = list(db.session.scalars(select(Asset).order_by(Asset.id)))
@@ -700,10 +421,10 @@ def _seed_downloads(now: datetime) -> None:
     rng = random.Random(2026)  # noqa: S311 - reproducible demo data, not security
     rows = []
     for user, org_slug, tier in people:
-        activity = NAMED_PARTNERS.get(org_slug, rng.choice([0.0, 0.3, 0.6, 1.0, 1.5]))
+        activity = DOWNLOAD_ACTIVITY.get(org_slug, rng.choice([0.0, 0.3, 0.6, 1.0, 1.5]))
         prefix = user.email.split("@", 1)[0]
         for asset in assets:
-            if not service.may_download(False, tier, asset.min_tier):
+            if not may_download(False, tier, asset.min_tier):
                 continue
             relevant = asset.audience == Audience.ALL or (
                 (asset.audience == Audience.TECHNICAL) == (prefix == "engineer"))
