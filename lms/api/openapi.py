@@ -7,20 +7,13 @@ import functools
 from flask import current_app
 from jsonschema import Draft202012Validator
 
-from lms.deals.importer import (
-    COLUMNS,
-    CURRENCIES,
-    DEFAULT_CURRENCY,
-    MAX_AMOUNT,
-    MAX_DATE,
-    MAX_LENGTHS,
-    MIN_DATE,
-)
-from lms.models.deals import DealStatus
+from lms.deals.validation import COLUMNS, MAX_AMOUNT, MAX_DATE, MAX_LENGTHS, MIN_DATE
+from lms.models.deals import CURRENCIES, DEFAULT_CURRENCY, DealStatus
+from lms.models.organizations import Tier
 
 DEAL_FIELDS = frozenset(COLUMNS) - {"external_id"}
 STATUSES = [status.value for status in DealStatus]
-TIERS = ["bronze", "silver", "gold", "platinum"]
+TIERS = [tier.value for tier in Tier]
 
 _DATE = {"type": "string", "format": "date", "example": "2026-11-30",
          "description": f"YYYY-MM-DD, from {MIN_DATE} to {MAX_DATE}"}
@@ -92,7 +85,7 @@ def _problem(error) -> tuple[str, str]:
         return ", ".join(extra), "Unknown field."
     if keyword == "type":
         types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
-        return field, "Must be " + " or ".join(_TYPE_NAMES.get(t, t) for t in types) + "."
+        return field, "Must be " + " or ".join(_TYPE_NAMES.get(t) or str(t) for t in types) + "."
     if keyword == "maxLength":
         return field, f"Too long: at most {schema['maxLength']} characters."
     if keyword == "minLength":

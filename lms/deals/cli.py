@@ -6,10 +6,11 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy.exc import IntegrityError
 
-from lms.deals import importer, service
-from lms.deals.service import ImportReport
+from lms.deals import importer
+from lms.deals.crm import ImportReport, import_deals
+from lms.deals.expiry import expire_overdue
+from lms.deals.rules import DealError
 from lms.extensions import db
 
 deals_cli = AppGroup("deals", help="Deal registrations: import, expiry.")
@@ -31,12 +32,11 @@ def import_command(file: Path, skip_bad_rows: bool, dry_run: bool) -> None:
         raise click.ClickException(
             f"{file} is larger than {importer.MAX_BYTES // (1024 * 1024)} MB; split it.")
     try:
-        report = service.import_deals(file.read_bytes(), None, skip_bad_rows=skip_bad_rows,
-                                      dry_run=dry_run)
-    except IntegrityError as error:
+        report = import_deals(file.read_bytes(), None, skip_bad_rows=skip_bad_rows,
+                              dry_run=dry_run)
+    except DealError as error:
         db.session.rollback()
-        raise click.ClickException("Another change to these deals was saved at the same "
-                                   "moment; nothing was imported. Try again.") from error
+        raise click.ClickException(str(error)) from error
     if report.applied:
         db.session.commit()
     else:
@@ -70,6 +70,6 @@ def _summary(report: ImportReport) -> str:
 @deals_cli.command("expire")
 def expire_command() -> None:
     """Expire open registrations older than LMS_DEAL_EXPIRY_DAYS (default 90); run daily."""
-    count = service.expire_overdue()
+    count = expire_overdue()
     db.session.commit()
     click.echo(f"{count} deal(s) expired.")

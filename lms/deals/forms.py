@@ -8,10 +8,11 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from lms.deals import importer
+from lms.deals.validation import MAX_LENGTHS, check_date, parse_amount
 from lms.formutil import NoControlCharacters, choices
+from lms.models.deals import CURRENCIES, DEFAULT_CURRENCY
 
-CURRENCY_CHOICES = [(code, code) for code in importer.CURRENCIES]
+CURRENCY_CHOICES = [(code, code) for code in CURRENCIES]
 ACTION_CHOICES = [("approve", _l("Approve")), ("reject", _l("Reject")),
                   ("won", _l("Mark won")), ("lost", _l("Mark lost"))]
 
@@ -23,7 +24,7 @@ class AmountField(StringField):
         self.data = None
         if valuelist and str(valuelist[0]).strip():
             # A ValueError here becomes the field's error message.
-            self.data = importer.parse_amount(valuelist[0])
+            self.data = parse_amount(valuelist[0])
 
     def _value(self) -> str:
         if self.raw_data:
@@ -32,10 +33,10 @@ class AmountField(StringField):
 
 
 def deal_date(_form, field) -> None:
-    """The date range the CSV import and the API accept (importer.check_date)."""
+    """The date range the CSV import and the API accept (validation.check_date)."""
     if field.data is not None:
         try:
-            importer.check_date(field.data)
+            check_date(field.data)
         except ValueError as problem:
             raise ValidationError(str(problem)) from problem
 
@@ -49,11 +50,11 @@ class DealForm(FlaskForm):
         _l("Amount"), validators=[InputRequired(message=_l("Enter the amount."))],
         description=_l("Whole units of the currency, e.g. 30,000,000."))
     currency = SelectField(_l("Currency"), choices=choices(CURRENCY_CHOICES),
-                           default=importer.DEFAULT_CURRENCY)
+                           default=DEFAULT_CURRENCY)
     product = StringField(_l("Product"), validators=[Length(max=200), NoControlCharacters()])
     description = TextAreaField(
         _l("Description"),
-        validators=[Length(max=importer.MAX_LENGTHS["description"]),
+        validators=[Length(max=MAX_LENGTHS["description"]),
                     NoControlCharacters(multiline=True)])
     expected_close_on = DateField(_l("Expected close date"), validators=[Optional(), deal_date])
 

@@ -6,11 +6,19 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy.exc import IntegrityError
 
+from lms.clock import program_today
 from lms.csvutil import csv_response
-from lms.deals import bp, importer, service
+from lms.database import saving
+from lms.deals import bp, importer
+from lms.deals.crm import import_deals
+from lms.deals.expiry import any_overdue, expire_overdue
 from lms.deals.forms import ACTION_CHOICES, DealForm, DecisionForm, ImportForm
+from lms.deals.permissions import can_edit, can_register
+from lms.deals.queries import DealFilters, deal_page, deals_query, export_rows, partner_options
+from lms.deals.registration import change_status, edit_deal, register_deal
+from lms.deals.rules import DealError
+from lms.deals.validation import COLUMNS, REQUIRED_COLUMNS
 from lms.extensions import db
 from lms.formutil import page_arg
 from lms.labels import DEAL_STATUS_LABELS
@@ -36,8 +44,10 @@ SOURCE_LABELS = {"web": _l("Web"), "import": _l("CSV import"), "api": _l("API"),
 
 def _expire_lazily() -> None:
     """Overdue registrations expire before anyone sees or decides on them (cron does too)."""
-    if service.expire_overdue(utcnow()):
-        db.session.commit()
+    now = utcnow()
+    if any_overdue(now):  # only then: most pages have nothing to expire
+        with saving():
+            expire_overdue(now)
 
 
 def _visible_deal(deal_id: int) -> Deal:
@@ -49,39 +59,35 @@ def _visible_deal(deal_id: int) -> Deal:
 @login_required
 def deal_list():
     _expire_lazily()
-    filters = service.DealFilters.from_args(request.args, current_user)
-    page = db.paginate(service.deals_query(current_user, filters), page=page_arg(),
+    filters = DealFilters.from_args(request.args, current_user)
+    page = db.paginate(deals_query(current_user, filters), page=page_arg(),
                        per_page=PAGE_SIZE, max_per_page=PAGE_SIZE)
     return render_template(
         "deals/list.html", page=page, filters=filters,
-        partners=service.partner_options() if current_user.is_vendor else [],
-        can_register=service.can_register(current_user))
+        partners=partner_options() if current_user.is_vendor else [],
+        can_register=can_register(current_user))
 
 
 @bp.route("/deals.csv")
 @login_required
 def export_csv():
     _expire_lazily()
-    filters = service.DealFilters.from_args(request.args, current_user)
-    header, rows = service.export_rows(current_user, filters)
-    return csv_response(f"deals-{utcnow():%Y%m%d}.csv", header, rows)
+    filters = DealFilters.from_args(request.args, current_user)
+    header, rows = export_rows(current_user, filters)
+    return csv_response(f"deals-{program_today():%Y%m%d}.csv", header, rows)
 
 
 @bp.route("/deals/new", methods=["GET", "POST"])
 @login_required
 def new():
-    if not service.can_register(current_user):
+    if not can_register(current_user):
         abort(403)
     form = DealForm()
     if form.validate_on_submit():
-        try:
-            deal = service.register_deal(current_user.organization, current_user,
-                                         **form.deal_fields())
-        except service.DealError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
+        with saving(DealError) as saved:
+            deal = register_deal(current_user.organization, current_user,
+                                 **form.deal_fields())
+        if saved.ok:
             flash(_("Deal #%(id)d is registered for %(customer)s.", id=deal.id,
                     customer=deal.customer_name), "success")
             if deal.conflict_with_id is not None:
@@ -95,7 +101,7 @@ def new():
 @bp.route("/deals/<int:deal_id>")
 @login_required
 def detail(deal_id: int):
-    page = service.deal_page(_visible_deal(deal_id), current_user)
+    page = deal_page(_visible_deal(deal_id), current_user)
     return render_template("deals/detail.html", page=page, deal=page.deal,
                            decision_form=DecisionForm(), action_labels=dict(ACTION_CHOICES),
                            field_labels=FIELD_LABELS, source_labels=SOURCE_LABELS)
@@ -105,20 +111,16 @@ def detail(deal_id: int):
 @login_required
 def edit(deal_id: int):
     deal = _visible_deal(deal_id)
-    if not service.can_edit(current_user, deal):
-        if service.can_register(current_user):
+    if not can_edit(current_user, deal):
+        if can_register(current_user):
             flash(_("This deal is closed; it can no longer be changed."), "error")
             return redirect(url_for("deals.detail", deal_id=deal.id))
         abort(403)
     form = DealForm(obj=deal)
     if form.validate_on_submit():
-        try:
-            changes = service.edit_deal(deal, current_user, **form.deal_fields())
-        except service.DealError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
+        with saving(DealError) as saved:
+            changes = edit_deal(deal, current_user, **form.deal_fields())
+        if saved.ok:
             flash(_("Saved.") if changes else _("Nothing changed."),
                   "success" if changes else "info")
             return redirect(url_for("deals.detail", deal_id=deal_id))
@@ -138,15 +140,11 @@ def decide(deal_id: int):
         flash(_("Choose approve, reject, won or lost (and keep the reason under 1,000 "
                 "characters)."), "error")
         return redirect(url_for("deals.detail", deal_id=deal_id))
-    try:
-        service.change_status(deal, form.action.data, current_user, reason=form.reason.data)
-    except service.DealError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
+    with saving(DealError) as saved:
+        change_status(deal, form.action.data, current_user, reason=form.reason.data)
+    if saved.ok:
         flash(_("Deal #%(id)d is now %(status)s.", id=deal_id,
-                status=str(DEAL_STATUS_LABELS[deal.status.value]).lower()), "success")
+                status=str(DEAL_STATUS_LABELS[deal.status]).lower()), "success")
     return redirect(url_for("deals.detail", deal_id=deal_id))
 
 
@@ -157,20 +155,12 @@ def import_csv():
     report = None
     if form.validate_on_submit():
         data = form.file.data.read(importer.MAX_BYTES + 1)
-        try:
-            report = service.import_deals(data, current_user,
-                                          skip_bad_rows=form.skip_bad_rows.data,
-                                          dry_run=bool(form.check.data))
-        except IntegrityError:
-            db.session.rollback()
-            flash(_("Another change to these deals was saved at the same moment; nothing was "
-                    "imported. Please try again."), "error")
-        else:
-            if report.applied:
-                db.session.commit()
-            else:
-                db.session.rollback()
+        with saving(DealError) as saved:
+            report = import_deals(data, current_user,
+                                  skip_bad_rows=form.skip_bad_rows.data,
+                                  dry_run=bool(form.check.data))
+            if not report.applied:
+                saved.discard()  # a dry run, or a file with errors: nothing is written
     status = 400 if form.errors else 200
     return render_template("deals/import.html", form=form, report=report,
-                           columns=importer.COLUMNS,
-                           required_columns=importer.REQUIRED_COLUMNS), status
+                           columns=COLUMNS, required_columns=REQUIRED_COLUMNS), status

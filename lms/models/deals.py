@@ -8,9 +8,16 @@ from datetime import date, datetime
 from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.models.base import Base, str_enum, utcnow
+from lms.clock import utcnow
+from lms.models.base import Base, str_enum
 from lms.models.organizations import Organization
 from lms.models.users import User
+
+# The currencies a deal can be in (ISO 4217 codes); the form, the CSV import and the API
+# accept these; DEFAULT_CURRENCY when none is given.
+CURRENCIES = ("JPY", "USD", "EUR", "GBP", "CNY", "KRW", "SGD", "AUD", "TWD", "HKD", "THB",
+              "INR")
+DEFAULT_CURRENCY = "JPY"
 
 
 class DealStatus(enum.StrEnum):
@@ -50,7 +57,7 @@ class Deal(Base):
     customer_key: Mapped[str] = mapped_column(String(200))
     # Whole units of the currency: deal sizes, not invoices.
     amount: Mapped[int] = mapped_column(BigInteger, default=0)
-    currency: Mapped[str] = mapped_column(String(3), default="JPY")
+    currency: Mapped[str] = mapped_column(String(3), default=DEFAULT_CURRENCY)
     product: Mapped[str] = mapped_column(String(200), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     expected_close_on: Mapped[date | None]

@@ -7,10 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from lms.deals import service
+from lms.deals.expiry import expire_overdue
+from lms.deals.registration import change_status
+from lms.deals.rules import DealError
 from lms.extensions import db
 from lms.models import DealStatus, utcnow
-from tests.deals.helpers import events_of, fresh, html, register
+from tests.factories.deals import events_of, fresh, html, register
 
 NOW = utcnow()
 
@@ -23,7 +25,7 @@ NOW = utcnow()
 ])
 def test_open_deals_expire_after_90_days(people, age, expired):
     deal = register(people.alpha, people.alpha_sales, now=NOW - age)
-    assert service.expire_overdue(NOW) == int(expired)
+    assert expire_overdue(NOW) == int(expired)
     db.session.commit()
     deal = fresh(deal)
     if expired:
@@ -38,24 +40,24 @@ def test_open_deals_expire_after_90_days(people, age, expired):
 def test_approved_deals_expire_too_and_closed_ones_never(people):
     old = NOW - timedelta(days=120)
     approved = register(people.alpha, None, "A", now=old)
-    service.change_status(approved, "approve", people.manager, now=old)
+    change_status(approved, "approve", people.manager, now=old)
     closed = {}
     for action in ("won", "lost", "reject"):
         closed[action] = register(people.alpha, None, action, now=old)
-        service.change_status(closed[action], action, people.manager, reason="r", now=old)
+        change_status(closed[action], action, people.manager, reason="r", now=old)
     db.session.commit()
-    assert service.expire_overdue(NOW) == 1
+    assert expire_overdue(NOW) == 1
     db.session.commit()
     assert fresh(approved).status == DealStatus.EXPIRED
     assert events_of(approved)[-1].from_status == DealStatus.APPROVED
     assert [fresh(d).status.value for d in closed.values()] == ["won", "lost", "rejected"]
-    assert service.expire_overdue(NOW) == 0
+    assert expire_overdue(NOW) == 0
 
 
 def test_the_period_is_configurable(people, app):
     app.config["LMS_DEAL_EXPIRY_DAYS"] = 30
     deal = register(people.alpha, None, now=NOW - timedelta(days=31))
-    assert service.expire_overdue(NOW) == 1
+    assert expire_overdue(NOW) == 1
     db.session.commit()
     assert fresh(deal).status == DealStatus.EXPIRED
 
@@ -84,7 +86,7 @@ def test_pages_expire_overdue_deals_before_showing_them(people, client_for):
 
 def test_an_overdue_deal_cannot_be_approved_through_the_service(people):
     deal = register(people.alpha, None, now=NOW - timedelta(days=95))
-    with pytest.raises(service.DealError, match="has expired"):
-        service.change_status(deal, "approve", people.manager, now=NOW)
+    with pytest.raises(DealError, match="has expired"):
+        change_status(deal, "approve", people.manager, now=NOW)
     db.session.rollback()
     assert fresh(deal).status == DealStatus.REGISTERED

@@ -9,10 +9,12 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from lms.deals import service
+from lms.clock import local_date
+from lms.deals.crm import import_deals, upsert_from_mapping
 from lms.extensions import db
-from lms.models import AuditAction, AuditEvent, Deal, DealStatus, utcnow
-from tests.deals.helpers import deal_count, events_of, fresh, html, register
+from lms.models import AuditAction, AuditEvent, Deal, DealStatus, Role, utcnow
+from tests.factories import make_org, make_user, signed_in
+from tests.factories.deals import deal_count, events_of, fresh, html, register
 
 HEADER = "external_id,partner,customer,amount,currency,product,status,closed_on," \
          "rejection_reason"
@@ -68,7 +70,7 @@ def test_a_good_file_is_imported_with_history_and_audit(people, client_for):
     assert acme.status == DealStatus.APPROVED and acme.approved_at is not None
     assert (acme.currency, acme.organization_id) == ("USD", people.beta.id)
     assert globex.status == DealStatus.WON
-    assert service.local_date(globex.closed_at) == date(2026, 1, 15)
+    assert local_date(globex.closed_at) == date(2026, 1, 15)
     [event] = events_of(globex)
     assert (event.source, event.actor_id, event.to_status) == ("import", people.manager.id,
                                                                DealStatus.WON)
@@ -121,7 +123,7 @@ def test_importing_the_same_file_again_changes_nothing(people, client_for):
     client = client_for(people.manager)
     upload(client, csv_file(*GOOD))
     before = {key: (d.updated_at, len(events_of(d))) for key, d in deals_by_external_id().items()}
-    report = service.import_deals(csv_file(*GOOD), people.manager)
+    report = import_deals(csv_file(*GOOD), people.manager)
     db.session.commit()
     assert (report.created, report.updated, report.unchanged) == (0, 0, 3)
     page = html(upload(client, csv_file(*GOOD)))
@@ -143,7 +145,7 @@ def test_an_update_by_external_id_changes_status_and_records_history(people, cli
     deals = deals_by_external_id()
     sakura, acme = deals["CRM-1"], deals["CRM-2"]
     assert sakura.status == DealStatus.WON and sakura.amount == 31_000_000
-    assert service.local_date(sakura.closed_at) == date(2026, 2, 1)
+    assert local_date(sakura.closed_at) == date(2026, 2, 1)
     event = events_of(sakura)[-1]
     assert (event.from_status, event.to_status, event.source) == (
         DealStatus.REGISTERED, DealStatus.WON, "import")
@@ -204,7 +206,17 @@ def test_a_back_dated_registration(people, client_for):
         "CRM-1,alpha,Sakura,100,2026-01-10", header="external_id,partner,customer,amount,"
                                                    "registered_on"))
     deal = deals_by_external_id()["CRM-1"]
-    assert service.local_date(deal.registered_at) == date(2026, 1, 10)
+    assert local_date(deal.registered_at) == date(2026, 1, 10)
+
+
+def test_a_year_one_date_in_a_csv_import_is_a_row_error(app500):
+    make_org("alpha")
+    client = signed_in(app500, make_user(Role.MANAGER))
+    data = b"external_id,partner,customer,amount,registered_on\nx1,alpha,Acme,1,0001-01-01\n"
+    response = client.post("/deals/import", data={"file": (io.BytesIO(data), "deals.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code in (200, 400)
+    assert db.session.scalar(select(Deal.id)) is None
 
 
 # --- The command line ---------------------------------------------------------------------
@@ -274,7 +286,7 @@ def test_cli_unreadable_file(people, runner, write):
 
 
 def test_upsert_creates_then_updates_then_leaves_alone(people):
-    deal, created, errors = service.upsert_from_mapping(
+    deal, created, errors = upsert_from_mapping(
         "SF-1", {"partner": "alpha", "customer": "Acme Inc.", "amount": 2_000_000,
                  "currency": "usd", "expected_close": "2027-01-31"}, actor=people.manager)
     db.session.commit()
@@ -284,14 +296,14 @@ def test_upsert_creates_then_updates_then_leaves_alone(people):
         "SF-1", 2_000_000, "USD", people.alpha.id)
     assert events_of(deal)[0].source == "api"
 
-    again, created, errors = service.upsert_from_mapping(
+    again, created, errors = upsert_from_mapping(
         "SF-1", {"partner": "alpha", "customer": "Acme Inc.", "amount": "2,000,000",
                  "currency": "USD", "expected_close": "2027-01-31"})
     db.session.commit()
     assert (again.id, created, errors) == (deal.id, False, [])
     assert len(events_of(deal)) == 1
 
-    _same, created, errors = service.upsert_from_mapping(
+    _same, created, errors = upsert_from_mapping(
         "SF-1", {"partner": "alpha", "customer": "Acme Inc.", "amount": 2_500_000,
                  "currency": "USD", "status": "approved"})
     db.session.commit()
@@ -305,7 +317,7 @@ def test_upsert_creates_then_updates_then_leaves_alone(people):
 
 
 def test_upsert_errors_write_nothing(people):
-    deal, created, errors = service.upsert_from_mapping(
+    deal, created, errors = upsert_from_mapping(
         "SF-2", {"partner": "nobody", "customer": "", "amount": -1})
     assert (deal, created) == (None, False)
     assert [(e.row, e.column) for e in errors] == [
@@ -316,7 +328,7 @@ def test_upsert_errors_write_nothing(people):
 
 def test_upsert_refuses_to_move_a_deal_to_another_partner(people):
     register(people.alpha, None, external_id="SF-3")
-    deal, _created, errors = service.upsert_from_mapping(
+    deal, _created, errors = upsert_from_mapping(
         "SF-3", {"partner": "beta", "customer": "Acme", "amount": 1})
     assert deal is None and [e.column for e in errors] == ["partner"]
 
@@ -336,4 +348,4 @@ def test_a_new_deal_closed_in_the_past_is_registered_no_later_than_it_closed(peo
     upload(client_for(people.manager), csv_file("CRM-9,alpha,Initech,900,,,won,2026-01-15,"))
     deal = deals_by_external_id()["CRM-9"]
     assert deal.registered_at <= deal.closed_at
-    assert service.local_date(deal.registered_at) == date(2026, 1, 15)
+    assert local_date(deal.registered_at) == date(2026, 1, 15)

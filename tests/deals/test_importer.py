@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from lms.deals import importer
-from lms.deals.importer import FieldError, parse_amount, parse_csv, validate_row
+from lms.deals.importer import parse_csv
+from lms.deals.validation import FieldError, parse_amount, validate_row
 from lms.models import DealStatus
 
 TODAY = date(2026, 5, 15)

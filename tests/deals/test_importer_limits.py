@@ -9,10 +9,12 @@ from datetime import date
 
 import pytest
 
-from lms.deals import importer, service
+from lms.deals import importer
+from lms.deals.crm import import_deals
 from lms.deals.importer import MAX_COLUMNS, MAX_ROW_CHARS, decode, parse_csv
+from lms.deals.validation import COLUMNS, MAX_LENGTHS
 from lms.extensions import db
-from tests.deals.helpers import deal_count, html
+from tests.factories.deals import deal_count, html
 
 TODAY = date(2026, 5, 15)
 PARTNERS = {"alpha", "beta"}
@@ -116,14 +118,14 @@ def test_a_quote_never_closed_is_reported_not_swallowing_the_file_silently():
 
 
 def test_a_legitimate_row_at_every_maximum_is_read():
-    quotes = '"' * importer.MAX_LENGTHS["description"]
-    reason = '"' * importer.MAX_LENGTHS["rejection_reason"]
+    quotes = '"' * MAX_LENGTHS["description"]
+    reason = '"' * MAX_LENGTHS["rejection_reason"]
     cell = '"' + quotes.replace('"', '""') + '"'
     row = ",".join([
         "E" * 100, "alpha", "C" * 200, '"10,000,000,000,000"', "JPY", "P" * 200, cell,
         "2026-12-31", "rejected", "2026-01-01", "", '"' + reason.replace('"', '""') + '"'])
     assert len(row) < MAX_ROW_CHARS
-    parsed = parse(lines(row, header=",".join(importer.COLUMNS)))
+    parsed = parse(lines(row, header=",".join(COLUMNS)))
     assert parsed.errors == []
     assert parsed.rows[0].description == quotes
 
@@ -193,11 +195,11 @@ def test_skip_bad_rows_imports_the_rows_without_broken_bytes(people):
     data = (b"external_id,partner,customer,amount\n"
             + "CRM-1,alpha,株式会社サクラ,100\nCRM-2,beta,".encode() + b"\xe6\xa0"
             + ",200\nCRM-3,beta,グローブ,300\n".encode())
-    report = service.import_deals(data, people.manager)
+    report = import_deals(data, people.manager)
     assert report.refused and report.bad_rows == 1
     db.session.rollback()
     assert deal_count() == 0
-    report = service.import_deals(data, people.manager, skip_bad_rows=True)
+    report = import_deals(data, people.manager, skip_bad_rows=True)
     db.session.commit()
     assert (report.created, report.bad_rows, report.applied) == (2, 1, True)
     assert deal_count() == 2

@@ -9,7 +9,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from lms.deals import service
+from lms.deals.expiry import expire_overdue
+from lms.deals.registration import change_status, register_deal
+from lms.deals.rules import DealError
 from lms.extensions import db
 from lms.models import Deal, DealEvent, DealStatus, Organization, Role, User, utcnow
 from tests.factories import make_org, make_user
@@ -51,7 +53,7 @@ def test_partners_registering_one_customer_at_once_get_one_owner(make_app):
         org = db.session.get(Organization, org_ids[index])
         barrier.wait()
         name = ("Racing K.K.", "RACING Inc.", "ｒａｃｉｎｇ株式会社")[index % 3]
-        return service.register_deal(org, None, customer_name=name, amount=index + 1).id
+        return register_deal(org, None, customer_name=name, amount=index + 1).id
 
     results = in_threads(app, work)
     assert all(isinstance(r, int) for r in results), results
@@ -66,7 +68,7 @@ def test_one_decision_wins_when_managers_decide_at_once(make_app):
     app = make_app()
     with app.app_context():
         org = make_org()
-        deal_id = service.register_deal(org, None, customer_name="Contested", amount=1).id
+        deal_id = register_deal(org, None, customer_name="Contested", amount=1).id
         db.session.commit()
         manager_ids = [make_user(Role.MANAGER).id for _ in range(N)]
 
@@ -74,13 +76,13 @@ def test_one_decision_wins_when_managers_decide_at_once(make_app):
         deal = db.session.get(Deal, deal_id)
         manager = db.session.get(User, manager_ids[index])
         barrier.wait()
-        service.change_status(deal, "approve" if index % 2 else "reject", manager,
-                              reason="race")
+        change_status(deal, "approve" if index % 2 else "reject", manager,
+                      reason="race")
         return "done"
 
     results = in_threads(app, work)
     assert results.count("done") == 1, results
-    assert all(isinstance(r, service.DealError) for r in results if r != "done")
+    assert all(isinstance(r, DealError) for r in results if r != "done")
     with app.app_context():
         assert db.session.scalar(select(func.count(DealEvent.id)).where(
             DealEvent.deal_id == deal_id, DealEvent.from_status.is_not(None))) == 1
@@ -91,13 +93,13 @@ def test_concurrent_expiry_expires_each_deal_once(make_app):
     with app.app_context():
         org = make_org()
         for n in range(5):
-            service.register_deal(org, None, customer_name=f"Old {n}", amount=n + 1,
-                                  now=utcnow() - timedelta(days=100))
+            register_deal(org, None, customer_name=f"Old {n}", amount=n + 1,
+                          now=utcnow() - timedelta(days=100))
         db.session.commit()
 
     def work(_index: int, barrier: threading.Barrier) -> int:
         barrier.wait()
-        return service.expire_overdue()
+        return expire_overdue()
 
     results = in_threads(app, work)
     assert sum(results) == 5, results
