@@ -11,7 +11,7 @@ assets_cli = AppGroup("assets", help="The sales-asset library.")
 @assets_cli.command("check")
 def check_command() -> None:
     """Verify that the file of every asset version is in the storage (exit 1 if not)."""
-    from lms.assets.service import missing_files
+    from lms.assets.files import missing_files
 
     missing = missing_files()
     for slug, number, sha256 in missing:

@@ -9,7 +9,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from lms.assets.filetypes import FILE_TYPES
-from lms.assets.service import ASSET_LANGUAGES, AssetData, parse_tags
+from lms.assets.metadata import ASSET_LANGUAGES, AssetData, parse_tags
 from lms.formutil import NoControlCharacters, choices
 from lms.labels import ASSET_CATEGORY_LABELS, AUDIENCE_LABELS, TIER_LABELS
 from lms.models import AssetCategory, Audience, Tier

@@ -10,14 +10,14 @@ import hashlib
 import html
 import re
 import tomllib
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from lms.markup import is_local_reference, video_embed_url
-from lms.text import BIDI_CONTROLS
-from lms.tomltypes import Expected, check_types, is_table_list, is_text, is_text_list, is_whole
+from lms.models.users import JOB_FUNCTIONS
+from lms.problems import ContentProblem, Reporter, key_line, table_chunks, toml_error_line
+from lms.tomltypes import Expected, is_table_list, is_text, is_text_list, is_whole
 
 # Bump when rendering changes, so the next sync re-renders every lesson.
 MARKUP_VERSION = "1"
@@ -26,7 +26,6 @@ LESSON_FILE_RE = re.compile(r"^(\d{2,3})-(.+)\.md$")
 NOT_COURSES = {"badges"}  # content/badges holds the credential images
 AUDIENCES = {"all", "sales", "technical"}
 LOCALES = {"en", "ja"}
-JOB_FUNCTIONS = {"sales", "technical"}
 TITLE = Expected(is_text, "'title' must be a non-empty text", missing="missing 'title'")
 VIDEO_RULE = "a YouTube or Vimeo link, or an .mp4/.webm file of the course"
 MAX_ORDER = 1_000_000
@@ -36,7 +35,8 @@ COURSE_TYPES = {
     "audience": Expected(is_text, f"'audience' must be one of {', '.join(sorted(AUDIENCES))} "
                                   "(a text)"),
     # Stored in an INTEGER column: a larger number would fail the sync, not the check.
-    "order": Expected(lambda value: is_whole(value) and abs(value) <= MAX_ORDER,
+    "order": Expected(lambda value: is_whole(value) and isinstance(value, int)
+                      and abs(value) <= MAX_ORDER,
                       f"'order' must be a whole number from -{MAX_ORDER} to {MAX_ORDER}"),
     "prerequisites": Expected(is_text_list, "'prerequisites' must be a list of course slugs"),
     "locale": Expected(is_text, f"'locale' must be one of {', '.join(sorted(LOCALES))} "
@@ -63,24 +63,6 @@ SVG_DANGER = re.compile(
     r"|javascript:|<!entity", re.IGNORECASE)
 LINK_RE = re.compile(r"(!?)\[[^\]]*\]\(\s*<?([^)\s>]+)")
 RAW_REF_RE = re.compile(r"""\b(?:src|href)\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
-TOML_LINE_RE = re.compile(r"at line (\d+)")
-
-
-@dataclass(frozen=True)
-class ContentProblem:
-    path: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{_one_line(self.path)}:{self.line}: {_one_line(self.message)}"
-
-
-def _one_line(text: str) -> str:
-    """Line breaks, control and bidi characters escaped: a value quoted from a file cannot
-    split a problem over lines or rearrange the terminal."""
-    return "".join(ascii(ch)[1:-1] if ch in BIDI_CONTROLS or unicodedata.category(ch) in
-                   {"Cc", "Zl", "Zp"} else ch for ch in text)
 
 
 @dataclass(frozen=True)
@@ -138,62 +120,7 @@ def _hash(*parts: bytes) -> str:
     return digest.hexdigest()
 
 
-def key_line(text: str, key: str, offset: int = 0) -> int:
-    """The line (1-based) where `key = ...` or a `[key]` or `[[key]]` table is written, else
-    the first line."""
-    name = re.escape(key)
-    pattern = re.compile(rf"^[ \t]*(?:{name}[ \t]*=|\[\[?[ \t]*{name}[ \t]*\]\]?)",
-                         re.MULTILINE)
-    match = pattern.search(text)
-    return offset + (text.count("\n", 0, match.start()) + 1 if match else 1)
-
-
-def table_chunks(text: str, name: str) -> list[tuple[int, str]]:
-    """(lines before it, its text) of each `[[name]]` table of a TOML text, in order."""
-    starts = [m.start() for m in re.finditer(
-        rf"^[ \t]*\[\[[ \t]*{re.escape(name)}[ \t]*\]\]", text, re.MULTILINE)]
-    ends = [*starts[1:], len(text)]
-    return [(text.count("\n", 0, start), text[start:end]) for start, end in
-            zip(starts, ends, strict=False)]
-
-
-def toml_error_line(error: tomllib.TOMLDecodeError, offset: int = 0) -> int:
-    match = TOML_LINE_RE.search(str(error))
-    return offset + (int(match.group(1)) if match else 1)
-
-
-class _Reporter:
-    def __init__(self, root: Path):
-        self.root = root
-        self.problems: list[ContentProblem] = []
-
-    def add(self, path: Path, line: int, message: str) -> None:
-        try:
-            shown = path.relative_to(self.root.parent)
-        except ValueError:
-            shown = path
-        self.problems.append(ContentProblem(str(shown), line, message))
-
-    def typed(self, path: Path, text: str, data: dict, expected: dict[str, Expected],
-              offset: int = 0) -> dict:
-        """Report unknown keys, missing ones and values of a wrong TOML type; the values
-        left to check (each of the type `expected` says)."""
-        _check_keys(self, path, text, data, set(expected), offset)
-        typed, problems = check_types(data, expected)
-        for key, message in problems:
-            self.add(path, key_line(text, key, offset) if key in data else offset + 1, message)
-        return typed
-
-
-def _check_keys(report: _Reporter, path: Path, text: str, data: dict, allowed: set[str],
-                offset: int = 0) -> None:
-    for key in data:
-        if key not in allowed:
-            report.add(path, key_line(text, key, offset),
-                       f"unknown key '{key}' (allowed: {', '.join(sorted(allowed))})")
-
-
-def _title(report: _Reporter, path: Path, text: str, data: dict, offset: int = 0) -> str:
+def _title(report: Reporter, path: Path, text: str, data: dict, offset: int = 0) -> str:
     """The title (its type checked already); a blank one is a problem."""
     title = data.get("title", "").strip()
     if "title" in data and not title:
@@ -226,7 +153,7 @@ def inside_folder(folder: Path, relative: str) -> Path | None:
     return folder.joinpath(*pure.parts)
 
 
-def _check_references(report: _Reporter, path: Path, body: str, body_line: int,
+def _check_references(report: Reporter, path: Path, body: str, body_line: int,
                       course_dir: Path, lesson_files: set[str], course_dirs: dict[str, Path]
                       ) -> None:
     for index, line in enumerate(body.split("\n")):
@@ -262,7 +189,7 @@ def _check_references(report: _Reporter, path: Path, body: str, body_line: int,
                 report.add(path, line_no, f"image '{url}' contains script or event handlers")
 
 
-def _check_video(report: _Reporter, path: Path, front: str, video: str, course_dir: Path
+def _check_video(report: Reporter, path: Path, front: str, video: str, course_dir: Path
                  ) -> None:
     if video_embed_url(video) is not None:
         return
@@ -274,7 +201,7 @@ def _check_video(report: _Reporter, path: Path, front: str, video: str, course_d
                    f"video file '{video}' is not in the course folder")
 
 
-def _load_lesson(report: _Reporter, path: Path, course_dir: Path, lesson_files: set[str],
+def _load_lesson(report: Reporter, path: Path, course_dir: Path, lesson_files: set[str],
                  course_dirs: dict[str, Path]) -> LessonSpec | None:
     match = LESSON_FILE_RE.match(path.name)
     if match is None or not SLUG_RE.match(match.group(2)):
@@ -317,7 +244,7 @@ def _load_lesson(report: _Reporter, path: Path, course_dir: Path, lesson_files: 
     )
 
 
-def _load_lessons(report: _Reporter, course_dir: Path, course_dirs: dict[str, Path]
+def _load_lessons(report: Reporter, course_dir: Path, course_dirs: dict[str, Path]
                   ) -> list[LessonSpec]:
     """The course's lessons without problems; no lessons at all is a problem."""
     lesson_paths = sorted(p for p in course_dir.glob("*.md") if p.is_file())
@@ -346,7 +273,7 @@ def _load_lessons(report: _Reporter, course_dir: Path, course_dirs: dict[str, Pa
     return lessons
 
 
-def _load_course(report: _Reporter, course_dir: Path, course_dirs: dict[str, Path]
+def _load_course(report: Reporter, course_dir: Path, course_dirs: dict[str, Path]
                  ) -> CourseSpec | None:
     toml_path = course_dir / "course.toml"
     if not SLUG_RE.match(course_dir.name):
@@ -386,7 +313,7 @@ def _load_course(report: _Reporter, course_dir: Path, course_dirs: dict[str, Pat
     )
 
 
-def _check_course_links(report: _Reporter, root: Path, courses: list[CourseSpec],
+def _check_course_links(report: Reporter, root: Path, courses: list[CourseSpec],
                         folders: set[str]) -> None:
     """Prerequisites and translations must name course folders (broken ones were reported)."""
     by_slug = {c.slug: c for c in courses}
@@ -447,7 +374,7 @@ def _path_course_problem(slug: str, courses: list[CourseSpec], folders: set[str]
     return None
 
 
-def _load_paths(report: _Reporter, root: Path, courses: list[CourseSpec],
+def _load_paths(report: Reporter, root: Path, courses: list[CourseSpec],
                 folders: set[str]) -> list[PathSpec]:
     path = root / "paths.toml"
     if not path.is_file():
@@ -487,7 +414,7 @@ def _load_paths(report: _Reporter, root: Path, courses: list[CourseSpec],
 
 def load_content(root: Path) -> ContentSet:
     """Read every course folder and paths.toml under `root`, validating all of it."""
-    report = _Reporter(root)
+    report = Reporter(root)
     if not root.is_dir():
         report.add(root, 1, "content folder does not exist")
         return ContentSet(problems=report.problems)

@@ -49,9 +49,9 @@ def resume_lesson(lessons: Sequence[LessonState]) -> int | None:
     None when every lesson is complete (or there are none).
     """
     ordered = sorted(lessons, key=lambda s: s.position)
-    viewed = [s for s in ordered if s.last_viewed_at is not None]
+    viewed = [(s.last_viewed_at, s) for s in ordered if s.last_viewed_at is not None]
     if viewed:
-        last = max(viewed, key=lambda s: s.last_viewed_at)
+        _viewed_at, last = max(viewed, key=lambda pair: pair[0])
         if not last.completed:
             return last.lesson_id
         after = [s for s in ordered if s.position > last.position and not s.completed]

@@ -309,8 +309,8 @@ def _progress_row(user: User, lesson: Lesson) -> LessonProgress:
         with db.session.begin_nested():
             row = LessonProgress(user_id=user.id, lesson_id=lesson.id)
             db.session.add(row)
-    except IntegrityError:
-        row = db.session.scalar(stmt)
+    except IntegrityError:  # a concurrent request created it first
+        row = db.session.scalars(stmt).one()
     return row
 
 
@@ -426,7 +426,7 @@ def partners_progress() -> tuple[list[Course], list[PartnerRow]]:
     groups = _originals(table.courses)
     rows = {org.id: PartnerRow(org, 0, {g.slug: 0 for g in groups}) for org in organizations}
     for user_id, org_id in people:
-        row = rows.get(org_id)
+        row = rows.get(org_id) if org_id is not None else None
         if row is None:
             continue
         row.people += 1

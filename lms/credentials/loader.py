@@ -8,15 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lms.courses.loader import (
-    SLUG_RE,
-    ContentProblem,
-    inside_folder,
-    key_line,
-    svg_is_dangerous,
-    table_chunks,
-    toml_error_line,
-)
+from lms.courses.loader import SLUG_RE, inside_folder, svg_is_dangerous
+from lms.models.users import JOB_FUNCTIONS
+from lms.problems import ContentProblem, key_line, table_chunks, toml_error_line
 from lms.tomltypes import (
     Expected,
     check_types,
@@ -29,7 +23,6 @@ from lms.tomltypes import (
 
 IMAGE_SUFFIXES = {".svg", ".png"}
 CREDENTIAL_KINDS = ("badge", "certification")
-JOB_FUNCTIONS = ("sales", "technical")
 FILE_TYPES = {"credentials": Expected(is_table_list,
                                       "credentials must be [[credentials]] tables")}
 # The TOML type of every key of a [[credentials]] table, checked before the values are.
@@ -184,7 +177,8 @@ def load_credentials(root: Path, course_slugs: set[str], quiz_slugs: set[str]
 
         def report(key: str | None, message: str, entry=entry, chunk=chunk, offset=offset
                    ) -> None:
-            add(key_line(chunk, key, offset) if key in entry else offset + 1, message)
+            add(key_line(chunk, key, offset) if key is not None and key in entry
+                else offset + 1, message)
 
         before = len(result.problems)
         values = _check_entry(report, entry, root, course_slugs, quiz_slugs, seen)

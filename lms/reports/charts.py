@@ -197,7 +197,7 @@ def bar_chart(chart_id: str, title: str, desc: str, labels: Sequence[str],
     parts.append('<g class="chart-bars">')
     for index, label in enumerate(labels):
         x = centre(index) - group / 2
-        base = bottom
+        base: float = bottom
         for number, item in enumerate(series):
             value = _number(item.values[index])
             height = bottom - y_of(value)

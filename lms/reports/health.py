@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from lms.reports.kpis import ACTIVE_DAYS, PartnerFigures
-from lms.tiers.rules import HealthRules
+from lms.tiers.program import HealthRules
 
 HEALTHY = "healthy"
 WATCH = "watch"
@@ -105,11 +105,11 @@ def parts_of(facts: HealthFacts, rules: HealthRules) -> tuple[Part, ...]:
 
 def score_of(parts: Iterable[Part]) -> int | None:
     """round(100 × Σ wᵢ·xᵢ / Σ wᵢ) over the parts with data (halves up); None without any."""
-    with_data = [p for p in parts if p.value is not None and p.weight > 0]
-    weight = sum(p.weight for p in with_data)
+    with_data = [(p.weight, p.value) for p in parts if p.value is not None and p.weight > 0]
+    weight = sum(w for w, _value in with_data)
     if not with_data or weight <= 0:
         return None
-    value = 100 * sum(p.weight * p.value for p in with_data) / weight
+    value = 100 * sum(w * x for w, x in with_data) / weight
     return min(100, max(0, math.floor(round(value, 6) + 0.5)))
 
 
@@ -144,8 +144,8 @@ def assess(facts: HealthFacts, rules: HealthRules) -> Health:
     band = band_for(score, rules)
     if band != HEALTHY and not reasons:
         # Nothing is low on its own: name the part that costs the most points.
-        weakest = max((p for p in parts if p.value is not None),
-                      key=lambda p: p.weight * (1 - p.value))
+        _lost, weakest = max(((p.weight * (1 - p.value), p) for p in parts
+                              if p.value is not None), key=lambda pair: pair[0])
         reasons.append({
             "active": Reason("low_active_share", weakest.value, facts.recent_people,
                              facts.people),

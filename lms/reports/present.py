@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from lms.models import Organization
 from lms.reports import health, program_facts
 from lms.reports.health import Reason
-from lms.tiers.rules import Program
+from lms.tiers.program import Program
 
 
 def month_label(month: date, short: bool = False) -> str:

@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup, with_appcontext
 
 from lms.extensions import db
-from lms.tiers import service
+from lms.tiers import rules, service
 
 tiers_cli = AppGroup("tiers", help="The tier program: evaluate partners, apply changes.")
 
@@ -34,13 +34,13 @@ def evaluate_command(apply_changes: bool) -> None:
     for item in planned:
         org = item.standing.organization
         decision = item.decision
+        assert decision.kind is not None, "plan() lists changes only"
         line = f"  {org.slug}: {org.tier.value}"
         if decision.tier != org.tier.value:
             line += f" -> {decision.tier}"
         line += f" ({VERBS[decision.kind]}; qualifies for {item.standing.qualified})"
         if decision.kind == "at_risk" and decision.at_risk_since:
-            demote_on = service.rules.demotion_date(decision.at_risk_since,
-                                                    program.grace_period_days)
+            demote_on = rules.demotion_date(decision.at_risk_since, program.grace_period_days)
             line += f", demotion on {demote_on.isoformat()} unless it recovers"
         click.echo(line)
     if not apply_changes:

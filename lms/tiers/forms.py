@@ -8,7 +8,7 @@ from wtforms import FieldList, Form, FormField, IntegerField, SelectField, TextA
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.formutil import NoControlCharacters
-from lms.tiers.rules import MAX_MIN
+from lms.tiers.program import MAX_MIN
 
 KIND_CHOICES = (
     ("", _l("— none (remove) —")),

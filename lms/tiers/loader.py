@@ -7,8 +7,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lms.courses.loader import ContentProblem, toml_error_line
-from lms.tiers.rules import Program, program_from_dict
+from lms.problems import ContentProblem, toml_error_line
+from lms.tiers.program import Program, program_from_dict
 
 PROGRAM_FILE = "program.toml"
 TABLE_RE = re.compile(r"\s*\[\[?\s*[\w.\"' -]+\s*\]\]?\s*(?:#.*)?$")  # [table], [[array]]

@@ -9,11 +9,12 @@ from flask import url_for
 from flask_babel import format_decimal, gettext, ngettext
 from sqlalchemy import select
 
-from lms.deals.service import can_register
+from lms.deals.permissions import can_register
 from lms.extensions import db
 from lms.models import Course, Credential, Quiz
 from lms.tiers import rules
-from lms.tiers.rules import Program, RequirementResult
+from lms.tiers.program import Program, Requirement
+from lms.tiers.rules import RequirementResult
 from lms.tiers.service import PartnerStanding, standing_of
 
 
@@ -77,11 +78,11 @@ def vocabulary(with_links: bool = False) -> Vocabulary:
     return vocab
 
 
-def label(requirement: rules.Requirement, program: Program, vocab: Vocabulary) -> str:
+def label(requirement: Requirement, program: Program, vocab: Vocabulary) -> str:
     return rules.describe(requirement, vocab.credential_names, program.currency, gettext)
 
 
-def heading(requirement: rules.Requirement, program: Program, vocab: Vocabulary
+def heading(requirement: Requirement, program: Program, vocab: Vocabulary
             ) -> tuple[str, str]:
     """A compact column heading and the credential it counts ("" for deals and revenue)."""
     if requirement.kind == "won_deals":

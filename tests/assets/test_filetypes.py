@@ -6,7 +6,6 @@ import io
 
 import pytest
 
-from lms.assets.demo import zip_archive
 from lms.assets.filetypes import (
     FILE_TYPES,
     FileTypeError,
@@ -16,7 +15,8 @@ from lms.assets.filetypes import (
     extension_of,
     sanitize_filename,
 )
-from tests.assets.helpers import EMPTY_ZIP, PDF, PNG, SAMPLES
+from lms.demo.files import zip_archive
+from tests.factories.assets import EMPTY_ZIP, PDF, PNG, SAMPLES
 
 HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>"
 SVG = (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg">'

@@ -8,7 +8,7 @@ import io
 import pytest
 
 from lms.assets.storage import LocalStorage
-from tests.assets.helpers import PDF, publish, stored_files
+from tests.factories.assets import PDF, publish, stored_files
 
 
 def _accept(_stream) -> str:

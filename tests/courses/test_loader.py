@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from lms.courses.loader import ContentProblem, load_content
+from lms.courses.loader import load_content
+from lms.problems import ContentProblem
 
 REPO_CONTENT = Path(__file__).resolve().parents[2] / "content"
 
