@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from lms.courses.loader import ContentProblem, key_line, table_chunks, toml_error_line
-from lms.quizzes.scoring import QUESTION_TYPES
+from lms.problems import ContentProblem, key_line, table_chunks, toml_error_line
+from lms.quizzes.scoring import QUESTION_TYPES, QuestionType, is_finite
 from lms.tomltypes import (
     Expected,
     check_types,
@@ -20,7 +19,6 @@ from lms.tomltypes import (
     is_number,
     is_table_list,
     is_text,
-    is_text_list,
     is_whole,
     needed,
 )
@@ -33,6 +31,7 @@ COUNTS = ("max_attempts", "cooldown_minutes", "time_limit_minutes", "draw")
 MAX_COUNT = 100_000
 MAX_POINTS = 1_000
 Line = Callable[[str], int]  # the line of a key of the table being checked
+NO_QUESTIONS = "a quiz needs at least one [[questions]] entry"
 
 # The TOML type of every key, checked before the values are.
 SETTING_TYPES = {
@@ -44,7 +43,7 @@ SETTING_TYPES = {
     "shuffle": Expected(is_boolean, "shuffle must be true or false"),
     "review": Expected(is_text, f"review must be one of {', '.join(REVIEWS)} (a text)"),
     "questions": Expected(is_table_list, "questions must be [[questions]] tables",
-                          missing="a quiz needs at least one [[questions]] entry"),
+                          missing=NO_QUESTIONS),
 }
 CHOICES = {"kind": ("unknown kind", KINDS), "review": ("unknown review policy", REVIEWS)}
 RANGES = {"pass_percent": (0, 100), **dict.fromkeys(COUNTS, (0, MAX_COUNT))}
@@ -59,21 +58,9 @@ COMMON_TYPES = {
     "points": Expected(is_number, "points must be a number above 0"),
     "explanation": Expected(is_text, "explanation must be text"),
 }
-OPTIONS = needed(is_text_list, "options must list at least two texts")
-# The keys each question type reads besides the common ones.
-ANSWER_TYPES: dict[str, dict[str, Expected]] = {
-    "single": {"options": OPTIONS,
-               "answer": needed(is_text, "answer must be the text of one option")},
-    "multiple": {"options": OPTIONS,
-                 "answers": needed(is_text_list, "answers must list the correct options")},
-    "true_false": {"answer": needed(is_boolean, "answer must be true or false")},
-    "numeric": {"answer": needed(is_number, "answer must be a number"),
-                "tolerance": Expected(is_number, "tolerance must be a number, 0 or more")},
-    "short": {"answers": needed(is_text_list, "answers must list the accepted texts")},
-}
 QUIZ_KEYS = set(SETTING_TYPES)
-QUESTION_KEYS = set(COMMON_TYPES).union(*ANSWER_TYPES.values())
-KEYS_BY_TYPE = {name: set(types) for name, types in ANSWER_TYPES.items()}
+# The common keys and those each question type reads (QuestionType.keys).
+QUESTION_KEYS = set(COMMON_TYPES).union(*(kind.keys for kind in QUESTION_TYPES.values()))
 
 
 @dataclass(frozen=True)
@@ -121,17 +108,12 @@ class _File:
     def add(self, line: int, message: str) -> None:
         self.problems.append(ContentProblem(self.shown, line, message))
 
-    def typed(self, data: dict, expected: dict[str, Expected], line: Line) -> dict:
+    def typed(self, data: dict, expected: Mapping[str, Expected], line: Line) -> dict:
         """Report missing keys and values of a wrong TOML type; the values left to check."""
         typed, problems = check_types(data, expected)
         for key, message in problems:
             self.add(line(key), message)
         return typed
-
-
-def _finite(value: float) -> bool:
-    """Not NaN or infinite (a whole number of any size is finite)."""
-    return isinstance(value, int) or math.isfinite(value)
 
 
 def _check_settings(f: _File, data: dict) -> dict:
@@ -143,6 +125,12 @@ def _check_settings(f: _File, data: dict) -> dict:
         if key not in QUIZ_KEYS:
             f.add(line(key), f"unknown key '{key}' (allowed: {', '.join(sorted(QUIZ_KEYS))})")
     values = f.typed(data, SETTING_TYPES, line)
+    _check_setting_values(f, values, line)
+    return values
+
+
+def _check_setting_values(f: _File, values: dict, line: Line) -> None:
+    """The settings' values (of the right TOML type): texts, choices, ranges."""
     if "title" in values and not values["title"].strip():
         f.add(line("title"), "missing 'title'")
     for key, (unknown, choices) in CHOICES.items():
@@ -154,82 +142,25 @@ def _check_settings(f: _File, data: dict) -> dict:
     if values.get("course") == "":
         f.add(line("course"), SETTING_TYPES["course"].wrong)
     if values.get("questions") == []:
-        f.add(1, SETTING_TYPES["questions"].missing)
-    return values
+        f.add(1, NO_QUESTIONS)
 
 
-def _texts(values: list[str], least: int) -> bool:
-    return len(values) >= least and all(value.strip() for value in values)
+def _question_type(f: _File, common: dict, line: Line) -> type[QuestionType] | None:
+    """The registered type the question names (None if it names none or another)."""
+    name = common.get("type")
+    if name is not None and name not in QUESTION_TYPES:
+        f.add(line("type"), f"unknown type '{name}' (one of {QUESTION_TYPE_NAMES})")
+    return QUESTION_TYPES.get(name) if name is not None else None
 
 
-def _options(f: _File, values: dict, line: Line) -> tuple[str, ...]:
-    options = values.get("options")
-    if options is None:
-        return ()
-    if not _texts(options, 2):
-        f.add(line("options"), OPTIONS.wrong)
-        return ()
-    if len(set(options)) != len(options):
-        f.add(line("options"), "options must be different from each other")
-        return ()
-    return tuple(options)
-
-
-def _single(f: _File, values: dict, line: Line) -> dict:
-    options = _options(f, values, line)
-    answer = values.get("answer")
-    if answer is not None and options and answer not in options:
-        f.add(line("answer"), f"answer '{answer}' is not among the options")
-    return {"options": options, "answer": answer}
-
-
-def _multiple(f: _File, values: dict, line: Line) -> dict:
-    options = _options(f, values, line)
-    answers = values.get("answers")
-    if answers is not None and not _texts(answers, 1):
-        f.add(line("answers"), ANSWER_TYPES["multiple"]["answers"].wrong)
-    for answer in answers or ():
-        if options and answer not in options:
-            f.add(line("answers"), f"answer '{answer}' is not among the options")
-    return {"options": options, "answers": tuple(answers or ())}
-
-
-def _true_false(f: _File, values: dict, line: Line) -> dict:
-    answer = values.get("answer")
-    return {"answer": None if answer is None else "true" if answer else "false"}
-
-
-def _numeric(f: _File, values: dict, line: Line) -> dict:
-    answer = values.get("answer")
-    if answer is not None and not _finite(answer):
-        f.add(line("answer"), ANSWER_TYPES["numeric"]["answer"].wrong)
-    tolerance = values.get("tolerance", 0)
-    if not _finite(tolerance) or tolerance < 0:
-        f.add(line("tolerance"), ANSWER_TYPES["numeric"]["tolerance"].wrong)
-    return {"answer": None if answer is None else str(answer), "tolerance": str(tolerance)}
-
-
-def _short(f: _File, values: dict, line: Line) -> dict:
-    answers = values.get("answers")
-    if answers is not None and not _texts(answers, 1):
-        f.add(line("answers"), ANSWER_TYPES["short"]["answers"].wrong)
-    return {"answers": tuple(answers or ())}
-
-
-# Each type's own checks: the values of the right type in, the QuestionSpec fields out.
-ANSWER_CHECKS: dict[str, Callable[[_File, dict, Line], dict]] = {
-    "single": _single, "multiple": _multiple, "true_false": _true_false,
-    "numeric": _numeric, "short": _short,
-}
-
-
-def _question_keys(f: _File, entry: dict, qtype: str | None, line: Line) -> None:
+def _question_keys(f: _File, entry: dict, kind: type[QuestionType] | None, line: Line
+                   ) -> None:
     """Unknown keys, and keys of other question types (when the type is known)."""
     for key in entry:
         if key not in QUESTION_KEYS:
             f.add(line(key), f"unknown key '{key}' in a question")
-        elif qtype and key not in COMMON_TYPES and key not in KEYS_BY_TYPE[qtype]:
-            f.add(line(key), f"'{key}' is not used by {qtype} questions")
+        elif kind and key not in COMMON_TYPES and key not in kind.keys:
+            f.add(line(key), f"'{key}' is not used by {kind.name} questions")
 
 
 def _question_id(f: _File, qid: str | None, line: Line, seen: set[str]) -> None:
@@ -247,7 +178,7 @@ def _points(f: _File, common: dict, line: Line, entry: dict) -> None:
     points = common.get("points")
     if "points" not in entry:
         f.add(line("points"), f"missing points in question '{common.get('id')}'")
-    elif points is not None and (not _finite(points) or points <= 0):
+    elif points is not None and (not is_finite(points) or points <= 0):
         f.add(line("points"), COMMON_TYPES["points"].wrong)
     elif points is not None and points > MAX_POINTS:
         # Scores are stored as floats: a sum of huge points would not fit one.
@@ -262,21 +193,19 @@ def _check_question(f: _File, entry: dict, chunk: str, offset: int, seen: set[st
         return key_line(chunk, key, offset) if key in entry else offset + 1
 
     common = f.typed(entry, COMMON_TYPES, line)
-    qtype = common.get("type")
-    if qtype is not None and qtype not in QUESTION_TYPES:
-        f.add(line("type"), f"unknown type '{qtype}' (one of {QUESTION_TYPE_NAMES})")
-    qtype = qtype if qtype in QUESTION_TYPES else None
-    _question_keys(f, entry, qtype, line)
+    kind = _question_type(f, common, line)
+    _question_keys(f, entry, kind, line)
     _question_id(f, common.get("id"), line, seen)
-    if qtype is None:
+    if kind is None:
         return None
     if "prompt" in common and not common["prompt"].strip():
         f.add(line("prompt"), "missing 'prompt'")
     _points(f, common, line, entry)
-    fields = ANSWER_CHECKS[qtype](f, f.typed(entry, ANSWER_TYPES[qtype], line), line)
+    fields = kind.check(f.typed(entry, kind.keys, line),
+                        lambda key, message: f.add(line(key), message))
     if len(f.problems) > before:
         return None
-    return QuestionSpec(id=common["id"], type=qtype, prompt=common["prompt"],
+    return QuestionSpec(id=common["id"], type=kind.name, prompt=common["prompt"],
                         points=Fraction(str(common["points"])),
                         explanation=common.get("explanation", ""), **fields)
 

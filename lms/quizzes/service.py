@@ -17,11 +17,11 @@ from fractions import Fraction
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import Update, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.courses.service import register_completion_hook
-from lms.database import start_write_transaction
+from lms.database import execute_dml, start_write_transaction
 from lms.events import learning_progressed
 from lms.extensions import db
 from lms.models import Attempt, AttemptStatus, Course, Quiz, QuizVersion, User, utcnow
@@ -43,7 +43,8 @@ def active_quiz(slug: str) -> Quiz | None:
                                                 Quiz.current_version_number > 0))
 
 
-def current_version(quiz: Quiz) -> QuizVersion:
+def current_version(quiz: Quiz) -> QuizVersion | None:
+    """The version new attempts are taken on (None for a quiz never synced)."""
     return db.session.scalar(select(QuizVersion).where(
         QuizVersion.quiz_id == quiz.id, QuizVersion.number == quiz.current_version_number))
 
@@ -68,6 +69,11 @@ def snapshot_question(data: Mapping) -> scoring.Question:
     )
 
 
+def _changes_one_row(statement: Update) -> bool:
+    """Run a guarded UPDATE of one row; whether it changed it (False: the guard failed)."""
+    return execute_dml(statement.execution_options(synchronize_session=False)) == 1
+
+
 # --- Deadlines ----------------------------------------------------------------------------
 
 
@@ -79,21 +85,20 @@ def _grade_into(attempt: Attempt, answers: Mapping, status: AttemptStatus, now: 
                 ) -> bool:
     """Grade `attempt` once: a guarded UPDATE from open, so a second grading changes nothing."""
     questions = [snapshot_question(q) for q in attempt.questions]
-    version = db.session.get(QuizVersion, attempt.quiz_version_id)
+    version = db.session.get_one(QuizVersion, attempt.quiz_version_id)
     grade = scoring.grade(questions, answers, version.pass_percent)
-    result = db.session.execute(
+    graded = _changes_one_row(
         update(Attempt)
         .where(Attempt.id == attempt.id, Attempt.status == AttemptStatus.OPEN)
         .values(status=status, submitted_at=now, answers=dict(answers),
                 points=float(grade.points), max_points=float(grade.max_points),
                 percent=grade.percent, passed=grade.passed,
                 results={r.question_id: str(r.points) for r in grade.results})
-        .execution_options(synchronize_session=False)
     )
     db.session.refresh(attempt)
-    if result.rowcount == 1 and grade.passed:
+    if graded and grade.passed:
         learning_progressed.send(db.session.get(User, attempt.user_id), now=now)
-    return result.rowcount == 1
+    return graded
 
 
 def close_if_expired(attempt: Attempt, now: datetime | None = None) -> bool:
@@ -165,7 +170,7 @@ def _renewal_period(user: User, quiz: Quiz) -> tuple[datetime | None, datetime |
             Award.user_id == user.id, Credential.renewal_quiz == quiz.slug,
             Award.revoked_at.is_(None), Award.expires_at.is_not(None))
         .order_by(Award.issued_at.desc()).limit(1))
-    if latest is None:
+    if latest is None or latest.expires_at is None:
         return None, None
     return latest.issued_at, latest.expires_at - RENEWAL_WINDOW
 
@@ -216,7 +221,7 @@ def draw_questions(pool: Sequence[Mapping], draw: int, shuffle: bool,
     if shuffle:
         rng.shuffle(questions)
         for question in questions:
-            if question["type"] in {"single", "multiple"}:
+            if scoring.QUESTION_TYPES[question["type"]].has_options:
                 options = list(question["options"])
                 rng.shuffle(options)
                 question["options"] = options
@@ -238,6 +243,8 @@ def start_attempt(user: User, quiz: Quiz, now: datetime | None = None,
     for attempt in attempts:
         close_if_expired(attempt, now)
     version = current_version(quiz)
+    if version is None:
+        raise QuizError(_("Not available now"))
     info = availability(user, quiz, version, attempts, now)
     if info.open_attempt is not None:
         return info.open_attempt
@@ -289,10 +296,9 @@ def save_answers(attempt: Attempt, form: Mapping[str, Sequence[str]],
     condition = [Attempt.id == attempt.id, Attempt.status == AttemptStatus.OPEN]
     if attempt.deadline_at is not None:
         condition.append(Attempt.deadline_at > now)
-    result = db.session.execute(update(Attempt).where(*condition).values(answers=answers)
-                                .execution_options(synchronize_session=False))
+    saved = _changes_one_row(update(Attempt).where(*condition).values(answers=answers))
     db.session.refresh(attempt)
-    return result.rowcount == 1
+    return saved
 
 
 def submit_attempt(user: User, attempt_id: int, form: Mapping[str, Sequence[str]] | None,
@@ -330,13 +336,15 @@ class QuestionReview:
     def correct(self) -> bool:
         return self.points == self.max_points
 
+    @property
+    def kind(self) -> type[scoring.QuestionType]:
+        return scoring.QUESTION_TYPES[self.question["type"]]
+
     def chosen(self, option: str) -> bool:
         return option in self.given if isinstance(self.given, list) else option == self.given
 
     def right(self, option: str) -> bool:
-        if self.question["type"] == "multiple":
-            return option in self.question["answers"]
-        return option == self.question.get("answer")
+        return self.kind.right_option(snapshot_question(self.question), option)
 
 
 @dataclass
@@ -355,7 +363,7 @@ def has_passed(user: User, quiz: Quiz) -> bool:
 
 def result_of(user: User, attempt: Attempt) -> Result:
     """What the result page shows, as the quiz version's review policy allows."""
-    version = db.session.get(QuizVersion, attempt.quiz_version_id)
+    version = db.session.get_one(QuizVersion, attempt.quiz_version_id)
     level = review_level(version.review.value, has_passed(user, attempt.quiz))
     results = attempt.results or {}
     right = sum(1 for q in attempt.questions
@@ -386,7 +394,8 @@ def best_attempts(user_ids: Sequence[int], quiz_ids: Sequence[int]) -> dict[tupl
 
 def passed_pairs(user_ids: Sequence[int], quiz_ids: Sequence[int]) -> set[tuple[int, int]]:
     """(user_id, quiz_id) of every quiz each person has passed (one query)."""
-    return {tuple(row) for row in db.session.execute(select(Attempt.user_id, Attempt.quiz_id)
+    return {(user_id, quiz_id) for user_id, quiz_id in db.session.execute(
+            select(Attempt.user_id, Attempt.quiz_id)
             .where(Attempt.user_id.in_(user_ids), Attempt.quiz_id.in_(quiz_ids),
                    Attempt.passed.is_(True)).distinct())}
 
@@ -453,8 +462,8 @@ def version_statistics(quiz: Quiz, number: int | None = None) -> VersionStatisti
                 max_points=float(Fraction(q["points"])), chosen=_chosen(answers.get(q["id"])))
                 for q in attempt.questions),
         ))
-    options = {q["id"]: q.get("options") or (["true", "false"] if q["type"] == "true_false"
-                                             else []) for q in version.questions}
+    options = {q["id"]: list(scoring.QUESTION_TYPES[q["type"]].choices(snapshot_question(q)))
+               for q in version.questions}
     return VersionStatistics(quiz, version, versions,
                              stats.quiz_statistics(outcomes, options),
                              {q["id"]: q for q in version.questions})

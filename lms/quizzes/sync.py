@@ -34,6 +34,16 @@ def _version(quiz: Quiz, number: int, spec: QuizSpec) -> QuizVersion:
     )
 
 
+def _set_fields(quiz: Quiz, fields: dict) -> bool:
+    """Copy `fields` onto `quiz`; whether any of them changed."""
+    changed = False
+    for key, value in fields.items():
+        if getattr(quiz, key) != value:
+            setattr(quiz, key, value)
+            changed = True
+    return changed
+
+
 def sync_quizzes(quizzes: QuizSet, report: SyncReport) -> None:
     """Create, version or archive quizzes; flushes, the caller commits."""
     now = utcnow()
@@ -52,11 +62,7 @@ def sync_quizzes(quizzes: QuizSet, report: SyncReport) -> None:
             db.session.flush()
             report.created.append(f"quiz {spec.slug}")
         else:
-            changed = False
-            for key, value in fields.items():
-                if getattr(quiz, key) != value:
-                    setattr(quiz, key, value)
-                    changed = True
+            changed = _set_fields(quiz, fields)
             if quiz.archived_at is not None:
                 quiz.archived_at = None
                 report.restored.append(f"quiz {spec.slug}")
