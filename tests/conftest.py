@@ -155,6 +155,16 @@ def app(make_app):
 
 
 @pytest.fixture
+def app500(make_app):
+    """An app that answers an unexpected exception with its 500 page, as in production.
+
+    tests/security/ has its own, pointed at a small content tree."""
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

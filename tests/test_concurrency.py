@@ -21,8 +21,8 @@ from lms import database
 from lms.courses import service as courses
 from lms.extensions import db
 from lms.models import Lesson, LessonProgress, Role, User, utcnow
-from tests.courses.test_views import lessons_of, member, signed_in, sync_content
-from tests.factories import make_user
+from tests.courses.test_views import lessons_of, member, sync_content
+from tests.factories import make_user, signed_in
 
 
 @pytest.fixture

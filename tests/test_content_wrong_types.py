@@ -27,7 +27,7 @@ from lms.content import LoadedContent, load_folders
 from lms.courses.loader import COURSE_KEYS, LESSON_KEYS, PATH_KEYS, load_content
 from lms.credentials.loader import KEYS as CREDENTIAL_KEYS
 from lms.quizzes.loader import QUESTION_KEYS, QUIZ_KEYS
-from lms.tiers.rules import HEALTH_KEYS, PROGRAM_KEYS, WEIGHT_KEYS
+from lms.tiers.program import HEALTH_KEYS, PROGRAM_KEYS, WEIGHT_KEYS
 
 REPO = Path(__file__).resolve().parents[1]
 # Reproducible and quick: derandomized, so the examples change only with the project's code

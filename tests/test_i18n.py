@@ -65,6 +65,13 @@ def test_signed_out_visitors_can_switch_language(client):
     assert '<html lang="ja">' in html
 
 
+def test_a_newline_in_next_is_ignored_not_an_error(client):
+    response = client.post("/locale", data={"locale": "ja", "next": "/a\r\nX-Injected: 1"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert "X-Injected" not in response.headers
+
+
 def _source_messages() -> set[str]:
     with open(ROOT / "babel.cfg") as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)

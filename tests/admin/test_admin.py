@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import event, func
 
 from lms.admin import service
-from lms.auth.service import AccountError
+from lms.auth.service import AccountError, create_invitation
 from lms.extensions import db
 from lms.models import (
     AuditAction,
@@ -22,15 +22,7 @@ from lms.models import (
     Tier,
     User,
 )
-from tests.factories import login, make_org, make_user
-
-
-def signed_in(app, user):
-    """A new test client signed in as `user`."""
-    client = app.test_client()
-    response = login(client, user)
-    assert response.status_code == 302, f"{user.email} could not sign in"
-    return client
+from tests.factories import login, make_org, make_user, signed_in
 
 
 def reload(obj):
@@ -413,6 +405,26 @@ def test_deactivating_a_company_signs_its_people_out(app, admin, company, collea
     assert reload(company).active is False
 
     assert redirects_to_login(colleague_client.get("/"))
+
+
+def test_deactivating_a_company_ends_sessions_and_invitations(app):
+    org = make_org()
+    person = make_user(Role.MEMBER, org)
+    admin = make_user(Role.ADMIN)
+    issued = create_invitation(admin, "late@partner.test", Role.MEMBER, JobFunction.SALES,
+                               org, 7)
+    db.session.commit()
+    session_client = app.test_client()
+    login(session_client, person)
+    admin_client = app.test_client()
+    login(admin_client, admin)
+    admin_client.post(f"/admin/organizations/{org.id}", data={
+        "name": org.name, "slug": org.slug, "tier": "bronze", "signed_on": "2025-04-01"})
+    assert app.test_client().get(f"/invitations/{issued.token}").status_code == 404
+    admin_client.post(f"/admin/organizations/{org.id}", data={
+        "name": org.name, "slug": org.slug, "tier": "bronze", "signed_on": "2025-04-01",
+        "active": "y"})
+    assert session_client.get("/").status_code == 302, "the old session stays ended"
 
 
 # --- Invitations ---------------------------------------------------------------------------

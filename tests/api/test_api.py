@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.api.tokens import create_token, hash_token
-from lms.deals.service import local_date  # the program's day, as the API reads dates
+from lms.clock import local_date  # the program's day, as the API reads dates
 from lms.extensions import db
 from lms.models import (
     ApiToken,
@@ -25,7 +25,7 @@ from lms.models import (
     Tier,
     utcnow,
 )
-from tests.factories import login, make_org, make_user
+from tests.factories import make_org, make_user, signed_in
 
 
 @pytest.fixture
@@ -38,12 +38,6 @@ def token(app):
 
 def auth(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
-
-
-def signed_in(app, user):
-    client = app.test_client()
-    assert login(client, user).status_code == 302
-    return client
 
 
 # --- Tokens ------------------------------------------------------------------------------

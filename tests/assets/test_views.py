@@ -12,7 +12,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from lms.assets import service
+from lms.assets import library, publishing
+from lms.assets.downloads import usage_report
 from lms.extensions import db
 from lms.models import (
     Asset,
@@ -25,8 +26,8 @@ from lms.models import (
     Tier,
     utcnow,
 )
-from tests.assets.helpers import PDF, PDF_2, PNG, SAMPLES, publish, stored_files, upload
 from tests.factories import PASSWORD, count_queries, csrf_token, login, make_org, make_user
+from tests.factories.assets import PDF, PDF_2, PNG, SAMPLES, publish, stored_files, upload
 
 SVG_WITH_SCRIPT = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 HTML = b"<!doctype html><html><script>fetch('/account')</script></html>"
@@ -307,7 +308,7 @@ def test_a_new_version_becomes_the_download_and_the_old_one_stays_listed(client,
 
 def test_a_partner_sees_the_history_but_not_old_files(client):
     asset = publish()
-    service.add_version(None, asset, upload(PDF_2, "overview.pdf"), "Prices for FY2026.")
+    publishing.add_version(None, asset, upload(PDF_2, "overview.pdf"), "Prices for FY2026.")
     db.session.commit()
     signed_in(client)
     html = client.get(f"/assets/{asset.slug}").get_data(as_text=True)
@@ -322,7 +323,7 @@ def test_restoring_needs_the_csrf_token(make_app):
     app = make_app(WTF_CSRF_ENABLED=True)
     with app.app_context():
         asset = publish()
-        service.add_version(None, asset, upload(PDF_2, "b.pdf"), "Second.")
+        publishing.add_version(None, asset, upload(PDF_2, "b.pdf"), "Second.")
         db.session.commit()
         manager = make_user(Role.MANAGER)
         client = app.test_client()
@@ -443,18 +444,18 @@ def test_the_library_runs_a_fixed_number_of_queries(make_app):
             counts[label] = few.n
         for n in range(5, 30):
             asset = publish(f"Asset {n}", content=PDF + str(n).encode())
-            db.session.add(AssetDownload(asset_id=asset.id, version_id=service.find_version(
+            db.session.add(AssetDownload(asset_id=asset.id, version_id=library.find_version(
                 asset).id, at=utcnow()))
             db.session.commit()
         for label, client in (("partner", partner), ("manager", manager)):
             with count_queries() as many:
                 html = client.get("/assets").get_data(as_text=True)
             assert many.n == counts[label], label
-            assert html.count('class="card asset-card') == service.PAGE_SIZE
+            assert html.count('class="card asset-card') == library.PAGE_SIZE
         with count_queries() as page_two:
             html = partner.get("/assets?page=2").get_data(as_text=True)
         assert page_two.n == counts["partner"]
-        assert html.count('class="card asset-card') == 30 - service.PAGE_SIZE
+        assert html.count('class="card asset-card') == 30 - library.PAGE_SIZE
 
 
 # --- Usage ------------------------------------------------------------------------------------
@@ -477,17 +478,17 @@ def test_download_counts_add_up_in_the_report_and_the_csv(client, app):
     assert fetch(client, f"/assets/{overview.slug}/download").status_code == 200
     # An old download outside the period.
     db.session.add(AssetDownload(asset_id=overview.id,
-                                 version_id=service.find_version(overview).id,
+                                 version_id=library.find_version(overview).id,
                                  user_id=people["a1"].id, organization_id=sakura.id,
                                  at=utcnow() - timedelta(days=120)))
     db.session.commit()
 
     downloads = list(db.session.scalars(select(AssetDownload)))
     assert len(downloads) == 9
-    assert all(d.version_id == service.find_version(overview).id for d in downloads
+    assert all(d.version_id == library.find_version(overview).id for d in downloads
                if d.asset_id == overview.id)
 
-    report = service.usage_report(90)
+    report = usage_report(90)
     assert [(a.title, a.downloads, a.partners, a.people) for a in report.assets] == [
         ("Product overview", 6, 2, 3), ("Battlecard", 1, 1, 1)]
     assert report.total_downloads == 7 == sum(p.downloads for p in report.partners)
@@ -495,7 +496,7 @@ def test_download_counts_add_up_in_the_report_and_the_csv(client, app):
     assert [(p.organization_name, p.asset_title, p.downloads) for p in report.partners] == [
         ("Aozora Consulting", "Product overview", 3), ("Aozora Consulting", "Battlecard", 1),
         ("Sakura Systems", "Product overview", 3)]
-    assert service.usage_report(365).total_downloads == 8
+    assert usage_report(365).total_downloads == 8
 
     html = client.get("/reports/assets").get_data(as_text=True)
     assert "Most used assets" in html and "Sakura Systems" in html
@@ -521,7 +522,7 @@ def test_usage_report_period_and_fixed_queries(client):
     client.get("/reports/assets")
     with count_queries() as few:
         client.get("/reports/assets?days=30")
-    version = service.find_version(asset)
+    version = library.find_version(asset)
     for _ in range(20):
         other = make_org()
         db.session.add_all([AssetDownload(asset_id=asset.id, version_id=version.id,

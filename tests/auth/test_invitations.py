@@ -10,7 +10,7 @@ import pytest
 from lms.auth import service
 from lms.extensions import db
 from lms.models import Invitation, JobFunction, Role, User, utcnow
-from tests.factories import login, make_org, make_user
+from tests.factories import PASSWORD, login, make_org, make_user
 
 LINK_RE = re.compile(r"/invitations/([A-Za-z0-9_\-]+)")
 
@@ -126,6 +126,31 @@ def test_partner_admin_cannot_invite_vendor_staff(app, role):
     assert db.session.scalar(db.select(Invitation)) is None
 
 
+def test_a_partner_admin_cannot_cancel_or_take_over_someone_elses_invitation(app):
+    admin = make_user(Role.ADMIN)
+    staff = service.create_invitation(admin, "new.staff@vendor.test", Role.ADMIN, None, None, 7)
+    db.session.commit()
+    partner_admin = make_user(Role.PARTNER_ADMIN)
+    client = app.test_client()
+    login(client, partner_admin)
+    response = client.post("/admin/users/invite", data={
+        "email": "new.staff@vendor.test", "role": "member", "job_function": "sales"})
+    assert "cannot be invited" in response.get_data(as_text=True)
+    assert app.test_client().get(f"/invitations/{staff.token}").status_code == 200
+    assert db.session.scalar(db.select(db.func.count(Invitation.id))) == 1
+
+
+def test_a_partner_admin_cannot_learn_who_has_an_account(app):
+    make_user(Role.MEMBER, email="someone@other.test")
+    client = app.test_client()
+    login(client, make_user(Role.PARTNER_ADMIN))
+    taken = client.post("/admin/users/invite", data={
+        "email": "someone@other.test", "role": "member", "job_function": "sales"})
+    html = taken.get_data(as_text=True)
+    assert "already has an account" not in html
+    assert "cannot be invited" in html
+
+
 def test_member_cannot_invite(app):
     client = app.test_client()
     login(client, make_user(Role.MEMBER))
@@ -133,6 +158,20 @@ def test_member_cannot_invite(app):
                                                         "role": "member"})
     assert response.status_code == 403
     assert db.session.scalar(db.select(Invitation)) is None
+
+
+def test_invitation_links_use_the_configured_address(make_app):
+    app = make_app(LMS_BASE_URL="https://academy.example")
+    with app.app_context():
+        client = app.test_client()
+        admin = make_user(Role.ADMIN)
+        client.post("/login", data={"email": admin.email, "password": PASSWORD},
+                    base_url="http://evil.example")
+        response = client.post("/admin/users/invite", base_url="http://evil.example", data={
+            "email": "x@example.test", "role": "manager", "job_function": ""})
+        html = response.get_data(as_text=True)
+        assert "https://academy.example/invitations/" in html
+        assert "evil.example" not in html
 
 
 def test_invitation_is_mailed_when_smtp_is_configured(make_app, monkeypatch):

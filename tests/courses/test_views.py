@@ -14,7 +14,7 @@ from sqlalchemy import event, func
 from lms.content import load_all, sync_all
 from lms.extensions import db
 from lms.models import Course, JobFunction, Lesson, LessonProgress, Role, User, utcnow
-from tests.factories import login, make_org, make_user
+from tests.factories import login, make_org, make_user, signed_in
 
 PPE = "partner-program-essentials"
 PPE_JA = "partner-program-essentials-ja"
@@ -39,13 +39,6 @@ def content(app, tmp_path):
     quiz a course may require)."""
     app.config["LMS_QUIZZES_DIR"] = str(tmp_path / "no-quizzes")
     sync_content()
-
-
-def signed_in(app, user):
-    client = app.test_client()
-    response = login(client, user)
-    assert response.status_code == 302, f"{user.email} could not sign in"
-    return client
 
 
 def member(job: JobFunction = JobFunction.SALES, org=None, **kw) -> User:
@@ -507,6 +500,20 @@ def test_other_files_are_not_served(app, content, path):
     response = client.get(path)
 
     assert response.status_code == 404
+    response.close()
+
+
+def test_files_of_a_locked_course_are_not_served_to_partners(app):
+    sync_all(load_all())
+    db.session.commit()
+    client = app.test_client()
+    login(client, make_user(Role.MEMBER, job=JobFunction.TECHNICAL))
+    path = "/courses/nimbus-crm-implementation/files/images/data-model.svg"
+    assert client.get(path).status_code == 403
+    vendor = app.test_client()
+    login(vendor, make_user(Role.MANAGER))
+    response = vendor.get(path)
+    assert response.status_code == 200
     response.close()
 
 

@@ -10,11 +10,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from lms.deals import service
+from lms.deals.registration import change_status, edit_deal, register_deal
 from lms.extensions import db
 from lms.models import Deal, DealStatus, Role, utcnow
-from tests.deals.helpers import deal_count, events_of, fresh, html, register
-from tests.factories import count_queries, csrf_token, login, make_user
+from tests.factories import count_queries, csrf_token, login, make_org, make_user, signed_in
+from tests.factories.deals import deal_count, events_of, fresh, html, register
 
 CONFLICT_NOTICE = "Under review: another partner registered this customer first."
 
@@ -70,7 +70,7 @@ def test_amount_spellings(people, client_for, amount):
     ({"customer_name": "Acme\x1b"}, "Remove the control characters"),
     ({"currency": "XYZ"}, "Not a valid choice"),
     ({"expected_close_on": "31/03/2027"}, "Not a valid date"),
-    # The same range as the CSV import and the API (importer.check_date).
+    # The same range as the CSV import and the API (validation.check_date).
     ({"expected_close_on": "0001-01-01"}, "Enter a date between 1990-01-01 and 2999-12-31."),
     ({"expected_close_on": "9999-12-31"}, "Enter a date between 1990-01-01 and 2999-12-31."),
     ({"amount": "0"}, "it must be above zero"),
@@ -137,7 +137,7 @@ def test_a_partner_sees_only_its_company_deals(people, client_for):
 def test_vendor_staff_see_every_deal_and_filter(people, client_for):
     register(people.alpha, people.alpha_sales, "Alpha Customer")
     won = register(people.beta, people.beta_sales, "Beta Customer")
-    service.change_status(won, "won", people.manager)
+    change_status(won, "won", people.manager)
     db.session.commit()
     client = client_for(people.manager)
     page = html(client.get("/deals"))
@@ -155,8 +155,8 @@ def test_vendor_staff_see_every_deal_and_filter(people, client_for):
 def test_the_list_is_newest_first_and_paginated(people, client_for):
     start = utcnow() - timedelta(days=30)
     for n in range(52):
-        service.register_deal(people.alpha, people.alpha_sales, customer_name=f"Customer {n:02d}",
-                              amount=n + 1, now=start + timedelta(minutes=n))
+        register_deal(people.alpha, people.alpha_sales, customer_name=f"Customer {n:02d}",
+                      amount=n + 1, now=start + timedelta(minutes=n))
     db.session.commit()
     client = client_for(people.alpha_sales)
     page = html(client.get("/deals"))
@@ -210,7 +210,7 @@ def test_bad_edit_changes_nothing(people, client_for):
 
 def test_a_closed_deal_is_no_longer_edited_by_the_partner(people, client_for):
     deal = register(people.alpha, people.alpha_sales, "Acme Inc.", amount=1000)
-    service.change_status(deal, "won", people.manager)
+    change_status(deal, "won", people.manager)
     db.session.commit()
     client = client_for(people.alpha_sales)
     response = client.get(f"/deals/{deal.id}/edit")
@@ -233,6 +233,22 @@ def test_a_new_customer_name_is_checked_for_conflicts_again(people, client_for):
         "customer_name": "GLOBEX, Inc.", "amount": "1000000", "currency": "JPY"})
     assert fresh(deal).conflict_with_id == first.id
     assert fresh(deal).customer_key == "globex"
+
+
+def test_renaming_an_old_registration_to_a_taken_customer_is_flagged(app):
+    alpha, beta = make_org("alpha"), make_org("beta")
+    alpha_sales = make_user(Role.MEMBER, alpha)
+    now = utcnow()
+    placeholder = register(alpha, alpha_sales, "Placeholder K.K.", now=now - timedelta(days=60))
+    real = register(beta, make_user(Role.MEMBER, beta), "株式会社サクラ商事",
+                    now=now - timedelta(days=1))
+    client = signed_in(app, alpha_sales)
+    response = client.post(f"/deals/{placeholder.id}/edit", data={
+        "customer_name": "サクラ商事", "amount": "1", "currency": "JPY"})
+    assert response.status_code == 302
+    assert fresh(placeholder).customer_key == fresh(real).customer_key
+    assert (fresh(placeholder).conflict_with_id == real.id
+            or fresh(real).conflict_with_id == placeholder.id)
 
 
 # --- Decisions ----------------------------------------------------------------------------
@@ -314,7 +330,7 @@ def test_a_registered_deal_may_close_directly(people, client_for, action):
 def test_a_disallowed_move_changes_nothing(people, client_for, steps, action, message):
     deal = register(people.alpha, people.alpha_sales)
     for step in steps:
-        service.change_status(deal, step, people.manager, reason="because")
+        change_status(deal, step, people.manager, reason="because")
         db.session.commit()
     before = (fresh(deal).status, fresh(deal).closed_at, len(events_of(deal)))
     client = client_for(people.manager)
@@ -404,7 +420,7 @@ def test_only_registrations_of_the_last_90_days_conflict(people, days, flagged):
 @pytest.mark.parametrize("closing", ["won", "lost", "reject"])
 def test_a_closed_deal_does_not_conflict(people, closing):
     first = register(people.alpha, None, "Globex")
-    service.change_status(first, closing, people.manager, reason="r")
+    change_status(first, closing, people.manager, reason="r")
     db.session.commit()
     assert register(people.beta, None, "Globex K.K.").conflict_with_id is None
 
@@ -445,7 +461,7 @@ def test_the_csv_download_is_scoped_and_safe(people, client_for):
 def test_the_csv_download_keeps_the_list_filters(people, client_for):
     register(people.alpha, people.alpha_sales, "Kept")
     gone = register(people.alpha, people.alpha_sales, "Gone")
-    service.change_status(gone, "lost", people.manager)
+    change_status(gone, "lost", people.manager)
     db.session.commit()
     client = client_for(people.alpha_sales)
     assert 'href="/deals.csv?status=registered"' in html(client.get("/deals?status=registered"))
@@ -462,17 +478,17 @@ def _seed(people, n: int) -> Deal:
     for i in range(n):
         org, user = ((people.alpha, people.alpha_sales) if i % 2
                      else (people.beta, people.beta_sales))
-        deal = service.register_deal(org, user, customer_name="Same Customer" if i % 3 else
-                                     f"Customer {i}", amount=i + 1, now=start + timedelta(hours=i))
+        deal = register_deal(org, user, customer_name="Same Customer" if i % 3 else
+                             f"Customer {i}", amount=i + 1, now=start + timedelta(hours=i))
         if i % 4 == 0:
-            service.change_status(deal, "approve", people.manager, now=start + timedelta(hours=i))
+            change_status(deal, "approve", people.manager, now=start + timedelta(hours=i))
         if org is people.alpha:
             target = deal  # the partner's own deal, with a long history below
     db.session.commit()
     for n_edit in range(n):
-        service.edit_deal(target, people.manager, customer_name="Same Customer",
-                          amount=n_edit + 1, currency="JPY", product="", description="",
-                          expected_close_on=None)
+        edit_deal(target, people.manager, customer_name="Same Customer",
+                  amount=n_edit + 1, currency="JPY", product="", description="",
+                  expected_close_on=None)
     db.session.commit()
     return target
 
@@ -500,7 +516,7 @@ def test_pages_run_a_fixed_number_of_queries(people, client_for, who):
 def test_pages_render_in_japanese(people, client_for):
     first = register(people.alpha, people.alpha_sales, "(株)サクラ商事")
     second = register(people.beta, people.beta_sales, "サクラ商事株式会社")
-    service.change_status(second, "reject", people.manager, reason="先に登録あり")
+    change_status(second, "reject", people.manager, reason="先に登録あり")
     db.session.commit()
     for user, paths in ((people.manager, ["/deals", f"/deals/{second.id}", "/deals/import",
                                           f"/deals/{first.id}/edit"]),

@@ -3,7 +3,6 @@ limit, attempt rules, review policies, draw and shuffle, course quizzes, the qui
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,21 +16,13 @@ from lms.extensions import db
 from lms.models import Attempt, AttemptStatus, Quiz, Role, User, utcnow
 from lms.quizzes import service
 from tests.factories import csrf_token, login, make_user
+from tests.factories.content import toml
+from tests.factories.learning import attempts_of
 
 SECRETS = ("zebra-key-42", "31337", "EXPLANATION-SECRET")
 
 
 # --- Quiz files ------------------------------------------------------------------------------
-
-
-def toml(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    return "[" + ", ".join(toml(v) for v in value) + "]"
 
 
 def question(qid: str, qtype: str, prompt: str | None = None, points: float = 1, **fields
@@ -199,12 +190,6 @@ def save_json(client, attempt_id: int, answers: dict):
 def row(attempt_id: int) -> Attempt:
     db.session.expire_all()
     return db.session.get(Attempt, attempt_id)
-
-
-def attempts_of(user: User) -> list[Attempt]:
-    db.session.expire_all()
-    return list(db.session.scalars(select(Attempt).where(Attempt.user_id == user.id)
-                                   .order_by(Attempt.number)))
 
 
 def quiz_by_slug(slug: str) -> Quiz:

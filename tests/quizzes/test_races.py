@@ -23,6 +23,7 @@ from lms.models import Attempt, AttemptStatus, Quiz, Role, User, utcnow
 from lms.quizzes import service
 from lms.quizzes.service import QuizError
 from tests.factories import login, make_user
+from tests.factories.learning import attempts_of
 
 N = 8
 ON_SQLITE = normalize_database_url(os.environ.get("DATABASE_URL") or "sqlite://").startswith(
@@ -106,14 +107,6 @@ def no_errors(results: list, allowed: tuple[type[BaseException], ...] = ()) -> N
     assert not errors, errors
 
 
-def attempts_of(app, user_id: int) -> list[Attempt]:
-    with app.app_context():
-        rows = list(db.session.scalars(select(Attempt).where(Attempt.user_id == user_id)
-                                       .order_by(Attempt.number)))
-        db.session.expunge_all()
-        return rows
-
-
 @contextmanager
 def grading_updates(app) -> Iterator[list[int]]:
     """Attempt ids of every UPDATE that graded (moved out of 'open') a row, while inside."""
@@ -172,7 +165,7 @@ def test_racing_starts_open_exactly_one_attempt(race_app):
     results = racing_starts(app, user_id, quiz_id)
 
     no_errors(results)
-    attempts = attempts_of(app, user_id)
+    attempts = attempts_of(user_id, app)
     assert len(attempts) == 1
     assert results == [attempts[0].id] * N
     assert attempts[0].status == AttemptStatus.OPEN and attempts[0].number == 1
@@ -185,7 +178,7 @@ def test_racing_starts_after_a_submitted_attempt_respect_max_attempts_2(race_app
     results = racing_starts(app, user_id, quiz_id)
 
     no_errors(results)
-    attempts = attempts_of(app, user_id)
+    attempts = attempts_of(user_id, app)
     assert [a.number for a in attempts] == [1, 2]
     assert attempts[0].id == first
     assert results == [attempts[1].id] * N
@@ -201,7 +194,7 @@ def test_racing_starts_when_every_attempt_is_used_open_nothing(race_app):
     no_errors(results, allowed=(QuizError,))
     assert all(isinstance(r, QuizError) for r in results), results
     assert "You have used all 1 attempts." in str(results[0])
-    assert len(attempts_of(app, user_id)) == 1
+    assert len(attempts_of(user_id, app)) == 1
 
 
 def test_racing_start_and_submit_never_exceeds_max_attempts(race_app):
@@ -225,7 +218,7 @@ def test_racing_start_and_submit_never_exceeds_max_attempts(race_app):
     results = in_threads(app, work)
 
     no_errors(results)
-    attempts = attempts_of(app, user_id)
+    attempts = attempts_of(user_id, app)
     assert 1 <= len(attempts) <= 2
     assert [a.number for a in attempts] == list(range(1, len(attempts) + 1))
     assert all(a.status == AttemptStatus.SUBMITTED for a in attempts)
@@ -252,7 +245,7 @@ def test_racing_submits_grade_the_attempt_once(race_app):
     no_errors(results)
     assert graded == [1], "exactly one UPDATE graded the attempt"
     assert len(set(map(repr, results))) == 1, "every thread saw the same grading"
-    [attempt] = attempts_of(app, user_id)
+    [attempt] = attempts_of(user_id, app)
     assert (attempt.status, attempt.submitted_at, attempt.points, attempt.answers) == results[0]
     assert attempt.submitted_at is not None
     # The points are those of the answers kept: whichever submit won, not a mix.
@@ -282,7 +275,7 @@ def test_racing_submits_after_the_deadline_grade_the_saved_answers_once(race_app
 
     no_errors(results)
     assert graded == [1]
-    [attempt] = attempts_of(app, user_id)
+    [attempt] = attempts_of(user_id, app)
     assert attempt.status == AttemptStatus.TIMED_OUT
     assert attempt.answers == {"q1": "true", "q2": "B"}
     assert attempt.points == 2
@@ -319,7 +312,7 @@ def test_racing_start_requests_open_one_attempt(race_app):
     results = http_race(app, clients, lambda client, _i: client.post("/quizzes/race"))
 
     no_errors(results)
-    [attempt] = attempts_of(app, user_id)
+    [attempt] = attempts_of(user_id, app)
     assert results == [(302, f"/attempts/{attempt.id}")] * N
 
 
@@ -338,7 +331,7 @@ def test_racing_submit_requests_grade_once(race_app):
     no_errors(results)
     assert results == [(302, f"/attempts/{attempt_id}/result")] * N
     assert graded == [1]
-    [attempt] = attempts_of(app, user_id)
+    [attempt] = attempts_of(user_id, app)
     assert attempt.status == AttemptStatus.SUBMITTED
     # One submit's answers and their points, never a mix of two.
     assert (attempt.answers, attempt.points) in (({"q1": "true", "q2": "B"}, 2),
@@ -424,7 +417,7 @@ def test_opening_an_expired_attempt_while_the_expiry_job_closes_it(race_app, pat
     assert fired
     assert response.status_code == status
     assert response.headers.get("Location") == (location and location.format(id=attempt_id))
-    [attempt] = attempts_of(app, user_id)
+    [attempt] = attempts_of(user_id, app)
     assert attempt.status == AttemptStatus.TIMED_OUT and attempt.points == 2
 
 
@@ -446,7 +439,7 @@ def test_saving_while_another_request_submits_answers_409(race_app):
 
     assert fired
     assert response.status_code == 409
-    [attempt] = attempts_of(app, user_id)
+    [attempt] = attempts_of(user_id, app)
     assert attempt.answers == {"q1": "true", "q2": "B"}
     assert attempt.points == 2
 
@@ -482,7 +475,7 @@ def test_the_expiry_job_and_a_late_submit_grade_once(race_app):
         thread.join(timeout=30)
     assert errors == []
     assert results[0].exit_code == 0, results[0].output
-    [attempt] = attempts_of(app, user_id)
+    [attempt] = attempts_of(user_id, app)
     assert attempt.status == AttemptStatus.TIMED_OUT and attempt.points == 2
 
 

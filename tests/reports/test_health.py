@@ -15,7 +15,7 @@ from lms.reports.kpis import (
     PartnerFigures,
     Training,
 )
-from lms.tiers.rules import HealthRules
+from lms.tiers.program import HealthRules
 
 RULES = HealthRules()  # active 0.4, training 0.3, conversion 0.3; healthy 70, watch 40
 

@@ -15,7 +15,7 @@ from lms.reports.kpis import (
     ProgramFacts,
     Training,
 )
-from lms.tiers.rules import Program
+from lms.tiers.program import Program
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)  # Friday 27 November 2026, 18:00 in Tokyo

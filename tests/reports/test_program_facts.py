@@ -12,17 +12,9 @@ from lms.models import CredentialKind, DealStatus, Role
 from lms.reports import kpis, program_facts
 from lms.reports.kpis import Activity, DealTally, Training
 from tests.factories import count_queries, make_org, make_user
-from tests.reports.builders import (
-    at,
-    attempt,
-    award,
-    busy_partners,
-    credential,
-    deal,
-    lesson,
-    progress,
-    quiz,
-)
+from tests.factories.deals import deal
+from tests.factories.learning import attempt, award, credential, lesson, progress, quiz
+from tests.factories.reports import at, busy_partners
 
 NOW = at("2026-11-27T09:00")  # months of the period: Dec 2025 (0) ... Nov 2026 (11)
 
@@ -121,7 +113,7 @@ def test_training_certified_people_and_certifications_over_time(program):
 
 
 def test_the_figures_of_the_program(program):
-    from lms.tiers.rules import Program
+    from lms.tiers.program import Program
 
     figures = kpis.program_figures(program_facts.gather(program_facts.period(12, NOW)),
                                    Program((), exchange_rates={"USD": 150}))

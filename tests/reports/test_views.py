@@ -8,22 +8,18 @@ from datetime import date, timedelta
 
 import pytest
 
-from lms.deals.service import local_date
+from lms.clock import local_date
 from lms.extensions import db
 from lms.models import DealStatus, Role, utcnow
-from tests.factories import count_queries, login, make_org, make_user
-from tests.reports.builders import attempt, busy_partners, deal, quiz
+from tests.factories import count_queries, make_org, make_user, signed_in
+from tests.factories.deals import deal
+from tests.factories.learning import attempt, quiz
+from tests.factories.reports import busy_partners
 
 PAGES = ("/reports/kpis", "/reports/health")
 CSVS = ("/reports/kpis.csv", "/reports/kpis.csv?table=months",
         "/reports/kpis.csv?table=partners", "/reports/kpis.csv?table=ttfd",
         "/reports/health.csv")
-
-
-def signed_in(app, user):
-    client = app.test_client()
-    assert login(client, user).status_code == 302
-    return client
 
 
 def rows_of(response) -> list[list[str]]:

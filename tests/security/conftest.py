@@ -1,5 +1,6 @@
-"""Shared set-up of the security tests: a small content tree, the people of a partner program,
-fast sign-in, and the checks that a page is inert and a CSV is formula-safe.
+"""Shared set-up of the security tests: the app as production runs it on a small content
+tree, the people of a partner program, two partner companies, and the checks that a page is
+inert and a CSV is formula-safe.
 
 The apps built here answer an unexpected exception with the 500 page, as in production
 (PROPAGATE_EXCEPTIONS=False), so a crash is seen as a status code next to the request that
@@ -9,92 +10,24 @@ caused it.
 from __future__ import annotations
 
 import csv
-import functools
 import html as html_lib
 import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from jinja2 import BytecodeCache
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
-from lms.content import load_all, sync_all
 from lms.extensions import db
-from lms.models import JobFunction, Organization, Quiz, Role, Tier, User
-from lms.models.users import PASSWORD_METHOD
-from tests.factories import PASSWORD
+from lms.models import JobFunction, Role, Tier
+from tests.factories.content import write_content
+from tests.factories.people import People, make_org, make_people, make_user
 
-# --- A small content tree: one course, one quiz with free-text questions, a tier program ----
-
-COURSE_TOML = 'title = "Security course"\nsummary = "One lesson."\naudience = "all"\n'
-LESSON_MD = '+++\ntitle = "Only lesson"\nminutes = 1\n+++\n\nRead this.\n'
-QUIZ_TOML = """title = "Security check"
-kind = "quiz"
-pass_percent = 50
-max_attempts = 0
-shuffle = false
-review = "after_submit"
-
-[[questions]]
-id = "phrase"
-type = "short"
-prompt = "Type the phrase"
-answers = ["ok"]
-points = 1
-
-[[questions]]
-id = "port"
-type = "numeric"
-prompt = "Which port?"
-answer = 42
-points = 1
-
-[[questions]]
-id = "colour"
-type = "single"
-prompt = "Pick a colour"
-options = ["Red", "Green"]
-answer = "Green"
-points = 1
-"""
-PROGRAM_TOML = """currency = "JPY"
-review_window_months = 12
-grace_period_days = 90
-
-[exchange_rates]
-USD = 150
-
-[[tiers]]
-tier = "silver"
-requirements = [{ kind = "won_deals", min = 3 }]
-
-[[tiers]]
-tier = "gold"
-requirements = [{ kind = "won_deals", min = 10 }, { kind = "won_revenue", min = 30_000_000 }]
-"""
-COURSE = "security-course"
-LESSON = "only-lesson"
-QUIZ = "security-check"
-
-
-def write_content(root: Path) -> dict:
-    """Write the content tree under `root`; the app settings that point at it."""
-    course = root / "content" / COURSE
-    course.mkdir(parents=True)
-    (course / "course.toml").write_text(COURSE_TOML, encoding="utf-8")
-    (course / f"01-{LESSON}.md").write_text(LESSON_MD, encoding="utf-8")
-    (root / "content" / "program.toml").write_text(PROGRAM_TOML, encoding="utf-8")
-    quizzes = root / "quizzes"
-    quizzes.mkdir()
-    (quizzes / f"{QUIZ}.toml").write_text(QUIZ_TOML, encoding="utf-8")
-    return {"LMS_CONTENT_DIR": str(root / "content"), "LMS_QUIZZES_DIR": str(quizzes)}
+# --- The app, on a small content tree (tests/factories/content.py) --------------------------
 
 
 @pytest.fixture
@@ -136,54 +69,7 @@ def app500(make_app, content_settings):
         yield app
 
 
-def sync_content() -> None:
-    """Import the small content tree (course, quiz, tier program version 1) once."""
-    if db.session.scalar(select(func.count()).select_from(Quiz)) == 0:
-        sync_all(load_all())
-        db.session.commit()
-
-
-# --- People ---------------------------------------------------------------------------------
-
-
-@dataclass
-class People:
-    alpha: Organization
-    sales: User  # member (sales) of alpha
-    engineer: User  # member (technical) of alpha
-    partner_admin: User  # partner admin of alpha
-    manager: User
-    admin: User
-
-
-@functools.cache
-def hashed(password: str) -> str:
-    return generate_password_hash(password, method=PASSWORD_METHOD)
-
-
-def make_people() -> People:
-    """A partner company and one person of every kind, in one transaction."""
-    alpha = Organization(slug="alpha", name="Alpha Systems K.K.", tier=Tier.SILVER,
-                         signed_on=date(2025, 4, 1))
-    db.session.add(alpha)
-
-    def person(key: str, name: str, role: Role, job: JobFunction | None = None) -> User:
-        user = User(email=f"{key}@security.test", name=name, role=role,
-                    organization=alpha if role.is_partner else None, job_function=job)
-        user.password_hash = hashed(PASSWORD)
-        db.session.add(user)
-        return user
-
-    people = People(
-        alpha=alpha,
-        sales=person("sales", "Aiko Sales", Role.MEMBER, JobFunction.SALES),
-        engineer=person("engineer", "Ami Engineer", Role.MEMBER, JobFunction.TECHNICAL),
-        partner_admin=person("partner-admin", "Akira Admin", Role.PARTNER_ADMIN),
-        manager=person("manager", "Mariko Manager", Role.MANAGER),
-        admin=person("admin", "Ada Admin", Role.ADMIN),
-    )
-    db.session.commit()
-    return people
+# --- People (tests/factories/people.py) -----------------------------------------------------
 
 
 @pytest.fixture
@@ -191,19 +77,23 @@ def people(app500) -> People:
     return make_people()
 
 
-def signed_in(app, user: User | None):
-    """A client signed in as `user` (None: anonymous), without the cost of a password check.
+@pytest.fixture
+def two_partners(app) -> dict:
+    """Two silver partner companies, alpha with a person of every partner kind, beta with a
+    sales member, and a channel manager."""
+    alpha = make_org("alpha", name="Alpha K.K.", tier=Tier.SILVER)
+    beta = make_org("beta", name="Beta Inc.", tier=Tier.SILVER)
+    return {
+        "alpha": alpha, "beta": beta,
+        "alpha_sales": make_user(Role.MEMBER, alpha, job=JobFunction.SALES),
+        "alpha_admin": make_user(Role.PARTNER_ADMIN, alpha),
+        "alpha_engineer": make_user(Role.MEMBER, alpha, job=JobFunction.TECHNICAL),
+        "beta_sales": make_user(Role.MEMBER, beta, job=JobFunction.SALES),
+        "manager": make_user(Role.MANAGER),
+    }
 
-    The session holds what Flask-Login's own sign-in stores: the user id with the user's
-    session token, so signing out or rotating the token ends this session as any other.
-    """
-    client = app.test_client()
-    if user is not None:
-        db.session.refresh(user)
-        with client.session_transaction() as session:
-            session["_user_id"] = user.get_id()
-            session["_fresh"] = True
-    return client
+
+# --- Reading responses and rows -------------------------------------------------------------
 
 
 def text_of(response) -> str:

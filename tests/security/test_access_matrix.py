@@ -173,10 +173,11 @@ class World:
 
 
 def _build_world(app) -> World:
-    from lms.assets import service as assets
-    from lms.assets.demo import pdf_document
+    from lms.assets.metadata import AssetData
+    from lms.assets.publishing import publish
     from lms.auth.service import create_invitation
     from lms.content import load_all, sync_all
+    from lms.demo.files import pdf_document
     from lms.quizzes import service as quizzes
     from lms.tiers import service as tiers
 
@@ -209,7 +210,7 @@ def _build_world(app) -> World:
     invitation = create_invitation(users["admin"], "new.person@example.test", Role.MEMBER,
                                    JobFunction.SALES, company, 7)
     db.session.commit()
-    asset = assets.publish(users["manager"], assets.AssetData(
+    asset = publish(users["manager"], AssetData(
         title="Overview", description="", category=AssetCategory.BROCHURE, tags=[],
         audience=Audience.ALL, language="en", min_tier=Tier.BRONZE),
         FileStorage(stream=io.BytesIO(pdf_document("Overview", ["x"])),

@@ -19,11 +19,12 @@ from sqlalchemy import func, select
 
 from lms import create_app
 from lms.api import tokens
-from lms.deals.service import local_date  # the program's day, as the API reads dates
+from lms.clock import local_date  # the program's day, as the API reads dates
 from lms.extensions import db
 from lms.models import Award, Credential, CredentialKind, Deal, Organization, Tier, utcnow
-from tests.deals.helpers import register
-from tests.security.conftest import make_people, sync_content
+from tests.factories.content import sync_content
+from tests.factories.deals import register
+from tests.factories.people import make_people
 
 FUZZ = settings(max_examples=60, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,

@@ -8,7 +8,8 @@ import pytest
 
 from lms import BoundedIntConverter
 from lms.formutil import MAX_ID, parse_id
-from tests.security.conftest import signed_in, sync_content
+from tests.factories import signed_in
+from tests.factories.content import sync_content
 
 TOO_LARGE = (2**31, 2**63 - 1, 2**63, 10**30)
 
@@ -29,7 +30,7 @@ def _paths_with_ids(app, value: int) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("value", TOO_LARGE)
 def test_ids_beyond_an_integer_column_are_not_found_everywhere(app500, people, value):
-    client = signed_in(app500, people.admin)
+    client = signed_in(app500, people.admin, through_form=False)
     paths = _paths_with_ids(app500, value)
     assert len(paths) > 10  # deals, attempts, users, organizations, tier versions, ...
     for method, path in paths:
@@ -38,7 +39,7 @@ def test_ids_beyond_an_integer_column_are_not_found_everywhere(app500, people, v
 
 
 def test_the_largest_id_a_column_holds_is_still_a_plain_not_found(app500, people):
-    client = signed_in(app500, people.admin)
+    client = signed_in(app500, people.admin, through_form=False)
     for method, path in _paths_with_ids(app500, MAX_ID):
         response = client.open(path, method=method)
         assert response.status_code < 500, f"{method} {path} -> {response.status_code}"
@@ -51,7 +52,7 @@ def test_the_largest_id_a_column_holds_is_still_a_plain_not_found(app500, people
 ])
 def test_huge_or_odd_numbers_in_query_strings_never_fail(app500, people, query):
     sync_content()
-    client = signed_in(app500, people.admin)
+    client = signed_in(app500, people.admin, through_form=False)
     for path in ("/admin/users", "/admin/organizations", "/admin/credentials", "/admin/audit",
                  "/admin/quizzes/security-check", "/deals", "/assets", "/reports/kpis"):
         response = client.get(f"{path}?{query}")
@@ -60,7 +61,7 @@ def test_huge_or_odd_numbers_in_query_strings_never_fail(app500, people, query):
 
 def test_a_version_that_cannot_exist_is_not_found(app500, people):
     sync_content()
-    client = signed_in(app500, people.admin)
+    client = signed_in(app500, people.admin, through_form=False)
     assert client.get("/admin/quizzes/security-check").status_code == 200
     assert client.get("/admin/quizzes/security-check?version=1").status_code == 200
     assert client.get("/admin/quizzes/security-check?version=3000000000").status_code == 404

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from lms.api import tokens
-from lms.assets import service as assets
+from lms.assets.library import find_version
 from lms.auth import service as accounts
 from lms.extensions import db
 from lms.models import (
@@ -41,11 +41,12 @@ from lms.models import (
     utcnow,
 )
 from lms.quizzes import service as quizzes
-from tests.assets.helpers import PDF, PDF_2, publish
-from tests.deals.helpers import register
+from tests.factories import signed_in
+from tests.factories.assets import PDF, PDF_2, publish
+from tests.factories.content import QUIZ, sync_content
+from tests.factories.deals import register
+from tests.factories.people import People
 from tests.security.conftest import (
-    QUIZ,
-    People,
     assert_inert,
     count,
     csv_cells,
@@ -53,8 +54,6 @@ from tests.security.conftest import (
     formula_cells,
     parse_page,
     shows,
-    signed_in,
-    sync_content,
     text_of,
 )
 
@@ -93,7 +92,7 @@ class Site:
     def client(self, user: User | None):
         key = user.id if user is not None else None
         if key not in self._clients:
-            self._clients[key] = signed_in(self.app, user)
+            self._clients[key] = signed_in(self.app, user, through_form=False)
         return self._clients[key]
 
     def as_(self, who: str):
@@ -848,7 +847,7 @@ def test_invalid_utf8_in_a_multipart_upload_is_never_a_500(site):
     assert response.status_code in (302, 400), response.status_code
     asset = _latest_asset()
     if asset is not None:
-        version = assets.find_version(asset)
+        version = find_version(asset)
         assert _sane([asset.title, asset.description, asset.tags, version.filename,
                       version.change_note])
         body = text_of(site.as_("sales").get(f"/assets/{asset.slug}"))

@@ -19,11 +19,14 @@ import pytest
 from sqlalchemy import select
 
 from lms.api import tokens
-from lms.assets import service as assets
+from lms.assets.library import find_version
+from lms.assets.publishing import add_version
 from lms.auth import service as accounts
-from lms.deals import service as deals
+from lms.deals import registration as deals
 from lms.extensions import db
 from lms.models import (
+    ApiToken,
+    Asset,
     Award,
     Credential,
     CredentialKind,
@@ -34,20 +37,12 @@ from lms.models import (
     utcnow,
 )
 from lms.quizzes import service as quizzes
-from tests.assets.helpers import PDF, PDF_2, publish, upload
-from tests.factories import PASSWORD, csrf_token, login, make_user
-from tests.security.conftest import (
-    COURSE,
-    LESSON,
-    QUIZ,
-    People,
-    build_app,
-    form_values,
-    make_people,
-    signed_in,
-    sync_content,
-    text_of,
-)
+from tests.factories import PASSWORD, csrf_token, login, make_org, make_user, signed_in
+from tests.factories.assets import PDF, PDF_2, publish, upload
+from tests.factories.content import COURSE, LESSON, QUIZ, sync_content
+from tests.factories.deals import fresh, register
+from tests.factories.people import People, make_people
+from tests.security.conftest import build_app, form_values, text_of
 
 CSRF_MESSAGE = "The form has expired or was not sent from this site"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -75,7 +70,7 @@ def build_world() -> World:
     p = make_people()
     deal = deals.register_deal(p.alpha, p.sales, customer_name="Acme K.K.", amount=1000)
     asset = publish("Brochure")
-    assets.add_version(None, asset, upload(PDF_2, "v2.pdf"), "Second.")
+    add_version(None, asset, upload(PDF_2, "v2.pdf"), "Second.")
     credential = Credential(slug="sec-cert", name="Security Certification",
                             kind=CredentialKind.CERTIFICATION, image="badges/x.svg",
                             content_hash="x", courses=[], quizzes=[], validity_months=24)
@@ -227,7 +222,7 @@ def test_every_unsafe_route_refuses_a_request_without_the_csrf_token(csrf_app):
     for endpoint in sorted(set(routes) & set(ROUTES)):
         for method in sorted(routes[endpoint]):
             who, url, data = ROUTES[endpoint](world)
-            client = signed_in(csrf_app, person(world, who))
+            client = signed_in(csrf_app, person(world, who), through_form=False)
             fields = data(world, client) if callable(data) else data
             before = snapshot()
             response = _send(client, method, url, fields)
@@ -250,9 +245,9 @@ def test_every_unsafe_route_refuses_a_request_without_the_csrf_token(csrf_app):
 
 def test_a_token_of_another_session_is_refused(csrf_app):
     world = build_world()
-    attacker = signed_in(csrf_app, world.people.manager)
+    attacker = signed_in(csrf_app, world.people.manager, through_form=False)
     stolen = csrf_token(attacker, "/account")
-    victim = signed_in(csrf_app, world.people.admin)
+    victim = signed_in(csrf_app, world.people.admin, through_form=False)
     before = snapshot()
     for url, data in (("/admin/api-tokens", {"name": "forged"}),
                       (f"/deals/{world.deal_id}/status", {"action": "approve"})):
@@ -265,7 +260,7 @@ def test_the_api_refuses_a_browser_session_on_every_unsafe_route(csrf_app):
     """The API is exempt from CSRF by design (token auth, no cookies): a session cookie
     alone must therefore never be enough there."""
     world = build_world()
-    admin = signed_in(csrf_app, world.people.admin)
+    admin = signed_in(csrf_app, world.people.admin, through_form=False)
     assert admin.get("/account").status_code == 200  # the session works for pages
     routes = unsafe_rules(csrf_app, api=True)
     assert routes, "the API has unsafe routes"
@@ -280,6 +275,70 @@ def test_the_api_refuses_a_browser_session_on_every_unsafe_route(csrf_app):
             assert response.status_code == 401, (method, url)
             assert response.headers["WWW-Authenticate"].startswith("Bearer")
             assert snapshot() == before
+
+
+def test_post_without_csrf_token_is_refused(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        user = make_user(Role.MEMBER)
+        client = app.test_client()
+        response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+        assert response.status_code == 400
+        assert "The form has expired" in response.get_data(as_text=True)
+        assert client.get("/").status_code == 302  # not signed in
+
+        token = csrf_token(client, "/login")
+        response = client.post("/login", data={"email": user.email, "password": PASSWORD,
+                                                "csrf_token": token})
+        assert response.status_code == 302
+        assert client.get("/").status_code == 200
+        # Signing out is a POST with a token too; without it the session stays.
+        assert client.post("/logout").status_code == 400
+        assert client.get("/").status_code == 200
+
+
+def test_admin_actions_need_the_csrf_token(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        admin = make_user(Role.ADMIN)
+        victim = make_user(Role.MEMBER)
+        client = app.test_client()
+        token = csrf_token(client, "/login")
+        client.post("/login", data={"email": admin.email, "password": PASSWORD,
+                                    "csrf_token": token})
+        response = client.post(f"/admin/users/{victim.id}/deactivate")
+        assert response.status_code == 400
+        db.session.refresh(victim)
+        assert victim.active is True
+
+
+def test_deal_asset_tier_review_and_token_forms_need_the_csrf_token(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        org = make_org("alpha")
+        deal = register(org, make_user(Role.MEMBER, org))
+        asset = publish()
+        add_version(None, asset, upload(PDF_2, "v2.pdf"), "Second.")
+        db.session.commit()
+        client = signed_in(app, make_user(Role.ADMIN))
+        for path, data in [
+            (f"/deals/{deal.id}/status", {"action": "approve"}),
+            (f"/assets/{asset.slug}/versions/1/restore", {}),
+            (f"/assets/{asset.slug}/edit", {"action": "archive"}),
+            ("/reports/tiers/review", {}),
+            ("/admin/api-tokens", {"name": "forged"}),
+        ]:
+            response = client.post(path, data=data)
+            assert response.status_code in (302, 400), path
+        assert fresh(deal).status.value == "registered"
+        assert db.session.scalar(select(ApiToken.id)) is None
+        db.session.expire_all()
+        assert find_version(asset).number == 2
+        assert db.session.get(Asset, asset.id).archived_at is None
+        # With the token, the same decision goes through.
+        token = csrf_token(client, f"/deals/{deal.id}")
+        client.post(f"/deals/{deal.id}/status", data={"action": "approve", "csrf_token": token})
+        assert fresh(deal).status.value == "approved"
 
 
 # --- Sign-in brute force ----------------------------------------------------------------------
@@ -482,6 +541,24 @@ def test_development_cookies_are_httponly_and_lax_but_may_travel_over_http(make_
             attributes = _attributes(_cookies(response)[name])
             assert attributes.get("httponly") is True and attributes["samesite"] == "Lax"
             assert "secure" not in attributes
+
+
+def test_session_cookie_flags_in_development(client):
+    user = make_user(Role.MEMBER)
+    response = login(client, user)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+
+
+def test_cookies_are_secure_outside_development(make_app, app):
+    assert app.config["SESSION_COOKIE_SECURE"] is False  # tests run as development
+    production = make_app(LMS_ENV="production", TESTING=False,
+                          SECRET_KEY="a-production-secret-for-this-test-only")
+    assert production.config["SESSION_COOKIE_SECURE"] is True
+    assert production.config["REMEMBER_COOKIE_SECURE"] is True
+    response = production.test_client().get("/login")
+    assert "max-age" in response.headers["Strict-Transport-Security"]
 
 
 def test_a_session_signed_with_another_key_is_ignored(make_app):

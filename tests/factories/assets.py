@@ -1,5 +1,5 @@
-"""Test data of the asset library: real small files of every allowed type, and a
-helper that publishes an asset through the service."""
+"""The asset library: real small files of every allowed type, and assets published through
+the service."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 from werkzeug.datastructures import FileStorage
 
-from lms.assets import service
-from lms.assets.demo import docx_document, pdf_document, png_image, xlsx_workbook, zip_archive
+from lms.assets import metadata, publishing
+from lms.demo.files import docx_document, pdf_document, png_image, xlsx_workbook, zip_archive
 from lms.extensions import db
 from lms.models import AssetCategory, Audience, Tier
 
@@ -42,16 +42,16 @@ def upload(content: bytes, filename: str) -> FileStorage:
     return FileStorage(stream=io.BytesIO(content), filename=filename)
 
 
-def data(title: str = "Nimbus CRM overview", **kw) -> service.AssetData:
+def data(title: str = "Nimbus CRM overview", **kw) -> metadata.AssetData:
     values = dict(title=title, description="", category=AssetCategory.BROCHURE, tags=[],
                   audience=Audience.ALL, language="en", min_tier=Tier.BRONZE)
-    return service.AssetData(**(values | kw))
+    return metadata.AssetData(**(values | kw))
 
 
 def publish(title: str = "Nimbus CRM overview", content: bytes = PDF,
             filename: str = "overview.pdf", actor=None, **kw):
     """An asset published through the service, committed."""
-    asset = service.publish(actor, data(title, **kw), upload(content, filename), "First.")
+    asset = publishing.publish(actor, data(title, **kw), upload(content, filename), "First.")
     db.session.commit()
     return asset
 

@@ -1,8 +1,12 @@
-"""Rows for the KPI and health tests: deals, attempts, lesson progress, certifications."""
+"""Rows of learning: courses and lessons with progress, quizzes with attempts, credentials
+with awards; and reading a person's attempts back."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
+
+from flask import Flask
+from sqlalchemy import select
 
 from lms.extensions import db
 from lms.models import (
@@ -12,40 +16,16 @@ from lms.models import (
     Course,
     Credential,
     CredentialKind,
-    Deal,
-    DealStatus,
     Lesson,
     LessonProgress,
-    Organization,
     Quiz,
     QuizKind,
     QuizVersion,
     ReviewPolicy,
-    Role,
     User,
 )
-from tests.factories import make_org, make_user
 
 _numbers = iter(range(1, 10_000_000))
-
-
-def at(text: str) -> datetime:
-    """An aware UTC moment from "2026-10-31T15:30"."""
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-def deal(org: Organization, status: DealStatus = DealStatus.REGISTERED, *,
-         registered_at: datetime, approved_at: datetime | None = None,
-         closed_at: datetime | None = None, amount: int = 1_000_000, currency: str = "JPY",
-         by: User | None = None, customer: str | None = None) -> Deal:
-    n = next(_numbers)
-    row = Deal(organization_id=org.id, registered_by_id=by.id if by else None,
-               customer_name=customer or f"Customer {n}", customer_key=f"customer{n}",
-               amount=amount, currency=currency, status=status, registered_at=registered_at,
-               approved_at=approved_at, closed_at=closed_at, updated_at=registered_at)
-    db.session.add(row)
-    db.session.flush()
-    return row
 
 
 def quiz() -> tuple[Quiz, QuizVersion]:
@@ -74,6 +54,23 @@ def attempt(user: User, quiz_and_version: tuple[Quiz, QuizVersion], *,
     db.session.add(row)
     db.session.flush()
     return row
+
+
+def attempts_of(user: User | int, app: Flask | None = None) -> list[Attempt]:
+    """The attempts of `user` (a person or their id) by number, read afresh.
+
+    With `app`, read in a new app context of it (its own session) and detached: for tests
+    whose threads each work in their own context.
+    """
+    user_id = user if isinstance(user, int) else user.id
+    query = select(Attempt).where(Attempt.user_id == user_id).order_by(Attempt.number)
+    if app is None:
+        db.session.expire_all()
+        return list(db.session.scalars(query))
+    with app.app_context():
+        rows = list(db.session.scalars(query))
+        db.session.expunge_all()
+        return rows
 
 
 def lesson() -> Lesson:
@@ -117,35 +114,3 @@ def award(user: User, of: Credential, *, issued_at: datetime,
     db.session.add(row)
     db.session.flush()
     return row
-
-
-def busy_partners(count: int, now: datetime, *, name: str = "Partner") -> list[Organization]:
-    """`count` partners, each with people, deals of every kind, attempts, lesson progress
-    and certifications: what a page must not need more queries for."""
-    the_quiz = quiz()
-    the_lesson = lesson()
-    certification = credential()
-    orgs = []
-    for n in range(count):
-        org = make_org(name=f"{name} {n}", signed_on=(now - timedelta(days=100 + n)).date())
-        admin = make_user(Role.PARTNER_ADMIN, org)
-        seller = make_user(Role.MEMBER, org, last_seen_at=now - timedelta(days=n % 120))
-        engineer = make_user(Role.MEMBER, org)
-        deal(org, registered_at=now - timedelta(days=10), by=seller)
-        deal(org, DealStatus.WON, registered_at=now - timedelta(days=80),
-             approved_at=now - timedelta(days=78), closed_at=now - timedelta(days=30 + n),
-             by=seller, amount=2_000_000 + n)
-        deal(org, DealStatus.LOST, registered_at=now - timedelta(days=200),
-             closed_at=now - timedelta(days=150), by=admin)
-        deal(org, DealStatus.WON, registered_at=now - timedelta(days=60),
-             closed_at=now - timedelta(days=20), currency="USD", amount=1_000)
-        attempt(engineer, the_quiz, started_at=now - timedelta(days=40),
-                submitted_at=now - timedelta(days=40), passed=n % 2 == 0)
-        attempt(engineer, the_quiz, started_at=now - timedelta(days=5))
-        progress(seller, the_lesson, started_at=now - timedelta(days=50),
-                 completed_at=now - timedelta(days=49))
-        award(engineer, certification, issued_at=now - timedelta(days=300),
-              expires_at=now + timedelta(days=400))
-        orgs.append(org)
-    db.session.commit()
-    return orgs
