@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask import has_request_context, request
 
 from lms.extensions import db
@@ -15,9 +17,14 @@ def record(
     target: User | None = None,
     organization_id: int | None = None,
     email: str | None = None,
-    **detail,
+    changes: Mapping[str, object] | None = None,
+    **detail: object,
 ) -> AuditEvent:
-    """Add an audit event to the session; the caller's transaction commits it."""
+    """Add an audit event to the session; the caller's transaction commits it.
+
+    Its detail is `changes` (a mapping built by the caller) and the other keyword arguments,
+    each stored as text."""
+    detail = {**(changes or {}), **detail}
     if organization_id is None and target is not None:
         organization_id = target.organization_id
     event = AuditEvent(

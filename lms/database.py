@@ -12,18 +12,29 @@ write lock first and waits for it up to the busy timeout; a later transaction of
 (after a commit) writes only after start_write_transaction(). Safe methods (GET, HEAD) begin
 deferred transactions and only write through `write_best_effort()` (a lesson view, "last
 seen"), which takes the lock first too and never fails the page.
+
+How a request saves (docs/architecture.md, "Transactions"): services change objects and
+flush, never commit; the view wraps the service calls that make one change in
+`with saving(SomeError) as saved:`, which commits them together or rolls all of them back,
+and reports a refusal (the service's error, a rule the user broke) as a message.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import cast
 
-from flask import current_app, g, has_request_context, request
+from flask import current_app, flash, g, has_request_context, request
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import Executable
+from wtforms import Field, Form
 
 from lms.extensions import db
 
@@ -114,10 +125,12 @@ def _holds_write_lock(session: Session) -> bool:
 def start_write_transaction() -> None:
     """Begin a transaction that may read, decide, then write without a race.
 
-    Any read-only transaction the request has open is ended first (it holds no changes).
+    What it commits: the transaction the request has open, if any, is committed first, with
+    whatever the request changed so far (usually nothing: a request that read before it
+    decides). So call it before the change it protects, not in the middle of one.
     SQLite: BEGIN IMMEDIATE takes the write lock now, so concurrent deciders queue up
     (waiting up to the busy timeout). PostgreSQL: the caller locks the rows it decides on
-    with SELECT ... FOR UPDATE.
+    with SELECT ... FOR UPDATE. Inside a write transaction already, it does nothing.
     """
     session = db.session()
     if _holds_write_lock(session):
@@ -130,6 +143,66 @@ def start_write_transaction() -> None:
     finally:
         _begin_immediate.reset(token)
     session.info["write_transaction"] = session.get_transaction()
+
+
+def end_read_transaction() -> None:
+    """End the request's transaction before slow work (a password hash), so a POST does not
+    hold SQLite's write lock meanwhile. Only for a transaction that has changed nothing."""
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("end_read_transaction() would commit unsaved changes")
+    session.commit()
+
+
+def _report(error: Exception, field: Field | None, form: Form | None) -> None:
+    named = getattr(error, "field", None)
+    if field is None and form is not None and named and named in form:
+        field = form[named]
+    if field is not None:
+        field.errors = [*field.errors, str(error)]
+    else:
+        flash(str(error), "error")
+
+
+@dataclass
+class Saved:
+    """What `saving()` did: `ok` when the changes are committed, else the refusal."""
+
+    ok: bool = False
+    error: Exception | None = None
+    discarded: bool = False
+
+    def discard(self) -> None:
+        """Roll back instead of committing when the block ends (a dry run, a refused file)."""
+        self.discarded = True
+
+
+@contextmanager
+def saving(*refusals: type[Exception], field: Field | None = None,
+           form: Form | None = None) -> Iterator[Saved]:
+    """Commit the changes the block makes together, or roll all of them back.
+
+    A refusal (an exception of `refusals`: a service saying no, its message written for the
+    user) rolls back and is reported next to a form field: `field`, or the field of `form`
+    the error names (its `field` attribute); else as a flashed error. The caller reads
+    `saved.ok`. Any other exception rolls back and propagates (the error handlers log it).
+    """
+    saved = Saved()
+    try:
+        yield saved
+    except refusals as error:
+        db.session.rollback()
+        saved.error = error
+        _report(error, field, form)
+        return
+    except BaseException:
+        db.session.rollback()
+        raise
+    if saved.discarded:
+        db.session.rollback()
+        return
+    db.session.commit()
+    saved.ok = True
 
 
 def write_best_effort(*statements) -> bool:
@@ -158,6 +231,13 @@ def write_best_effort(*statements) -> bool:
     except DBAPIError as error:  # locked, timed out, deadlock, serialization: skip this time
         log.warning("best-effort write skipped: %s", error.orig)
         return False
+
+
+def execute_dml(statement: Executable) -> int:
+    """Run an UPDATE or DELETE in the request's transaction; how many rows it changed (a
+    conditional UPDATE that changed none lost a race)."""
+    result = db.session.execute(statement)
+    return cast(CursorResult, result).rowcount
 
 
 def database_is_reachable() -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -50,11 +50,18 @@ API_MESSAGES = {
 }
 
 
-def _api_error(code: int, error: HTTPException):
+def json_error(status: int, message: str, **extra) -> Response:
+    """The one JSON error body: {"error": {"status": 422, "message": "...", ...extra}}."""
+    response = jsonify({"error": {"status": status, "message": message, **extra}})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+def _api_error(code: int, error: HTTPException) -> Response:
     """Errors of /api/ are JSON, in the same shape as the API's own errors."""
-    message = API_MESSAGES.get(code, API_MESSAGES[500 if code >= 500 else 400])
-    response = jsonify({"error": {"status": code, "message": message}})
-    response.status_code = code
+    response = json_error(code, API_MESSAGES.get(code, API_MESSAGES[500 if code >= 500 else 400]))
     for name, value in error.get_headers():
         if name.lower() != "content-type":
             response.headers[name] = value

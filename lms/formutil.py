@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
@@ -47,6 +48,40 @@ def page_arg(name: str = "page") -> int:
 
     value = request.args.get(name, 1, type=int) or 1
     return min(max(value, 1), MAX_PAGE)
+
+
+@dataclass(frozen=True)
+class ListPage[T]:
+    """One page of a list computed in memory, with the attributes of Flask-SQLAlchemy's
+    Pagination that the `pager` macro reads."""
+
+    items: Sequence[T]
+    page: int
+    pages: int
+    total: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def page_of[T](rows: Sequence[T], size: int) -> ListPage[T]:
+    """The page of `rows` that ?page= asks for (clamped to the last page)."""
+    pages = max(1, -(-len(rows) // size))
+    page = min(page_arg(), pages)
+    return ListPage(rows[(page - 1) * size:page * size], page, pages, len(rows))
 
 
 def parse_id(value: object) -> int | None:

@@ -1,43 +1,60 @@
 """Translatable names of the domain's values, shared by forms and templates."""
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
-TIER_LABELS = {"bronze": _l("Bronze"), "silver": _l("Silver"), "gold": _l("Gold"),
-               "platinum": _l("Platinum")}
-ROLE_LABELS = {
-    "member": _l("Member"),
-    "partner_admin": _l("Partner admin"),
-    "manager": _l("Channel manager"),
-    "admin": _l("Administrator"),
+from lms.models import (
+    AssetCategory,
+    Audience,
+    DealStatus,
+    JobFunction,
+    QuizKind,
+    ReviewPolicy,
+    Role,
+    Tier,
+)
+
+# Keyed by the enums (a StrEnum member equals its value, so a plain string finds its label
+# too); tests/test_labels.py checks that every member has one.
+type Labels = dict[str, LazyString]
+
+TIER_LABELS: Labels = {Tier.BRONZE: _l("Bronze"), Tier.SILVER: _l("Silver"), Tier.GOLD: _l("Gold"),
+               Tier.PLATINUM: _l("Platinum")}
+ROLE_LABELS: Labels = {
+    Role.MEMBER: _l("Member"),
+    Role.PARTNER_ADMIN: _l("Partner admin"),
+    Role.MANAGER: _l("Channel manager"),
+    Role.ADMIN: _l("Administrator"),
 }
-JOB_LABELS = {"sales": _l("Sales"), "technical": _l("Technical")}
-AUDIENCE_LABELS = {"all": _l("Everyone"), "sales": _l("Sales"), "technical": _l("Technical")}
+JOB_LABELS: Labels = {JobFunction.SALES: _l("Sales"), JobFunction.TECHNICAL: _l("Technical")}
+AUDIENCE_LABELS: Labels = {Audience.ALL: _l("Everyone"), Audience.SALES: _l("Sales"),
+                   Audience.TECHNICAL: _l("Technical")}
 LOCALE_NAMES = {"en": "English", "ja": "日本語"}
-KIND_LABELS = {"practice": _l("Practice"), "quiz": _l("Course quizzes"),
-               "exam": _l("Certification exams")}
-REVIEW_LABELS = {
-    "after_submit": _l("answers and explanations after you submit"),
-    "after_pass": _l("answers and explanations once you pass"),
-    "score_only": _l("your score and how many questions were right"),
-    "never": _l("your score only"),
+KIND_LABELS: Labels = {QuizKind.PRACTICE: _l("Practice"), QuizKind.QUIZ: _l("Course quizzes"),
+               QuizKind.EXAM: _l("Certification exams")}
+REVIEW_LABELS: Labels = {
+    ReviewPolicy.AFTER_SUBMIT: _l("answers and explanations after you submit"),
+    ReviewPolicy.AFTER_PASS: _l("answers and explanations once you pass"),
+    ReviewPolicy.SCORE_ONLY: _l("your score and how many questions were right"),
+    ReviewPolicy.NEVER: _l("your score only"),
 }
-ASSET_CATEGORY_LABELS = {
-    "brochure": _l("Brochure"),
-    "proposal_template": _l("Proposal template"),
-    "case_study": _l("Case study"),
-    "battlecard": _l("Battlecard"),
-    "price_list": _l("Price list"),
-    "demo_guide": _l("Demo guide"),
-    "video": _l("Video"),
-    "other": _l("Other"),
+ASSET_CATEGORY_LABELS: Labels = {
+    AssetCategory.BROCHURE: _l("Brochure"),
+    AssetCategory.PROPOSAL_TEMPLATE: _l("Proposal template"),
+    AssetCategory.CASE_STUDY: _l("Case study"),
+    AssetCategory.BATTLECARD: _l("Battlecard"),
+    AssetCategory.PRICE_LIST: _l("Price list"),
+    AssetCategory.DEMO_GUIDE: _l("Demo guide"),
+    AssetCategory.VIDEO: _l("Video"),
+    AssetCategory.OTHER: _l("Other"),
 }
-DEAL_STATUS_LABELS = {
-    "registered": _l("Registered"),
-    "approved": _l("Approved"),
-    "rejected": _l("Rejected"),
-    "won": _l("Won"),
-    "lost": _l("Lost"),
-    "expired": _l("Expired"),
+DEAL_STATUS_LABELS: Labels = {
+    DealStatus.REGISTERED: _l("Registered"),
+    DealStatus.APPROVED: _l("Approved"),
+    DealStatus.REJECTED: _l("Rejected"),
+    DealStatus.WON: _l("Won"),
+    DealStatus.LOST: _l("Lost"),
+    DealStatus.EXPIRED: _l("Expired"),
 }
 
 

@@ -12,3 +12,18 @@ from lms.labels import minutes_text
 def test_minutes_text(app, minutes, text):
     with app.test_request_context():
         assert minutes_text(minutes) == text
+
+
+@pytest.mark.parametrize(("labels", "enum"), [
+    ("TIER_LABELS", "Tier"), ("ROLE_LABELS", "Role"), ("JOB_LABELS", "JobFunction"),
+    ("AUDIENCE_LABELS", "Audience"), ("KIND_LABELS", "QuizKind"),
+    ("REVIEW_LABELS", "ReviewPolicy"), ("ASSET_CATEGORY_LABELS", "AssetCategory"),
+    ("DEAL_STATUS_LABELS", "DealStatus"),
+])
+def test_every_member_of_an_enum_has_a_label(labels, enum):
+    from lms import labels as module
+    from lms import models
+
+    table, members = getattr(module, labels), list(getattr(models, enum))
+    assert list(table) == members  # keyed by the enum, in its order
+    assert all(table[member.value] is table[member] for member in members)  # strings find it

@@ -67,7 +67,7 @@ def update_organization(actor: User, org: Organization, data: OrganizationData) 
             setattr(org, key, new)
     if changes:
         audit.record(AuditAction.ORGANIZATION_UPDATED, actor=actor, organization_id=org.id,
-                     **changes)
+                     changes=changes)
     if "active" in changes and not org.active:
         # Sessions end now, so reactivating the company later does not revive old ones.
         for person in db.session.scalars(db.select(User).where(User.organization_id == org.id)):
@@ -157,7 +157,7 @@ def update_person(actor: User, person: User, changes: PersonChanges) -> None:
             # A changed role must take effect now, not at the next sign-in.
             end_all_sessions(person)
     if detail:
-        audit.record(AuditAction.USER_UPDATED, actor=actor, target=person, **detail)
+        audit.record(AuditAction.USER_UPDATED, actor=actor, target=person, changes=detail)
     db.session.flush()
 
 

@@ -16,6 +16,7 @@ from lms.admin.forms import (
 )
 from lms.auth import service as accounts
 from lms.auth.forms import ConfirmForm
+from lms.database import saving
 from lms.extensions import db, limiter
 from lms.formutil import choices, id_arg, page_arg, parse_id
 from lms.labels import ROLE_LABELS
@@ -44,7 +45,7 @@ def _organization_choices():
 
 
 def _role_choices(viewer: User) -> list[tuple[str, str]]:
-    return choices((role.value, ROLE_LABELS[role.value]) for role in invitable_roles(viewer))
+    return choices((role.value, ROLE_LABELS[role]) for role in invitable_roles(viewer))
 
 
 # --- Index -------------------------------------------------------------------------------
@@ -97,7 +98,7 @@ def invite():
         org = None
         if "organization_id" in form and parse_id(form.organization_id.data):
             org = db.session.get(Organization, parse_id(form.organization_id.data))
-        try:
+        with saving(accounts.AccountError, field=form.email) as saved:
             issued = accounts.create_invitation(
                 current_user,
                 form.email.data,
@@ -106,11 +107,7 @@ def invite():
                 org,
                 current_app.config["LMS_INVITATION_DAYS"],
             )
-        except accounts.AccountError as error:
-            db.session.rollback()
-            form.email.errors.append(str(error))
-        else:
-            db.session.commit()
+        if saved.ok:
             # From the configured address, never from the request's Host header.
             link = current_app.config["LMS_BASE_URL"] + url_for("auth.accept_invitation",
                                                                 token=issued.token)
@@ -134,8 +131,8 @@ def invite():
 def revoke_invitation(invitation_id: int):
     invitation = get_visible_or_404(Invitation, invitation_id)
     if ConfirmForm().validate_on_submit():
-        accounts.revoke_invitation(current_user, invitation)
-        db.session.commit()
+        with saving():
+            accounts.revoke_invitation(current_user, invitation)
         flash(_("The invitation for %(email)s is revoked.", email=invitation.email), "success")
     return redirect(url_for("admin.users"))
 
@@ -167,14 +164,11 @@ def edit_user(user_id: int):
             organization_id=parse_id(data.get("organization_id")),
             locale=data.get("locale"),
         )
-        try:
+        with saving(accounts.AccountError) as saved:
             service.update_person(current_user, person, changes)
-        except accounts.AccountError as error:
-            db.session.rollback()
-            flash(str(error), "error")
+        if not saved.ok:
             return render_template("admin/edit_user.html", form=form, person=person,
                                    confirm_form=ConfirmForm()), 400
-        db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("admin.edit_user", user_id=person.id))
     status = 400 if request.method == "POST" else 200
@@ -200,13 +194,9 @@ def _set_active(user_id: int, active: bool):
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
+    with saving(accounts.AccountError) as saved:
         service.set_active(current_user, person, active)
-    except accounts.AccountError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
+    if saved.ok:
         if active:
             flash(_("%(name)s can sign in again.", name=person.name), "success")
         else:
@@ -240,13 +230,9 @@ def organizations():
 def new_organization():
     form = OrganizationForm()
     if form.validate_on_submit():
-        try:
+        with saving(accounts.AccountError, field=form.slug) as saved:
             org = service.create_organization(current_user, _organization_data(form))
-        except accounts.AccountError as error:
-            db.session.rollback()
-            form.slug.errors.append(str(error))
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("%(name)s is added.", name=org.name), "success")
             return redirect(url_for("admin.organizations"))
     status = 400 if form.errors else 200
@@ -261,13 +247,9 @@ def edit_organization(org_id: int):
     if request.method == "GET":
         form.tier.data = org.tier.value
     if form.validate_on_submit():
-        try:
+        with saving(accounts.AccountError, field=form.slug) as saved:
             service.update_organization(current_user, org, _organization_data(form))
-        except accounts.AccountError as error:
-            db.session.rollback()
-            form.slug.errors.append(str(error))
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("Saved."), "success")
             return redirect(url_for("admin.edit_organization", org_id=org.id))
     status = 400 if form.errors else 200

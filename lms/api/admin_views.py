@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length
 
 from lms.api import admin_bp, tokens
 from lms.auth.forms import ConfirmForm
+from lms.database import saving
 from lms.extensions import db
 from lms.formutil import NoControlCharacters
 from lms.models import ApiToken
@@ -30,8 +31,8 @@ def token_list():
     form = TokenForm()
     created = None
     if form.validate_on_submit():
-        token, plain = tokens.create_token(form.name.data.strip(), current_user)
-        db.session.commit()
+        with saving():
+            token, plain = tokens.create_token(form.name.data.strip(), current_user)
         # Rendered, never flashed: the token must not sit in a cookie.
         created = (token, plain)
         form = TokenForm(formdata=None)
@@ -45,8 +46,10 @@ def token_list():
 def revoke(token_id: int):
     form = ConfirmForm()
     token = db.get_or_404(ApiToken, token_id)
-    if form.validate_on_submit() and tokens.revoke_token(token, current_user):
-        db.session.commit()
-        flash(_("The token %(name)s is revoked: calls with it now fail.", name=token.name),
-              "success")
+    if form.validate_on_submit():
+        with saving():
+            revoked = tokens.revoke_token(token, current_user)
+        if revoked:
+            flash(_("The token %(name)s is revoked: calls with it now fail.",
+                    name=token.name), "success")
     return redirect(url_for("api_tokens.token_list"))

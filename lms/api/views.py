@@ -6,24 +6,22 @@ JSON: {"error": {"status": 422, "message": "...", "fields": [...]}}.
 
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from flask import current_app, g, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from lms.api import bp, openapi
 from lms.api.tokens import authenticate
+from lms.credentials import service as credentials
+from lms.database import saving
+from lms.deals.crm import upsert_from_mapping
+from lms.errors import json_error
 from lms.extensions import csrf, db, limiter
 from lms.models import Award, Deal, utcnow
+from lms.tiers import rules
+from lms.tiers import service as tiers
 
 csrf.exempt(bp)  # token authentication: no cookies, so no cross-site forgery
-
-
-def api_error(status: int, message: str, **extra):
-    response = jsonify({"error": {"status": status, "message": message, **extra}})
-    response.status_code = status
-    if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
-    return response
 
 
 def _token_key() -> str:
@@ -42,7 +40,7 @@ def _authenticate():
         return None
     token = authenticate(request.headers.get("Authorization"))
     if token is None:
-        return api_error(401, "A valid API token is required: send "
+        return json_error(401, "A valid API token is required: send "
                               "'Authorization: Bearer <token>'.")
     g.api_token = token
     return None
@@ -90,38 +88,37 @@ def deal_json(deal: Deal) -> dict:
 
 @bp.route("/deals/<external_id>", methods=["PUT"])
 def put_deal(external_id: str):
-    from lms.deals import service as deals
-
     external_id = external_id.strip()
     if not external_id or len(external_id) > 100:
-        return api_error(400, "The external id must be 1 to 100 characters.")
+        return json_error(400, "The external id must be 1 to 100 characters.")
     try:
         data = request.get_json(silent=True)
     except RecursionError:  # nested deeper than the JSON parser goes
         data = None
     if not isinstance(data, dict):
-        return api_error(400, "Send a JSON object (Content-Type: application/json).")
+        return json_error(400, "Send a JSON object (Content-Type: application/json).")
     unknown = sorted(set(data) - openapi.DEAL_FIELDS)
     if unknown:
-        return api_error(422, "Unknown fields: " + ", ".join(unknown) + ".",
+        return json_error(422, "Unknown fields: " + ", ".join(unknown) + ".",
                          fields=[{"field": f, "message": "unknown field"} for f in unknown])
     problems = openapi.deal_input_problems(data)
     if problems:
-        return api_error(422, "The deal was not saved: " + "; ".join(
+        return json_error(422, "The deal was not saved: " + "; ".join(
             f"{field}: {message}" for field, message in problems),
             fields=[{"field": field, "message": message} for field, message in problems])
     values = {k: v for k, v in data.items() if v is not None}
-    deal, created, errors = deals.upsert_from_mapping(external_id, values, actor=None,
-                                                      source="api")
+    with saving() as saved:
+        deal, created, errors = upsert_from_mapping(external_id, values, actor=None,
+                                                    source="api")
+        if errors:
+            saved.discard()
     if errors:
-        db.session.rollback()
-        return api_error(422, "The deal was not saved: " + "; ".join(
+        return json_error(422, "The deal was not saved: " + "; ".join(
             f"{e.column}: {e.reason}" for e in errors),
             fields=[{"field": e.column, "message": e.reason} for e in errors])
-    deal_id = deal.id
-    db.session.commit()
-    deal = db.session.scalar(select(Deal).where(Deal.id == deal_id)
-                             .options(joinedload(Deal.organization)))
+    assert deal is not None  # no errors: the deal was saved
+    deal = db.session.scalars(select(Deal).where(Deal.id == deal.id)
+                              .options(joinedload(Deal.organization))).one()
     body = jsonify({"deal": deal_json(deal), "created": created})
     body.status_code = 201 if created else 200
     return body
@@ -132,11 +129,9 @@ def put_deal(external_id: str):
 
 @bp.route("/partners")
 def partners():
-    from lms.tiers import rules, service
-
-    program, version = service.current_program()
+    program, version = tiers.current_program()
     body = []
-    for standing in service.standings(utcnow(), program):
+    for standing in tiers.standings(utcnow(), program):
         org = standing.organization
         body.append({
             "slug": org.slug,
@@ -164,13 +159,9 @@ def partners():
 
 @bp.route("/credentials/<code>")
 def credential(code: str):
-    from flask import current_app
-
-    from lms.credentials import service as credentials
-
     award: Award | None = credentials.award_by_code(code) if len(code) <= 64 else None
     if award is None:
-        return api_error(404, "No credential has this verification code.")
+        return json_error(404, "No credential has this verification code.")
     status = award.status(utcnow())
     return jsonify({
         "code": award.verification_code,

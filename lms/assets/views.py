@@ -17,14 +17,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from lms.assets import bp, service
+from lms.assets import access, bp, downloads, metadata, publishing
 from lms.assets.filetypes import FILE_TYPES, content_disposition, extension_of
 from lms.assets.forms import AssetForm, PublishForm, VersionForm
+from lms.assets.library import asset_page, find_version, parse_filters
+from lms.assets.library import library as library_page
 from lms.assets.storage import get_storage
 from lms.auth.forms import ConfirmForm
 from lms.csvutil import csv_response
+from lms.database import saving
 from lms.errors import render_error
-from lms.extensions import db
 from lms.formutil import page_arg
 from lms.labels import TIER_LABELS
 from lms.models import Asset, AssetVersion, utcnow
@@ -54,7 +56,7 @@ def file_label(version: AssetVersion) -> str:
 @bp.context_processor
 def _asset_helpers() -> dict:
     return {"file_size": file_size, "file_label": file_label,
-            "language_names": service.ASSET_LANGUAGES, "is_vendor": service.is_vendor}
+            "language_names": metadata.ASSET_LANGUAGES, "is_vendor": access.is_vendor}
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -66,18 +68,10 @@ def _too_large(_error):
 
 
 def _asset_or_404(slug: str) -> Asset:
-    asset = service.visible_asset(current_user, slug)
+    asset = access.visible_asset(current_user, slug)
     if asset is None:
         abort(404)
     return asset
-
-
-def _attach_error(form, error: service.AssetError) -> None:
-    """Show a service refusal next to its field (or at the top of the page)."""
-    if error.field and error.field in form:
-        form[error.field].errors = [*form[error.field].errors, str(error)]
-    else:
-        flash(str(error), "error")
 
 
 def _form_status(form) -> int:
@@ -90,16 +84,15 @@ def _form_status(form) -> int:
 @bp.route("/assets")
 @login_required
 def library():
-    filters, ignored = service.parse_filters(request.args)
-    page = service.library(current_user, filters, page_arg(),
-                           ignored)
+    filters, ignored = parse_filters(request.args)
+    page = library_page(current_user, filters, page_arg(), ignored)
     return render_template("assets/library.html", page=page, filters=filters)
 
 
 @bp.route("/assets/<slug>")
 @login_required
 def detail(slug: str):
-    page = service.asset_page(current_user, _asset_or_404(slug))
+    page = asset_page(current_user, _asset_or_404(slug))
     return render_template("assets/detail.html", page=page, asset=page.asset)
 
 
@@ -114,7 +107,7 @@ def _serve(asset: Asset, version: AssetVersion):
                                    "tell your channel manager."))
     try:
         if request.method == "GET":  # a HEAD request downloads nothing
-            service.record_download(current_user, asset, version)
+            downloads.record_download(current_user, asset, version)
         response = send_file(handle, mimetype=version.content_type, as_attachment=True,
                              download_name=version.filename, conditional=False, etag=False)
     except BaseException:
@@ -133,10 +126,10 @@ def _serve(asset: Asset, version: AssetVersion):
 @login_required
 def download(slug: str):
     asset = _asset_or_404(slug)
-    if not service.can_download(current_user, asset):
+    if not access.can_download(current_user, asset):
         return render_error(403, _("This asset is for %(tier)s partners and above.",
-                                   tier=TIER_LABELS[asset.min_tier.value]))
-    version = service.find_version(asset)
+                                   tier=TIER_LABELS[asset.min_tier]))
+    version = find_version(asset)
     if version is None:
         abort(404)
     return _serve(asset, version)
@@ -146,7 +139,7 @@ def download(slug: str):
 @vendor_required
 def version_download(slug: str, number: int):
     asset = _asset_or_404(slug)
-    version = service.find_version(asset, number)
+    version = find_version(asset, number)
     if version is None:
         abort(404)
     return _serve(asset, version)
@@ -160,14 +153,10 @@ def version_download(slug: str, number: int):
 def new():
     form = PublishForm()
     if form.validate_on_submit():
-        try:
-            asset = service.publish(current_user, form.asset_data(), form.file.data,
-                                    form.change_note.data or "")
-        except service.AssetError as error:
-            db.session.rollback()
-            _attach_error(form, error)
-        else:
-            db.session.commit()
+        with saving(metadata.AssetError, form=form) as saved:
+            asset = publishing.publish(current_user, form.asset_data(), form.file.data,
+                                       form.change_note.data or "")
+        if saved.ok:
             flash(_("“%(title)s” is published.", title=asset.title), "success")
             return redirect(url_for("assets.detail", slug=asset.slug))
     return render_template("assets/form.html", form=form, asset=None), _form_status(form)
@@ -181,8 +170,8 @@ def edit(slug: str):
     if action in {"archive", "unarchive"}:
         if not ConfirmForm().validate_on_submit():
             abort(400)
-        service.set_archived(current_user, asset, action == "archive")
-        db.session.commit()
+        with saving():
+            publishing.set_archived(current_user, asset, action == "archive")
         flash(_("“%(title)s” is archived: partners no longer see it.", title=asset.title)
               if action == "archive" else
               _("“%(title)s” is back in the library.", title=asset.title), "success")
@@ -191,13 +180,9 @@ def edit(slug: str):
     if request.method == "GET":
         form.fill_from(asset)
     if form.validate_on_submit():
-        try:
-            service.update_asset(current_user, asset, form.asset_data())
-        except service.AssetError as error:
-            db.session.rollback()
-            _attach_error(form, error)
-        else:
-            db.session.commit()
+        with saving(metadata.AssetError, form=form) as saved:
+            publishing.update_asset(current_user, asset, form.asset_data())
+        if saved.ok:
             flash(_("Saved."), "success")
             return redirect(url_for("assets.detail", slug=asset.slug))
     return render_template("assets/form.html", form=form, asset=asset), _form_status(form)
@@ -209,18 +194,14 @@ def new_version(slug: str):
     asset = _asset_or_404(slug)
     form = VersionForm()
     if form.validate_on_submit():
-        try:
-            version = service.add_version(current_user, asset, form.file.data,
-                                          form.change_note.data)
-        except service.AssetError as error:
-            db.session.rollback()
-            _attach_error(form, error)
-        else:
-            db.session.commit()
+        with saving(metadata.AssetError, form=form) as saved:
+            version = publishing.add_version(current_user, asset, form.file.data,
+                                             form.change_note.data)
+        if saved.ok:
             flash(_("Version %(n)d is now the one partners download.", n=version.number),
                   "success")
             return redirect(url_for("assets.detail", slug=asset.slug))
-    current = service.find_version(asset)
+    current = find_version(asset)
     return render_template("assets/version_form.html", form=form, asset=asset,
                            current=current), _form_status(form)
 
@@ -231,13 +212,9 @@ def restore_version(slug: str, number: int):
     asset = _asset_or_404(slug)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        version = service.restore_version(current_user, asset, number)
-    except service.AssetError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
+    with saving(metadata.AssetError) as saved:
+        version = publishing.restore_version(current_user, asset, number)
+    if saved.ok:
         flash(_("The file of version %(old)d is published again as version %(new)d.",
                 old=number, new=version.number), "success")
     return redirect(url_for("assets.detail", slug=slug))
@@ -249,21 +226,21 @@ def restore_version(slug: str, number: int):
 @bp.route("/reports/assets")
 @vendor_required
 def usage():
-    days = service.usage_days(request.args.get("days"))
+    days = downloads.usage_days(request.args.get("days"))
     if request.args.get("days") not in (None, "", str(days)):
         flash(_("Choose a period of 30, 90 or 365 days; showing %(n)d days.", n=days), "info")
-    return render_template("assets/usage.html", report=service.usage_report(days),
-                           periods=service.USAGE_PERIODS)
+    return render_template("assets/usage.html", report=downloads.usage_report(days),
+                           periods=downloads.USAGE_PERIODS)
 
 
 @bp.route("/reports/assets.csv")
 @vendor_required
 def usage_csv():
-    days = service.usage_days(request.args.get("days"))
+    days = downloads.usage_days(request.args.get("days"))
     now = utcnow()
     rows = [[u.organization_name, u.organization_slug, u.tier.value, u.asset_title,
              u.asset_slug, u.downloads, u.people, u.last_at.isoformat(timespec="seconds")]
-            for u in service.partner_usage(service.usage_since(days, now))]
+            for u in downloads.partner_usage(downloads.usage_since(days, now))]
     return csv_response(
         f"asset-usage-{days}d-{now:%Y-%m-%d}.csv",
         ["partner", "partner_slug", "tier", "asset", "asset_slug", "downloads", "people",

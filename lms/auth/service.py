@@ -13,7 +13,12 @@ from sqlalchemy import update
 from werkzeug.security import check_password_hash
 
 from lms import audit
-from lms.database import start_write_transaction, write_best_effort
+from lms.database import (
+    end_read_transaction,
+    execute_dml,
+    start_write_transaction,
+    write_best_effort,
+)
 from lms.extensions import db
 from lms.models import (
     AuditAction,
@@ -53,7 +58,7 @@ def authenticate(email: str, password: str) -> User | None:
     # The hash takes a good fraction of a second: end the read first, so a POST's write lock
     # (lms.database) is not held while it runs; then take it again, since either outcome is
     # recorded (signed in, or a failed attempt).
-    db.session.commit()
+    end_read_transaction()
     matches = check_password_hash(stored_hash, password)
     start_write_transaction()
     return user if user is not None and matches and active else None
@@ -224,14 +229,14 @@ def accept_invitation(token: str, name: str, password: str) -> User:
     problem = password_problem(password, invitation.email)
     if problem:
         raise AccountError(problem)
-    claimed = db.session.execute(
+    claimed = execute_dml(
         update(Invitation)
         .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None),
                Invitation.revoked_at.is_(None))
         .values(accepted_at=now)
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:
+    if claimed != 1:
         raise AccountError(_("This invitation link is invalid, expired or already used."))
     if db.session.scalar(db.select(User.id).where(User.email == invitation.email)):
         raise AccountError(_("Someone with this email already has an account."))

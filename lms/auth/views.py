@@ -18,7 +18,8 @@ from lms.auth.forms import (
     LoginForm,
     PasswordForm,
 )
-from lms.extensions import db, limiter
+from lms.database import saving
+from lms.extensions import limiter
 from lms.models import AuditAction, normalize_email
 
 
@@ -63,12 +64,12 @@ def login():
     if form.validate_on_submit():
         user = service.authenticate(form.email.data, form.password.data)
         if user is not None:
-            service.sign_in(user, remember=form.remember.data)
-            db.session.commit()
+            with saving():
+                service.sign_in(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
         g.login_failed = True
-        service.record_failed_sign_in(form.email.data)
-        db.session.commit()
+        with saving():
+            service.record_failed_sign_in(form.email.data)
         # One message for every failure: it must not tell which emails have accounts.
         flash(_("Wrong email or password."), "error")
     return render_template("auth/login.html", form=form)
@@ -80,8 +81,8 @@ def logout():
         return redirect(url_for("auth.login"))
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
-        service.sign_out(current_user._get_current_object())
-        db.session.commit()
+        with saving():
+            service.sign_out(current_user._get_current_object())
         flash(_("You are signed out."), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/logout.html", form=form)
@@ -95,10 +96,10 @@ def account():
     if request.method == "GET":
         form.locale.data = current_user.locale or ""
     if form.validate_on_submit():
-        current_user.name = form.name.data.strip()
-        current_user.locale = form.locale.data or None
+        with saving():
+            current_user.name = form.name.data.strip()
+            current_user.locale = form.locale.data or None
         session.pop("locale", None)
-        db.session.commit()
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("auth.account"))
     return render_template("auth/account.html", form=form, password_form=password_form)
@@ -120,13 +121,13 @@ def change_password():
         elif problem:
             password_form.password.errors.append(problem)
         else:
-            user.set_password(password_form.password.data)
-            # Other devices are signed out; this one continues with the new token.
-            service.end_all_sessions(user)
-            audit.record(AuditAction.PASSWORD_CHANGE, actor=user, target=user)
-            db.session.commit()
-            service.sign_in(user)
-            db.session.commit()
+            with saving():
+                user.set_password(password_form.password.data)
+                # Other devices are signed out; this one continues with the new token.
+                service.end_all_sessions(user)
+                audit.record(AuditAction.PASSWORD_CHANGE, actor=user, target=user)
+            with saving():
+                service.sign_in(user)
             flash(_("Your password is changed. Other devices are signed out."), "success")
             return redirect(url_for("auth.account"))
     return render_template("auth/account.html", form=form, password_form=password_form), 400
@@ -138,8 +139,8 @@ def set_locale():
     if form.validate_on_submit():
         session["locale"] = form.locale.data
         if current_user.is_authenticated:
-            current_user.locale = form.locale.data
-            db.session.commit()
+            with saving():
+                current_user.locale = form.locale.data
     return redirect(_safe_next(request.form.get("next")))
 
 
@@ -154,15 +155,11 @@ def accept_invitation(token: str):
         return redirect(url_for("main.home"))
     form = AcceptInvitationForm()
     if form.validate_on_submit():
-        try:
+        with saving(service.AccountError, field=form.password) as saved:
             user = service.accept_invitation(token, form.name.data, form.password.data)
-        except service.AccountError as error:
-            db.session.rollback()
-            form.password.errors.append(str(error))
-        else:
-            db.session.commit()
-            service.sign_in(user)
-            db.session.commit()
+        if saved.ok:
+            with saving():
+                service.sign_in(user)
             flash(_("Welcome to Partner Academy, %(name)s.", name=user.name), "success")
             return redirect(url_for("main.home"))
     return render_template("auth/accept_invitation.html", form=form, invitation=invitation)

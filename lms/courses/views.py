@@ -20,6 +20,7 @@ from flask_login import current_user, login_required
 
 from lms.auth.forms import ConfirmForm
 from lms.courses import bp, service
+from lms.database import saving
 from lms.extensions import db
 from lms.markup import video_embed_url
 from lms.models import Organization, Role
@@ -51,15 +52,21 @@ def course(course_slug: str):
     return render_template("courses/course.html", page=page, card=page.card)
 
 
-@bp.route("/courses/<course_slug>/<lesson_slug>")
-@login_required
-def lesson(course_slug: str, lesson_slug: str):
+def _lesson_or_404(course_slug: str, lesson_slug: str):
+    """The viewer's course page and the lesson (with its neighbours), or 404."""
     page = service.course_page(current_user, course_slug, _locale())
     if page is None:
         abort(404)
     found = service.find_lesson(page.card.course, lesson_slug)
     if found is None:
         abort(404)
+    return page, found
+
+
+@bp.route("/courses/<course_slug>/<lesson_slug>")
+@login_required
+def lesson(course_slug: str, lesson_slug: str):
+    page, found = _lesson_or_404(course_slug, lesson_slug)
     if page.card.locked:
         flash(_("This course unlocks when you complete its prerequisites."), "info")
         return redirect(url_for("courses.course", course_slug=course_slug))
@@ -79,17 +86,14 @@ def lesson(course_slug: str, lesson_slug: str):
 @bp.route("/courses/<course_slug>/<lesson_slug>/complete", methods=["POST"])
 @login_required
 def complete_lesson(course_slug: str, lesson_slug: str):
-    page = service.course_page(current_user, course_slug, _locale())
-    found = service.find_lesson(page.card.course, lesson_slug) if page else None
-    if found is None:
-        abort(404)
+    page, found = _lesson_or_404(course_slug, lesson_slug)
     if page.card.locked:
         abort(403)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     current, _previous, following = found
-    service.mark_complete(current_user, current)
-    db.session.commit()
+    with saving():
+        service.mark_complete(current_user, current)
     if following is not None:
         return redirect(url_for("courses.lesson", course_slug=course_slug,
                                 lesson_slug=following.slug))

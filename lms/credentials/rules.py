@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 RENEWAL_WINDOW = timedelta(days=90)
 EXPIRING_SOON = timedelta(days=60)
@@ -29,8 +29,8 @@ def criteria_met(criteria: Criteria, job_function: str | None, completed_courses
         q in passed_quizzes for q in criteria.quizzes)
 
 
-def add_months(moment: datetime, months: int) -> datetime:
-    """The same day `months` later (the month's last day when it is shorter)."""
+def add_months[D: date](moment: D, months: int) -> D:
+    """The same day (or moment) `months` later (the month's last day when it is shorter)."""
     month_index = moment.month - 1 + months
     year, month = moment.year + month_index // 12, month_index % 12 + 1
     day = min(moment.day, calendar.monthrange(year, month)[1])

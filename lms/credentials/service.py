@@ -80,7 +80,8 @@ def _passes(user_ids: list[int]) -> dict[tuple[int, str], list[datetime]]:
         select(Attempt.user_id, Quiz.slug, Attempt.submitted_at).join(Quiz)
         .where(Attempt.user_id.in_(user_ids), Attempt.passed.is_(True))
     ):
-        passes[(user_id, slug)].append(when)
+        if when is not None:  # a passed attempt is always submitted
+            passes[(user_id, slug)].append(when)
     return passes
 
 
@@ -120,7 +121,7 @@ def award_earned(users: list[User], now: datetime | None = None) -> list[Award]:
                   and credential.renewal_quiz and credential.validity_months):
                 when = rules.renewal_due(passes.get((user.id, credential.renewal_quiz), []),
                                          current.issued_at, current.expires_at)
-                if when is not None:
+                if when is not None and current.expires_at is not None:
                     issued, expires = rules.next_period(current.expires_at, when,
                                                         credential.validity_months)
                     created += _add_award(user, credential, current.period + 1, issued, expires)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import segno
 from flask import (
+    Response,
     abort,
     current_app,
     flash,
@@ -25,6 +26,8 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from lms.credentials import bp, service
+from lms.database import saving
+from lms.errors import json_error
 from lms.extensions import db
 from lms.formutil import NoControlCharacters, page_arg
 from lms.models import Award, Credential, Role, utcnow
@@ -40,9 +43,7 @@ class RevokeForm(FlaskForm):
         description=_l("Shown publicly in the Open Badges assertion of this credential."))
 
 
-def _public_json(body: dict, status: int = 200):
-    response = jsonify(body)
-    response.status_code = status
+def _public(response: Response) -> Response:
     # Verifiers fetch these from anywhere; they hold nothing but what is public.
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = "public, max-age=300"
@@ -78,9 +79,10 @@ def certificate(award_id: int):
 def verify_json(code: str):
     award = service.award_by_code(code)
     if award is None:
-        return _public_json({"error": "not found"}, 404)
-    body = service.assertion(award)
-    return _public_json(body, 410 if award.revoked_at is not None else 200)
+        return _public(json_error(404, "No credential has this verification code."))
+    response = jsonify(service.assertion(award))
+    response.status_code = 410 if award.revoked_at is not None else 200
+    return _public(response)
 
 
 @bp.route("/verify/<code>")
@@ -102,7 +104,7 @@ def _credential_or_404(slug: str) -> Credential:
 
 @bp.route("/badges/<slug>.json")
 def badge_json(slug: str):
-    return _public_json(service.badge_class(_credential_or_404(slug)))
+    return _public(jsonify(service.badge_class(_credential_or_404(slug))))
 
 
 @bp.route("/badges/<slug>/image")
@@ -118,7 +120,7 @@ def badge_image(slug: str):
 
 @bp.route("/issuer.json")
 def issuer_json():
-    return _public_json(service.issuer_profile())
+    return _public(jsonify(service.issuer_profile()))
 
 
 @bp.route("/credentials/expiring")
@@ -148,13 +150,9 @@ def revoke(award_id: int):
     award = db.get_or_404(Award, award_id)
     form = RevokeForm()
     if form.validate_on_submit():
-        try:
+        with saving(service.CredentialError, field=form.reason) as saved:
             service.revoke(current_user, award, form.reason.data)
-        except service.CredentialError as error:
-            db.session.rollback()
-            form.reason.errors.append(str(error))
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("The credential is revoked; its verification page says so."), "success")
             return redirect(url_for("credentials.admin_awards"))
     status = 400 if request.method == "POST" else 200

@@ -1,9 +1,10 @@
 """The shared models layer: every table of the application, one module per domain."""
 
+from lms.clock import utcnow
 from lms.models.api import ApiToken
 from lms.models.assets import Asset, AssetCategory, AssetDownload, AssetVersion
 from lms.models.audit import AuditAction, AuditEvent
-from lms.models.base import Base, utcnow
+from lms.models.base import Base
 from lms.models.courses import (
     Audience,
     Course,

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.models.base import Base, utcnow
+from lms.clock import utcnow
+from lms.models.base import Base
 from lms.models.users import User
 
 

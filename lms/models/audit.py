@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.models.base import Base, str_enum, utcnow
+from lms.clock import utcnow
+from lms.models.base import Base, str_enum
 from lms.models.users import User
 
 

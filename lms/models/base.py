@@ -16,11 +16,6 @@ NAMING_CONVENTION = {
 }
 
 
-def utcnow() -> datetime:
-    """The current time, timezone-aware UTC."""
-    return datetime.now(UTC)
-
-
 def str_enum(cls: type, name: str, length: int = 20, check: bool = True) -> Enum:
     """A Python StrEnum stored as its values in a VARCHAR, with a CHECK constraint."""
     return Enum(cls, native_enum=False, create_constraint=check, length=length,

@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.models.base import Base, str_enum, utcnow
+from lms.clock import utcnow
+from lms.models.base import Base, str_enum
 
 
 class Audience(enum.StrEnum):

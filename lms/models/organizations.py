@@ -8,7 +8,8 @@ from datetime import date, datetime
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lms.models.base import Base, str_enum, utcnow
+from lms.clock import program_today, utcnow
+from lms.models.base import Base, str_enum
 
 
 class Tier(enum.StrEnum):
@@ -37,7 +38,7 @@ class Organization(Base):
     signed_on: Mapped[date]
     # When the current tier was reached, and when it stopped meeting its requirements (the
     # grace period before a demotion starts then).
-    tier_since: Mapped[date | None] = mapped_column(default=lambda: utcnow().date())
+    tier_since: Mapped[date | None] = mapped_column(default=program_today)
     at_risk_since: Mapped[date | None]
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

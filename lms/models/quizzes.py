@@ -17,7 +17,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.models.base import Base, str_enum, utcnow
+from lms.clock import utcnow
+from lms.models.base import Base, str_enum
 
 
 class QuizKind(enum.StrEnum):

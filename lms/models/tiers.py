@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.models.base import Base, str_enum, utcnow
+from lms.clock import utcnow
+from lms.models.base import Base, str_enum
 from lms.models.organizations import Tier
 from lms.models.users import User
 
@@ -20,7 +21,7 @@ class TierProgramVersion(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[int] = mapped_column(unique=True)
-    # The validated rules (lms.tiers.rules.program_to_dict).
+    # The validated rules (lms.tiers.program.program_to_dict).
     rules: Mapped[dict] = mapped_column(JSON)
     # "file" (content/program.toml) or "ui".
     source: Mapped[str] = mapped_column(String(10), default="file")

@@ -11,7 +11,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from lms.models.base import Base, str_enum, utcnow
+from lms.clock import utcnow
+from lms.models.base import Base, str_enum
 from lms.models.organizations import Organization
 
 PASSWORD_METHOD = "scrypt"  # noqa: S105 - an algorithm name
@@ -33,6 +34,9 @@ class Role(enum.StrEnum):
 class JobFunction(enum.StrEnum):
     SALES = "sales"
     TECHNICAL = "technical"
+
+
+JOB_FUNCTIONS = tuple(job.value for job in JobFunction)  # as content files write them
 
 
 def normalize_email(email: str) -> str:

@@ -9,11 +9,13 @@ from flask_login import current_user, login_required
 
 from lms.auth.forms import ConfirmForm
 from lms.csvutil import csv_response
+from lms.database import saving
 from lms.extensions import db
 from lms.formutil import parse_id
 from lms.models import Quiz, QuizKind, utcnow
 from lms.policy import vendor_required
 from lms.quizzes import bp, service
+from lms.quizzes.scoring import QUESTION_TYPES
 
 FLAG_LABELS = {"too_easy": _l("too easy"), "too_hard": _l("too hard"),
                "weak_discrimination": _l("does not discriminate")}
@@ -45,19 +47,21 @@ def quiz(slug: str):
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        try:
+        with saving(service.QuizError) as saved:
             attempt = service.start_attempt(current_user, quiz)
-        except service.QuizError as error:
-            db.session.rollback()
-            flash(str(error), "error")
+        if not saved.ok:
             return redirect(url_for("quizzes.quiz", slug=slug))
-        db.session.commit()
         return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
     now = utcnow()
     attempts = service.attempts_of(current_user, quiz)
-    if any(service.close_if_expired(a, now) for a in attempts):
-        db.session.commit()
+    expired = [a for a in attempts if a.is_open and service.is_past_deadline(a, now)]
+    if expired:
+        with saving():
+            for overdue in expired:
+                service.close_if_expired(overdue, now)
     version = service.current_version(quiz)
+    if version is None:
+        abort(404)
     return render_template(
         "quizzes/quiz.html", quiz=quiz, version=version, attempts=attempts, form=form,
         info=service.availability(current_user, quiz, version, attempts, now),
@@ -69,8 +73,9 @@ def _own_attempt_or_404(attempt_id: int):
     attempt = service.own_attempt(current_user, attempt_id)
     if attempt is None:
         abort(404)
-    if service.close_if_expired(attempt):
-        db.session.commit()
+    if attempt.is_open and service.is_past_deadline(attempt, utcnow()):
+        with saving():
+            service.close_if_expired(attempt)
     return attempt
 
 
@@ -81,13 +86,13 @@ def attempt(attempt_id: int):
     if request.method == "POST":
         if not ConfirmForm().validate_on_submit():
             abort(400)
-        service.submit_attempt(current_user, attempt_id, _form_values())
-        db.session.commit()
+        with saving():
+            service.submit_attempt(current_user, attempt_id, _form_values())
         return redirect(url_for("quizzes.result", attempt_id=attempt_id))
     if not attempt.is_open:
         return redirect(url_for("quizzes.result", attempt_id=attempt_id))
     return render_template("quizzes/attempt.html", attempt=attempt, form=ConfirmForm(),
-                           answers=attempt.answers or {})
+                           answers=attempt.answers or {}, question_types=QUESTION_TYPES)
 
 
 @bp.route("/attempts/<int:attempt_id>/answers", methods=["POST"])
@@ -96,8 +101,8 @@ def save_answers(attempt_id: int):
     attempt = _own_attempt_or_404(attempt_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    saved = service.save_answers(attempt, _form_values())
-    db.session.commit()
+    with saving():
+        saved = service.save_answers(attempt, _form_values())
     if request.accept_mimetypes.best == "application/json":
         return jsonify(saved=saved), 200 if saved else 409
     if saved:

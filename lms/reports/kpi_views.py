@@ -8,13 +8,14 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from lms.csvutil import csv_response
+from lms.formutil import page_of
 from lms.labels import TIER_LABELS
 from lms.policy import vendor_required
 from lms.reports import bp, charts, health, kpis, program_facts
 from lms.reports.charts import Bar, Series
 from lms.reports.kpis import PERIOD_CHOICES, ProgramFigures
 from lms.reports.present import band_words, compact, month_label, reason_words, step_words
-from lms.tiers.rules import Program
+from lms.tiers.program import Program
 
 PAGE_SIZE = 100  # rows of the partner tables in HTML; the CSV has every row
 CSV_TABLES = ("months", "partners", "ttfd")
@@ -92,21 +93,15 @@ def bands_chart(counts: dict[str, int]) -> Markup:
 # --- Pages -----------------------------------------------------------------------------
 
 
-def _page(rows: tuple) -> tuple[tuple, int, int]:
-    pages = max(1, -(-len(rows) // PAGE_SIZE))
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
-    return rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], page, pages
-
-
 @bp.route("/reports/kpis", endpoint="kpis")
 @vendor_required
 def kpis_page():
     months = kpis.parse_months(request.args.get("months"))
     figures, program = program_facts.program_report(months)
-    partners, page, pages = _page(figures.partners)
+    page = page_of(figures.partners, PAGE_SIZE)
     return render_template("reports/kpis.html", figures=figures, program=program,
-                           months=months, choices=PERIOD_CHOICES, partners=partners,
-                           page=page, pages=pages, charts=kpi_charts(figures, program),
+                           months=months, choices=PERIOD_CHOICES, partners=page.items,
+                           page=page, charts=kpi_charts(figures, program),
                            month_label=month_label, compact=compact)
 
 
@@ -162,9 +157,9 @@ def health_page():
     band = _band_filter()
     report = program_facts.health_report()
     rows = tuple(r for r in report.rows if band is None or r.health.band == band)
-    shown, page, pages = _page(rows)
-    return render_template("reports/health.html", report=report, rows=shown, band=band,
-                           total=len(rows), page=page, pages=pages,
+    page = page_of(rows, PAGE_SIZE)
+    return render_template("reports/health.html", report=report, rows=page.items, band=band,
+                           total=len(rows), page=page,
                            chart=bands_chart(report.counts),
                            reason_words=reason_words, step_words=step_words,
                            band_words=band_words, bands=health.BANDS)

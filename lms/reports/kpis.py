@@ -13,7 +13,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from lms.tiers.rules import Program, converted_revenue
+from lms.clock import local_date
+from lms.models import Tier
+from lms.tiers.program import Program
+from lms.tiers.rules import converted_revenue
 
 PERIOD_CHOICES = (3, 6, 12, 24)
 DEFAULT_MONTHS = 12
@@ -51,10 +54,6 @@ def median(values: Iterable[float]) -> float | None:
 def first_of_month(day: date, months_later: int = 0) -> date:
     index = day.year * 12 + day.month - 1 + months_later
     return date(index // 12, index % 12 + 1, 1)
-
-
-def local_date(moment: datetime, zone: tzinfo) -> date:
-    return moment.astimezone(zone).date()
 
 
 def _start_of(day: date, zone: tzinfo) -> datetime:
@@ -392,9 +391,6 @@ class ProgramFigures:
         return self.training.pass_rate
 
 
-TIER_ORDER = ("bronze", "silver", "gold", "platinum")
-
-
 def program_figures(facts: ProgramFacts, program: Program) -> ProgramFigures:
     """Every KPI of the program for the period, and the figures of each active partner.
 
@@ -414,7 +410,7 @@ def program_figures(facts: ProgramFacts, program: Program) -> ProgramFigures:
     total = sum_tallies(by_month)
     active = sorted((p for p in facts.partners if p.active),
                     key=lambda p: (p.name.casefold(), p.id))
-    tiers = {tier: 0 for tier in TIER_ORDER}
+    tiers = {tier.value: 0 for tier in Tier}
     for partner in active:
         tiers[partner.tier] = tiers.get(partner.tier, 0) + 1
     recently = sum(1 for p in active

@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import BigInteger, String, and_, case, func, literal, or_, select, union_all
 
+from lms.clock import local_date, program_zone
 from lms.extensions import db
 from lms.models import (
     Attempt,
@@ -42,19 +41,15 @@ from lms.reports.kpis import (
     ProgramFigures,
     Training,
 )
-from lms.tiers.rules import Program
+from lms.tiers.program import Program
 from lms.tiers.service import current_program
 
 # Health is measured over the last 12 months, whatever period the KPI page shows.
 HEALTH_MONTHS = 12
 
 
-def zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC")
-
-
 def period(months: int, now: datetime | None = None) -> Period:
-    return kpis.period_for(now or utcnow(), months, zone())
+    return kpis.period_for(now or utcnow(), months, program_zone())
 
 
 def _only(stmt, column, ids: list[int] | None):
@@ -130,8 +125,8 @@ def _first_wins(ids: list[int] | None) -> dict[int, date]:
     stmt = _only(select(Deal.organization_id, func.min(Deal.closed_at))
                  .where(Deal.status == DealStatus.WON, Deal.closed_at.is_not(None))
                  .group_by(Deal.organization_id), Deal.organization_id, ids)
-    tz = zone()
-    return {org_id: kpis.local_date(closed, tz)
+    tz = program_zone()
+    return {org_id: local_date(closed, tz)
             for org_id, closed in db.session.execute(stmt) if closed is not None}
 
 

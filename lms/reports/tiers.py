@@ -7,10 +7,11 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 
+from lms.clock import program_today
 from lms.labels import TIER_LABELS
-from lms.models import utcnow
 from lms.tiers import present, rules, service
-from lms.tiers.rules import Program, RequirementResult
+from lms.tiers.program import Program
+from lms.tiers.rules import RequirementResult
 from lms.tiers.service import PartnerStanding
 
 SHOW = ("all", "qualifies", "at_risk")
@@ -62,7 +63,7 @@ def build(target: str, show: str = "all", sort: str = "status", descending: bool
         since = org.at_risk_since if at_risk else None
         rows.append(ReportRow(standing, status, result.results, result.progress, since,
                               rules.demotion_date(since, program.grace_period_days)))
-    today = (now or utcnow()).date()
+    today = program_today(now)
     due = sum(1 for s in standings if rules.decide(
         s.current, s.qualified, s.organization.at_risk_since, today,
         program.grace_period_days).changes)

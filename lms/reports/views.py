@@ -9,8 +9,8 @@ from flask_login import current_user
 
 from lms.auth.forms import ConfirmForm
 from lms.csvutil import csv_response
-from lms.extensions import db
-from lms.formutil import page_arg
+from lms.database import saving
+from lms.formutil import page_of
 from lms.policy import vendor_required
 from lms.reports import bp
 from lms.reports import tiers as tier_report
@@ -38,11 +38,9 @@ def tiers():
     vocab = present.vocabulary()
     headings = [present.heading(r, report.program, vocab)
                 for r in report.program.rule(report.target).requirements]
-    pages = max(1, -(-len(report.rows) // PAGE_SIZE))
-    page = min(page_arg(), pages)
-    rows = report.rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
-    return render_template("reports/tiers.html", report=report, headings=headings, rows=rows,
-                           page=page, pages=pages, args=args, planned=report.due,
+    page = page_of(report.rows, PAGE_SIZE)
+    return render_template("reports/tiers.html", report=report, headings=headings,
+                           rows=page.items, page=page, args=args, planned=report.due,
                            gap=present.gap,
                            count=present.format_count, status_text=present.status_text,
                            form=ConfirmForm())
@@ -62,8 +60,8 @@ def tier_review():
     """What a tier review changes today; POST applies it (as `lms tiers evaluate --apply`)."""
     form = ConfirmForm()
     if form.validate_on_submit():
-        changes = service.apply(actor=current_user)
-        db.session.commit()
+        with saving():
+            changes = service.apply(actor=current_user)
         if changes:
             flash(ngettext("Tier review applied: %(num)d change recorded.",
                            "Tier review applied: %(num)d changes recorded.", len(changes)),

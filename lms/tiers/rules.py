@@ -1,332 +1,34 @@
-"""The tier program as pure functions: rules in, facts in, results out (no Flask, no db).
+"""Tier qualification as pure functions: a program and a partner's facts in, results out
+(no Flask, no db). The program itself, and reading it, is lms.tiers.program.
 
-A program lists, for each tier above Bronze, its requirements. `evaluate` measures one
-partner's facts against every tier; `decide` turns a result into a promotion, the start or
-end of a grace period, or a demotion. Texts for people are made by `describe` and
-`gap_text`, which take the translation functions as arguments so they stay pure.
+`evaluate` measures one partner's facts against every tier; `decide` turns a result into a
+promotion, the start or end of a grace period, or a demotion. Texts for people are made by
+`describe` and `gap_text`, which take the translation functions as arguments so they stay
+pure.
 """
 
 from __future__ import annotations
 
 import gettext as _gettext
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import overload
 
 from lms.credentials.rules import add_months
-
-TIERS = ("bronze", "silver", "gold", "platinum")
-JOB_FUNCTIONS = ("sales", "technical")
-CURRENCY_CODES = frozenset({"JPY", "USD", "EUR", "GBP", "CNY", "KRW", "SGD", "AUD", "TWD",
-                            "HKD", "THB", "INR"})
-MAX_MIN = 10**13
+from lms.tiers.program import TIERS, Program, Requirement
 
 _null = _gettext.NullTranslations()
-
-
-# --- The program -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Requirement:
-    kind: str
-    min: int
-    credential: str | None = None
-    job_function: str | None = None
-
-    @property
-    def key(self) -> str:
-        """Identifies the requirement across tiers (the facts it reads)."""
-        parts = [self.kind, self.credential or "", self.job_function or ""]
-        return ":".join(parts).rstrip(":")
-
-
-@dataclass(frozen=True)
-class TierRule:
-    tier: str
-    requirements: tuple[Requirement, ...]
-
-
-@dataclass(frozen=True)
-class HealthRules:
-    """How the partner health score (0-100) weighs its parts, and where its bands start."""
-
-    active_weight: float = 0.4
-    training_weight: float = 0.3
-    conversion_weight: float = 0.3
-    healthy_from: int = 70
-    watch_from: int = 40
-
-
-@dataclass(frozen=True)
-class Program:
-    tiers: tuple[TierRule, ...]
-    currency: str = "JPY"
-    review_window_months: int = 12
-    grace_period_days: int = 90
-    exchange_rates: Mapping[str, float] = field(default_factory=dict)
-    health: HealthRules = field(default_factory=HealthRules)
-
-    def rule(self, tier: str) -> TierRule:
-        for rule in self.tiers:
-            if rule.tier == tier:
-                return rule
-        return TierRule(tier, ())
-
-
-@dataclass(frozen=True)
-class RequirementKind:
-    """What a kind needs besides `min`, and how it is validated."""
-
-    name: str
-    needs_credential: bool = False
-    allows_job_function: bool = False
-
-
-# New kinds are added here, in `measure`, in the facts gathering and in `describe`.
-KINDS: dict[str, RequirementKind] = {
-    "won_deals": RequirementKind("won_deals"),
-    "won_revenue": RequirementKind("won_revenue"),
-    "certified_people": RequirementKind("certified_people", needs_credential=True,
-                                        allows_job_function=True),
-}
-
-PROGRAM_KEYS = {"currency", "review_window_months", "grace_period_days", "exchange_rates",
-                "tiers", "health"}
-HEALTH_KEYS = {"weights", "healthy_from", "watch_from"}
-WEIGHT_KEYS = ("active", "training", "conversion")
-
-
-def _number(value: object) -> float | None:
-    """A finite integer or float as a float; None for anything else (booleans too)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:  # an integer too large for a float
-        return None
-    return number if math.isfinite(number) else None
-
-
-def health_from_dict(data: object) -> tuple[HealthRules | None, list[str]]:
-    """The [health] table: weights of active rate, training pass rate and deal conversion
-    (any non-negative numbers, not all zero) and the scores where the bands start."""
-    if data is None:
-        return HealthRules(), []
-    if not isinstance(data, Mapping):
-        return None, ["health: a table with weights, healthy_from and watch_from"]
-    problems = []
-    unknown = set(data) - HEALTH_KEYS
-    if unknown:
-        problems.append(f"health: unknown keys: {', '.join(sorted(unknown))}")
-    defaults = HealthRules()
-    weights = data.get("weights", {"active": defaults.active_weight,
-                                   "training": defaults.training_weight,
-                                   "conversion": defaults.conversion_weight})
-    values = {}
-    if not isinstance(weights, Mapping) or set(weights) - set(WEIGHT_KEYS):
-        problems.append("health.weights: a table of active, training and conversion")
-    else:
-        for key in WEIGHT_KEYS:
-            value = _number(weights.get(key, 0))
-            if value is None or value < 0:
-                problems.append(f"health.weights.{key}: a number of 0 or more")
-            values[key] = value or 0.0
-        if not problems and sum(values.values()) == 0:
-            problems.append("health.weights: at least one weight above 0")
-    healthy = _int(data.get("healthy_from", defaults.healthy_from))
-    watch = _int(data.get("watch_from", defaults.watch_from))
-    if healthy is None or watch is None or not 0 < watch < healthy <= 100:
-        problems.append("health: watch_from and healthy_from are whole scores with "
-                        "0 < watch_from < healthy_from <= 100")
-    if problems:
-        return None, problems
-    return HealthRules(values["active"], values["training"], values["conversion"], healthy,
-                       watch), []
-
-
-def _int(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-# Whole-number settings of a program: key -> (default, lowest, highest, unit).
-PERIODS = {"review_window_months": (12, 1, 60, "months"),
-           "grace_period_days": (90, 0, 730, "days")}
-
-
-def program_from_dict(data: Mapping, credential_slugs: set[str] | None = None
-                      ) -> tuple[Program | None, list[str]]:
-    """Validate a program (from TOML or the admin form); (program, []) or (None, problems)."""
-    problems: list[str] = []
-    unknown = set(data) - PROGRAM_KEYS
-    if unknown:
-        problems.append(f"unknown keys: {', '.join(sorted(unknown))}")
-    currency = data.get("currency", "JPY")
-    if not isinstance(currency, str) or currency not in CURRENCY_CODES:
-        problems.append(f"currency: {currency!r} is not one of "
-                        f"{', '.join(sorted(CURRENCY_CODES))}")
-    window = _period(data, "review_window_months", problems)
-    grace = _period(data, "grace_period_days", problems)
-    rates = _exchange_rates(data.get("exchange_rates", {}), currency, problems)
-    health, health_problems = health_from_dict(data.get("health"))
-    problems.extend(health_problems)
-    rules = _tier_rules(data.get("tiers", []), credential_slugs, problems)
-    problems.extend(_unreachable_tiers(rules))
-    if problems:
-        return None, problems
-    return Program(tuple(rules), currency, window, grace, rates, health), []
-
-
-def _period(data: Mapping, key: str, problems: list[str]) -> int:
-    default, low, high, unit = PERIODS[key]
-    value = _int(data.get(key, default))
-    if value is None or not low <= value <= high:
-        problems.append(f"{key}: a whole number of {unit} from {low} to {high}")
-        return default
-    return value
-
-
-def _exchange_rates(raw: object, currency: object, problems: list[str]) -> dict[str, float]:
-    """Units of the program currency per unit of each other currency."""
-    if not isinstance(raw, Mapping):
-        problems.append("exchange_rates: a table of currency = rate")
-        return {}
-    rates: dict[str, float] = {}
-    for code, rate in raw.items():
-        if not isinstance(code, str) or code not in CURRENCY_CODES or code == currency:
-            problems.append(f"exchange_rates: {code!r} is not another known currency")
-        elif isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate < 1e9:
-            problems.append(f"exchange_rates.{code}: a positive number")
-        else:
-            rates[code] = float(rate)
-    return rates
-
-
-def _tier_rules(raw: object, credential_slugs: set[str] | None, problems: list[str]
-                ) -> list[TierRule]:
-    """The [[tiers]] tables, in tier order."""
-    if not isinstance(raw, list):
-        problems.append("tiers: a list of tiers")
-        return []
-    rules: list[TierRule] = []
-    for index, entry in enumerate(raw, start=1):
-        rule = _tier_rule(entry, f"tiers[{index}]", {r.tier for r in rules},
-                          credential_slugs, problems)
-        if rule is not None:
-            rules.append(rule)
-    return sorted(rules, key=lambda rule: TIERS.index(rule.tier))
-
-
-def _tier_rule(entry: object, where: str, seen: set[str], credential_slugs: set[str] | None,
-               problems: list[str]) -> TierRule | None:
-    if not isinstance(entry, Mapping):
-        problems.append(f"{where}: a table with tier and requirements")
-        return None
-    tier = entry.get("tier")
-    if not isinstance(tier, str) or tier not in TIERS[1:]:
-        problems.append(f"{where}.tier: one of {', '.join(TIERS[1:])} (bronze has no "
-                        "requirements)")
-        return None
-    if tier in seen:
-        problems.append(f"{where}.tier: {tier} is defined twice")
-        return None
-    extra = set(entry) - {"tier", "requirements"}
-    if extra:
-        problems.append(f"{where}: unknown keys: {', '.join(sorted(extra))}")
-    raw_requirements = entry.get("requirements", [])
-    if not isinstance(raw_requirements, list):
-        problems.append(f"{where}.requirements: a list")
-        raw_requirements = []
-    requirements = []
-    for index, raw in enumerate(raw_requirements, start=1):
-        requirement, found = _requirement(raw, f"{tier}.requirements[{index}]",
-                                          credential_slugs)
-        problems.extend(found)
-        if requirement is not None:
-            requirements.append(requirement)
-    keys = [r.key for r in requirements]
-    if len(keys) != len(set(keys)):
-        problems.append(f"{tier}: the same requirement is listed twice")
-    return TierRule(tier, tuple(requirements))
-
-
-def _unreachable_tiers(rules: list[TierRule]) -> list[str]:
-    """Tiers are cumulative: a tier above a tier without requirements could never be
-    reached."""
-    defined = [rule.tier for rule in rules if rule.requirements]
-    for tier in defined:
-        missing = [t for t in TIERS[1:TIERS.index(tier)] if t not in defined]
-        if missing:
-            return [f"{tier}: {', '.join(missing)} needs requirements too (tiers are reached "
-                    f"in order, so {tier} could never be reached)"]
-    return []
-
-
-def _requirement(raw: object, where: str, credential_slugs: set[str] | None
-                 ) -> tuple[Requirement | None, list[str]]:
-    if not isinstance(raw, Mapping):
-        return None, [f"{where}: a table with kind and min"]
-    problems = []
-    kind_name = raw.get("kind")
-    kind = KINDS.get(kind_name) if isinstance(kind_name, str) else None
-    if kind is None:
-        return None, [f"{where}.kind: one of {', '.join(KINDS)}"]
-    extra = set(raw) - {"kind", "min", "credential", "job_function"}
-    if extra:
-        problems.append(f"{where}: unknown keys: {', '.join(sorted(extra))}")
-    minimum = _int(raw.get("min"))
-    if minimum is None or not 1 <= minimum <= MAX_MIN:
-        problems.append(f"{where}.min: a whole number from 1 to {MAX_MIN:,}")
-    credential = raw.get("credential")
-    if kind.needs_credential:
-        if not isinstance(credential, str) or not credential:
-            problems.append(f"{where}.credential: the slug of a certification or badge")
-        elif credential_slugs is not None and credential not in credential_slugs:
-            problems.append(f"{where}.credential: no credential {credential!r}")
-    elif credential is not None:
-        problems.append(f"{where}.credential: not used by {kind.name}")
-    job = raw.get("job_function")
-    if job is not None and (not kind.allows_job_function or job not in JOB_FUNCTIONS):
-        problems.append(f"{where}.job_function: sales or technical (certified_people only)")
-    if problems:
-        return None, problems
-    return Requirement(kind.name, minimum, credential if kind.needs_credential else None,
-                       job), []
-
-
-def program_to_dict(program: Program) -> dict:
-    """The stored (JSON) and editable form of a program; program_from_dict reads it back."""
-    return {
-        "currency": program.currency,
-        "review_window_months": program.review_window_months,
-        "grace_period_days": program.grace_period_days,
-        "exchange_rates": dict(sorted(program.exchange_rates.items())),
-        "health": {
-            "weights": {"active": program.health.active_weight,
-                        "training": program.health.training_weight,
-                        "conversion": program.health.conversion_weight},
-            "healthy_from": program.health.healthy_from,
-            "watch_from": program.health.watch_from,
-        },
-        "tiers": [
-            {"tier": rule.tier, "requirements": [
-                {k: v for k, v in (("kind", r.kind), ("credential", r.credential),
-                                   ("job_function", r.job_function), ("min", r.min))
-                 if v is not None}
-                for r in rule.requirements]}
-            for rule in program.tiers
-        ],
-    }
 
 
 # --- Facts and evaluation --------------------------------------------------------------
 
 
-def window_start(today: date, months: int) -> datetime:
-    """The first moment that counts: midnight UTC, `months` before today (inclusive)."""
-    start = datetime.combine(today, time(), tzinfo=UTC)
-    return add_months(start, -months)
+def window_start(today: date, months: int, zone: tzinfo = UTC) -> datetime:
+    """The first moment that counts: midnight where the program runs (`zone`), `months`
+    before `today` (the program's day), as a UTC moment."""
+    start = datetime.combine(add_months(today, -months), time(), tzinfo=zone)
+    return start.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -501,7 +203,12 @@ def decide(current: str, qualified: str, at_risk_since: date | None, today: date
     return Decision(None, current, at_risk_since)
 
 
+@overload
+def demotion_date(at_risk_since: date, grace_period_days: int) -> date: ...
+@overload
+def demotion_date(at_risk_since: None, grace_period_days: int) -> None: ...
 def demotion_date(at_risk_since: date | None, grace_period_days: int) -> date | None:
+    """The day a partner at risk since `at_risk_since` is demoted unless it recovers."""
     if at_risk_since is None:
         return None
     return at_risk_since + timedelta(days=grace_period_days)

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from lms.audit import record
+from lms.clock import local_date, program_zone
 from lms.database import start_write_transaction
 from lms.extensions import db
 from lms.models import (
@@ -35,7 +36,8 @@ from lms.models import (
     utcnow,
 )
 from lms.tiers import rules
-from lms.tiers.rules import Evaluation, PartnerFacts, Program
+from lms.tiers.program import Program, program_from_dict, program_to_dict
+from lms.tiers.rules import Evaluation, PartnerFacts
 
 # --- Program versions ------------------------------------------------------------------
 
@@ -46,7 +48,7 @@ def current_version() -> TierProgramVersion | None:
 
 
 def program_of(version: TierProgramVersion) -> Program:
-    program, problems = rules.program_from_dict(version.rules)
+    program, problems = program_from_dict(version.rules)
     if program is None:  # stored versions were validated; this means a bug, say so
         raise ValueError(f"tier program version {version.number} is invalid: {problems}")
     return program
@@ -71,7 +73,7 @@ def seed_program(program: Program) -> bool:
     """Store the file's program as version 1 when there is none yet (admins own it after)."""
     if db.session.scalar(select(func.count()).select_from(TierProgramVersion)):
         return False
-    db.session.add(TierProgramVersion(number=1, rules=rules.program_to_dict(program),
+    db.session.add(TierProgramVersion(number=1, rules=program_to_dict(program),
                                       source="file", note="content/program.toml"))
     return True
 
@@ -84,7 +86,7 @@ def save_program(program: Program, actor: User | None, note: str, source: str = 
     db.session.execute(select(TierProgramVersion.id).order_by(
         TierProgramVersion.number.desc()).limit(1).with_for_update())
     latest = db.session.scalar(select(func.max(TierProgramVersion.number))) or 0
-    version = TierProgramVersion(number=latest + 1, rules=rules.program_to_dict(program),
+    version = TierProgramVersion(number=latest + 1, rules=program_to_dict(program),
                                  source=source, note=note, created_by_id=actor.id if actor
                                  else None)
     db.session.add(version)
@@ -108,7 +110,7 @@ def credential_names() -> dict[str, str]:
 def gather_facts(now: datetime, program: Program,
                  organization_ids: Iterable[int] | None = None) -> dict[int, PartnerFacts]:
     """Facts of every partner (or of the given ones) at `now`, in two queries."""
-    start = rules.window_start(now.date(), program.review_window_months)
+    start = rules.window_start(local_date(now), program.review_window_months, program_zone())
     ids = list(organization_ids) if organization_ids is not None else None
 
     deals = (select(Deal.organization_id, Deal.currency, func.count(), func.sum(Deal.amount))
@@ -133,9 +135,11 @@ def gather_facts(now: datetime, program: Program,
         won[org_id] += count
         revenue[org_id][currency] = int(total or 0)
     certified: dict[int, dict[tuple[str, str | None], int]] = defaultdict(dict)
-    for org_id, slug, job, count in db.session.execute(people):
+    for holder_org, slug, job, count in db.session.execute(people):
+        if holder_org is None:  # the query leaves out people of no company
+            continue
         key = (slug, job.value if job is not None else None)
-        certified[org_id][key] = certified[org_id].get(key, 0) + count
+        certified[holder_org][key] = certified[holder_org].get(key, 0) + count
 
     keys = ids if ids is not None else set(won) | set(revenue) | set(certified)
     return {org_id: PartnerFacts(won.get(org_id, 0), revenue.get(org_id, {}),
@@ -238,7 +242,7 @@ def plan(now: datetime | None = None) -> tuple[list[PlannedChange], Program,
     for standing in standings(now, program):
         org = standing.organization
         decision = rules.decide(org.tier.value, standing.qualified, org.at_risk_since,
-                                now.date(), program.grace_period_days)
+                                local_date(now), program.grace_period_days)
         if decision.changes:
             planned.append(PlannedChange(standing, decision))
     return planned, program, version
@@ -258,6 +262,7 @@ def apply(actor: User | None = None, now: datetime | None = None) -> list[TierCh
     for item in planned:
         org = item.standing.organization
         decision = item.decision
+        assert decision.kind is not None  # plan() keeps only the decisions that change
         change = TierChange(
             organization_id=org.id, kind=TierChangeKind(decision.kind),
             from_tier=org.tier, to_tier=Tier(decision.tier),
@@ -267,7 +272,7 @@ def apply(actor: User | None = None, now: datetime | None = None) -> list[TierCh
         db.session.add(change)
         if decision.tier != org.tier.value:
             org.tier = Tier(decision.tier)
-            org.tier_since = now.date()
+            org.tier_since = local_date(now)
             record(AuditAction.TIER_CHANGED, actor=actor, organization_id=org.id,
                    kind=decision.kind, from_tier=change.from_tier.value,
                    to_tier=decision.tier)

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from lms.database import saving
 from lms.extensions import db
 from lms.formutil import choices
 from lms.labels import JOB_LABELS
@@ -20,7 +21,7 @@ from lms.models import (
 from lms.policy import VENDOR_ROLES, admin_required, scope
 from lms.tiers import bp, present, rules, service
 from lms.tiers.forms import EXTRA_ROWS, KIND_CHOICES, ProgramForm
-from lms.tiers.rules import CURRENCY_CODES, TIERS
+from lms.tiers.program import CURRENCY_CODES, TIERS, Program, program_from_dict, program_to_dict
 
 # --- Partners --------------------------------------------------------------------------
 
@@ -91,7 +92,7 @@ def _parse_rates(text: str) -> tuple[dict[str, float], list[str]]:
     return rates, problems
 
 
-def _fill_form(form: ProgramForm, program: rules.Program) -> None:
+def _fill_form(form: ProgramForm, program: Program) -> None:
     form.currency.data = program.currency
     form.review_window_months.data = program.review_window_months
     form.grace_period_days.data = program.grace_period_days
@@ -122,7 +123,7 @@ def _set_choices(form: ProgramForm, credential_rows: list[tuple[str, str]]) -> N
                  ("technical", _("Technical people"))])
 
 
-def _program_data(form: ProgramForm, rates: dict[str, float], current: rules.Program) -> dict:
+def _program_data(form: ProgramForm, rates: dict[str, float], current: Program) -> dict:
     tiers = []
     for tier in TIERS[1:]:
         requirements = []
@@ -141,7 +142,7 @@ def _program_data(form: ProgramForm, rates: dict[str, float], current: rules.Pro
             "grace_period_days": form.grace_period_days.data,
             "exchange_rates": rates, "tiers": tiers,
             # Not on this form: the health weights carry over unchanged.
-            "health": rules.program_to_dict(current)["health"]}
+            "health": program_to_dict(current)["health"]}
 
 
 @bp.route("/admin/tiers/edit", methods=["GET", "POST"])
@@ -162,13 +163,14 @@ def edit_rules():
         rates, problems = _parse_rates(form.exchange_rates.data or "")
         if not problems:
             data = _program_data(form, rates, program)
-            new_program, problems = rules.program_from_dict(
+            new_program, problems = program_from_dict(
                 data, {slug for slug, _name in credential_rows})
             if new_program is not None and new_program == program:
                 problems = [_("These are the rules in force already: nothing to save.")]
             elif new_program is not None:
-                saved = service.save_program(new_program, current_user, form.note.data.strip())
-                db.session.commit()
+                with saving():
+                    saved = service.save_program(new_program, current_user,
+                                                 form.note.data.strip())
                 flash(_("Version %(n)d of the tier rules is in force.", n=saved.number),
                       "success")
                 return redirect(url_for("tiers.rules_overview"))

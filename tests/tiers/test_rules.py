@@ -7,6 +7,7 @@ import json
 import tomllib
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -14,21 +15,25 @@ from hypothesis import strategies as st
 
 from lms.tiers import rules
 from lms.tiers.loader import load_program
+from lms.tiers.program import (
+    CURRENCY_CODES,
+    MAX_MIN,
+    TIERS,
+    Program,
+    Requirement,
+    TierRule,
+    program_from_dict,
+    program_to_dict,
+)
 from lms.tiers.rules import (
     AT_RISK,
     BELOW,
-    CURRENCY_CODES,
     HOLDS,
-    MAX_MIN,
     PROMOTION_DUE,
-    TIERS,
     Evaluation,
     PartnerFacts,
-    Program,
-    Requirement,
     RequirementResult,
     TierResult,
-    TierRule,
     converted_revenue,
     decide,
     demotion_date,
@@ -36,8 +41,6 @@ from lms.tiers.rules import (
     evaluate,
     evaluation_to_dict,
     gap_text,
-    program_from_dict,
-    program_to_dict,
     status_for,
     window_start,
 )
@@ -473,11 +476,24 @@ def test_program_round_trips_through_its_stored_json_form(generated):
     (date(2026, 12, 31), 60, datetime(2021, 12, 31, tzinfo=UTC)),
 ])
 def test_window_start_is_midnight_utc_months_before(today, months, expected):
+    """Without a zone, the program's day is UTC's."""
     start = window_start(today, months)
 
     assert start == expected
     assert start.utcoffset() == timedelta(0)
     assert (start.hour, start.minute, start.second, start.microsecond) == (0, 0, 0, 0)
+
+
+@pytest.mark.parametrize(("today", "expected"), [
+    (date(2026, 3, 10), datetime(2025, 3, 9, 15, 0, tzinfo=UTC)),
+    (date(2027, 1, 1), datetime(2025, 12, 31, 15, 0, tzinfo=UTC)),  # Tokyo's New Year's Day
+    (date(2028, 2, 29), datetime(2027, 2, 27, 15, 0, tzinfo=UTC)),
+])
+def test_window_start_is_midnight_where_the_program_runs(today, expected):
+    start = window_start(today, 12, ZoneInfo("Asia/Tokyo"))
+
+    assert start == expected
+    assert start.utcoffset() == timedelta(0)
 
 
 # --- converted_revenue and evaluate: each requirement kind ----------------------------------
@@ -1036,7 +1052,7 @@ def test_an_array_currency_in_the_file_is_a_problem(tmp_path):
 
 
 def test_health_defaults_and_a_custom_table():
-    from lms.tiers.rules import HealthRules
+    from lms.tiers.program import HealthRules
 
     assert program_from_dict(valid_data())[0].health == HealthRules()
     custom = valid_data(health={"weights": {"active": 2, "training": 1, "conversion": 0},

@@ -31,14 +31,8 @@ from lms.models import (
 )
 from lms.tiers import service
 from lms.tiers.loader import load_program
-from lms.tiers.rules import (
-    PartnerFacts,
-    Program,
-    Requirement,
-    TierRule,
-    evaluate,
-    program_to_dict,
-)
+from lms.tiers.program import Program, Requirement, TierRule, program_to_dict
+from lms.tiers.rules import PartnerFacts, evaluate
 from tests.factories import count_queries, make_org, make_user
 
 NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
@@ -267,10 +261,14 @@ def test_deals_of_another_partner_do_not_count(app):
     assert facts_of(other) == PartnerFacts(1, {"JPY": 5_000}, {})
 
 
+# The window starts at 00:00 on 10 March 2025 in Tokyo, 15:00 UTC on 9 March.
+WINDOW_START = datetime(2025, 3, 9, 15, 0, tzinfo=UTC)
+
+
 @pytest.mark.parametrize(("closed", "counts"), [
-    (datetime(2025, 3, 10, tzinfo=UTC), True),              # exactly the window's start
-    (datetime(2025, 3, 10, tzinfo=UTC) - SECOND, False),    # a second before it
-    (datetime(2025, 3, 9, 23, 59, 59, 999_999, tzinfo=UTC), False),
+    (WINDOW_START, True),                                   # exactly the window's start
+    (WINDOW_START - SECOND, False),                         # a second before it
+    (WINDOW_START - timedelta(microseconds=1), False),
     (NOW, True),                                            # closed right now
     (NOW + SECOND, False),                                  # in the future
     (NOW + 400 * DAY, False),
@@ -285,24 +283,28 @@ def test_the_review_window_edges(app, closed, counts):
     assert facts.won_revenue == ({"JPY": 1_000} if counts else {})
 
 
-def test_the_window_starts_at_midnight_utc_whatever_the_hour(app):
+def test_the_window_starts_at_midnight_in_the_program_zone_whatever_the_hour(app):
+    """The window is counted in the program's days (Asia/Tokyo), like deals and KPIs."""
     org = make_org()
-    won(org, 1, closed=datetime(2025, 3, 10, 0, 0, tzinfo=UTC))
-    # 08:59:59 JST on 10 March is 23:59:59 UTC on 9 March: before the window.
-    won(org, 10, closed=datetime(2025, 3, 9, 23, 59, 59, tzinfo=UTC))
+    # 00:00 JST on 10 March 2025 is 15:00 UTC on 9 March: the first moment of the window.
+    won(org, 1, closed=datetime(2025, 3, 9, 15, 0, tzinfo=UTC))
+    won(org, 10, closed=datetime(2025, 3, 9, 15, 0, tzinfo=UTC) - SECOND)
 
-    late = facts_of(org, now=datetime(2026, 3, 10, 23, 59, tzinfo=UTC))
-    early = facts_of(org, now=datetime(2026, 3, 10, 0, 0, tzinfo=UTC))
+    early = facts_of(org, now=datetime(2026, 3, 9, 15, 0, tzinfo=UTC))   # 00:00 JST, 10 March
+    late = facts_of(org, now=datetime(2026, 3, 10, 14, 59, tzinfo=UTC))  # 23:59 JST, 10 March
+    next_day = facts_of(org, now=datetime(2026, 3, 10, 15, 0, tzinfo=UTC))  # 11 March in Tokyo
 
     assert late.won_revenue == early.won_revenue == {"JPY": 1}
+    assert next_day.won_revenue == {}
 
 
 def test_a_window_ending_at_a_month_end(app):
     org = make_org()
     one_month = Program(PROGRAM.tiers, review_window_months=1)
-    now = datetime(2026, 3, 31, 12, 0, tzinfo=UTC)
-    won(org, 1, closed=datetime(2026, 2, 28, tzinfo=UTC))
-    won(org, 10, closed=datetime(2026, 2, 28, tzinfo=UTC) - SECOND)
+    now = datetime(2026, 3, 31, 12, 0, tzinfo=UTC)  # 21:00 on 31 March in Tokyo
+    february_28 = datetime(2026, 2, 27, 15, 0, tzinfo=UTC)  # 00:00 on 28 February in Tokyo
+    won(org, 1, closed=february_28)
+    won(org, 10, closed=february_28 - SECOND)
     won(org, 100, closed=datetime(2026, 3, 31, 11, 59, tzinfo=UTC))
 
     facts = facts_of(org, now=now, program=one_month)

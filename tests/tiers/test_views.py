@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from lms.clock import program_today
 from lms.extensions import db
 from lms.models import (
     Award,
@@ -26,7 +27,7 @@ from lms.models import (
     utcnow,
 )
 from lms.tiers import service
-from tests.factories import count_queries, login, make_org, make_user
+from tests.factories import count_queries, make_org, make_user, signed_in
 
 NCSP = "nimbus-certified-sales-professional"
 NCIE = "nimbus-certified-implementation-engineer"
@@ -72,12 +73,6 @@ def gold_ready(org: Organization, certs: dict) -> None:
     certify(org, certs[NCIE], JobFunction.TECHNICAL, 2)
 
 
-def signed_in(app, user):
-    client = app.test_client()
-    assert login(client, user).status_code == 302
-    return client
-
-
 # --- Access ----------------------------------------------------------------------------
 
 
@@ -101,6 +96,14 @@ def test_partners_cannot_open_the_report_the_csv_or_the_review(app, role):
         assert client.get(path).status_code == 403, path
     assert client.post("/reports/tiers/review").status_code == 403
     assert db.session.scalar(select(func.count()).select_from(TierChange)) == 0
+
+
+def test_a_technical_member_is_not_offered_a_link_that_refuses_them(app):
+    engineer = make_user(Role.MEMBER, make_org("alpha"), job=JobFunction.TECHNICAL)
+    client = signed_in(app, engineer)
+    assert client.get("/deals/new").status_code == 403
+    page = client.get("/partners/alpha").get_data(as_text=True)
+    assert 'href="/deals/new"' not in page
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(client):
@@ -141,7 +144,7 @@ def test_report_shows_who_qualifies_for_gold_and_why(app, certifications):
 
 
 def test_gold_at_risk_filter_and_dates(app, certifications):
-    today = utcnow().date()
+    today = program_today()
     risky = make_org(name="Fuji CRM Lab", tier=Tier.GOLD, at_risk_since=today - timedelta(
         days=41))
     won_deals(risky, 7, 3_000_000)
@@ -228,7 +231,7 @@ def test_manager_applies_the_tier_review(app, certifications):
     response = client.post("/reports/tiers/review")
     assert response.status_code == 302
     org = db.session.get(Organization, org.id)
-    assert org.tier == Tier.GOLD and org.tier_since == utcnow().date()
+    assert org.tier == Tier.GOLD and org.tier_since == program_today()
     change = db.session.scalar(select(TierChange))
     assert change.actor_id == manager.id and change.to_tier == Tier.GOLD
     assert change.evidence["tiers"]["gold"][0]["actual"] == 10
@@ -253,7 +256,7 @@ def test_partner_home_shows_the_next_tier_scorecard_with_links(app, certificatio
 
 
 def test_scorecard_of_a_partner_at_risk_says_when_it_moves_down(app, certifications):
-    today = utcnow().date()
+    today = program_today()
     org = make_org(tier=Tier.GOLD, at_risk_since=today - timedelta(days=10))
     client = signed_in(app, make_user(Role.PARTNER_ADMIN, org))
     html = client.get(f"/partners/{org.slug}").get_data(as_text=True)
@@ -283,7 +286,7 @@ def _form_from(html: str) -> dict:
 
 
 def test_admin_changes_the_rules_and_every_version_is_kept(app, certifications):
-    from lms.tiers.rules import Program
+    from lms.tiers.program import Program
 
     service.seed_program(service.default_program())
     db.session.commit()
