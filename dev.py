@@ -2,7 +2,7 @@
 """Developer entry point that needs nothing but Python 3.12 or newer.
 
     python3 dev.py demo          set up, load the demo program, serve it on http://127.0.0.1:5000
-    python3 dev.py test [ARGS]   set up, lint, run the test suite (ARGS go to pytest)
+    python3 dev.py test [ARGS]   set up, lint, type-check, run the test suite (ARGS go to pytest)
     python3 dev.py translations  extract, update and compile the message catalogs
 
 "Set up" means: a virtual environment in .venv with the project and its dev extra installed,
@@ -131,6 +131,7 @@ def demo(args: list[str]) -> None:
 def test(args: list[str]) -> None:
     setup()
     run(BIN / "ruff", "check", ".")
+    run(BIN / "mypy")  # lms/, configured in pyproject.toml
     env = dict(os.environ)
     env.pop("LMS_ENV", None)
     run(BIN / "python", "-m", "pytest", *args, env=env)
