@@ -9,11 +9,12 @@ from pathlib import Path
 from flask import current_app
 
 from lms.courses.loader import ContentSet, load_content
-from lms.courses.sync import SyncReport, sync_content
+from lms.courses.sync import sync_content
 from lms.credentials.loader import CredentialSet, load_credentials
 from lms.problems import ContentProblem
 from lms.quizzes.loader import QuizSet, load_quizzes
 from lms.quizzes.sync import sync_quizzes
+from lms.sync import SyncReport
 from lms.tiers.loader import ProgramFile, load_program
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, current_app, jsonify, request
+from flask import Flask, current_app, request
 from flask_babel import gettext
 from flask_login import current_user
 
 from lms.auth.service import touch_last_seen as touch
-from lms.errors import render_error
+from lms.errors import json_error, render_error
 from lms.logs import request_id
 
 LAST_SEEN_RESOLUTION = timedelta(minutes=5)
@@ -49,7 +49,7 @@ def refuse_nul():
     form = request.form.items(multi=True) if request.method in ("POST", "PUT") else ()
     if "\x00" in request.path or _has_nul(request.args.items(multi=True)) or _has_nul(form):
         if request.path.startswith("/api/"):
-            return jsonify({"error": {"status": 400, "message": nul_message()}}), 400
+            return json_error(400, nul_message())
         return render_error(400, nul_message())
     return None
 

@@ -112,12 +112,14 @@ def put_deal(external_id: str):
                                                     source="api")
         if errors:
             saved.discard()
+        else:
+            assert deal is not None  # no errors: the deal was saved
+            deal_id = deal.id
     if errors:
         return json_error(422, "The deal was not saved: " + "; ".join(
             f"{e.column}: {e.reason}" for e in errors),
             fields=[{"field": e.column, "message": e.reason} for e in errors])
-    assert deal is not None  # no errors: the deal was saved
-    deal = db.session.scalars(select(Deal).where(Deal.id == deal.id)
+    deal = db.session.scalars(select(Deal).where(Deal.id == deal_id)
                               .options(joinedload(Deal.organization))).one()
     body = jsonify({"deal": deal_json(deal), "created": created})
     body.status_code = 201 if created else 200

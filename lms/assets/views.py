@@ -24,6 +24,7 @@ from lms.assets.library import asset_page, find_version, parse_filters
 from lms.assets.library import library as library_page
 from lms.assets.storage import get_storage
 from lms.auth.forms import ConfirmForm
+from lms.clock import program_today
 from lms.csvutil import csv_response
 from lms.database import saving
 from lms.errors import render_error
@@ -242,6 +243,6 @@ def usage_csv():
              u.asset_slug, u.downloads, u.people, u.last_at.isoformat(timespec="seconds")]
             for u in downloads.partner_usage(downloads.usage_since(days, now))]
     return csv_response(
-        f"asset-usage-{days}d-{now:%Y-%m-%d}.csv",
+        f"asset-usage-{days}d-{program_today(now):%Y-%m-%d}.csv",
         ["partner", "partner_slug", "tier", "asset", "asset_slug", "downloads", "people",
          "last_download_utc"], rows)

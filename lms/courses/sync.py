@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from sqlalchemy.orm import selectinload
@@ -19,28 +18,9 @@ from lms.models import (
     Lesson,
     utcnow,
 )
+from lms.sync import SyncReport, archive_missing, set_changed
 
 COURSES_PREFIX = "/courses"
-
-
-@dataclass
-class SyncReport:
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    archived: list[str] = field(default_factory=list)
-    restored: list[str] = field(default_factory=list)
-    unchanged: int = 0
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.created or self.updated or self.archived or self.restored)
-
-    def summary(self) -> str:
-        if not self.changed:
-            return f"Nothing to do: content is up to date ({self.unchanged} items unchanged)."
-        return (f"{len(self.created)} created, {len(self.updated)} updated, "
-                f"{len(self.archived)} archived, {len(self.restored)} restored, "
-                f"{self.unchanged} unchanged.")
 
 
 def lesson_url(course_slug: str, lesson_slug: str) -> str:
@@ -79,16 +59,6 @@ def _render(course: CourseSpec, lesson: LessonSpec) -> tuple[str, str]:
         f"{lesson.title}\n\n{lesson.body}")
 
 
-def _set(obj, **values) -> bool:
-    """Assign only what differs; True when anything changed."""
-    changed = False
-    for key, value in values.items():
-        if getattr(obj, key) != value:
-            setattr(obj, key, value)
-            changed = True
-    return changed
-
-
 def sync_content(content: ContentSet, progress: Callable[[int], None] | None = None
                  ) -> SyncReport:
     """Bring the database in line with `content` (which must have no problems); flushes."""
@@ -116,19 +86,16 @@ def sync_content(content: ContentSet, progress: Callable[[int], None] | None = N
             existing[spec.slug] = course
             report.created.append(f"course {spec.slug}")
         elif course.archived_at is not None:
-            _set(course, archived_at=None, updated_at=now, **fields)
+            set_changed(course, archived_at=None, updated_at=now, **fields)
             report.restored.append(f"course {spec.slug}")
-        elif _set(course, **fields):
+        elif set_changed(course, **fields):
             course.updated_at = now
             report.updated.append(f"course {spec.slug}")
         else:
             report.unchanged += 1
         _sync_lessons(course, spec, report, now, progress)
 
-    for slug, course in existing.items():
-        if slug not in {c.slug for c in content.courses} and course.archived_at is None:
-            course.archived_at = now
-            report.archived.append(f"course {slug}")
+    archive_missing(existing, (c.slug for c in content.courses), now, report, "course ")
 
     for spec in content.courses:
         course = existing[spec.slug]
@@ -164,19 +131,16 @@ def _sync_lessons(course: Course, spec: CourseSpec, report: SyncReport, now,
             else:
                 # Edited in place: learners' progress (keyed by the lesson row) is kept.
                 restored = lesson.archived_at is not None
-                _set(lesson, archived_at=None, updated_at=now, **fields)
+                set_changed(lesson, archived_at=None, updated_at=now, **fields)
                 (report.restored if restored else report.updated).append(name)
-        elif _set(lesson, position=lesson_spec.position):
+        elif set_changed(lesson, position=lesson_spec.position):
             report.updated.append(name)
         else:
             report.unchanged += 1
         if progress:
             progress(1)
-    wanted = {lesson.slug for lesson in spec.lessons}
-    for slug, lesson in by_slug.items():
-        if slug not in wanted and lesson.archived_at is None:
-            lesson.archived_at = now
-            report.archived.append(f"lesson {spec.slug}/{slug}")
+    archive_missing(by_slug, (lesson.slug for lesson in spec.lessons), now, report,
+                    f"lesson {spec.slug}/")
 
 
 def _sync_paths(content: ContentSet, report: SyncReport) -> None:
@@ -192,7 +156,7 @@ def _sync_paths(content: ContentSet, report: SyncReport) -> None:
             db.session.add(path)
             db.session.flush()
             report.created.append(f"path {spec.job_function}")
-        elif _set(path, title=spec.title):
+        elif set_changed(path, title=spec.title):
             report.updated.append(f"path {spec.job_function}")
         current = [s.course_slug for s in steps.get(path.id, [])]
         if current != list(spec.courses):

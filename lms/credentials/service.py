@@ -14,7 +14,6 @@ from sqlalchemy.orm import aliased
 
 from lms import audit
 from lms.courses.service import progress_table
-from lms.courses.sync import SyncReport
 from lms.credentials import rules
 from lms.credentials.loader import CredentialSet
 from lms.events import learning_progressed
@@ -30,6 +29,7 @@ from lms.models import (
     User,
     utcnow,
 )
+from lms.sync import SyncReport, archive_missing, set_changed
 
 OPEN_BADGES_CONTEXT = "https://w3id.org/openbadges/v2"
 
@@ -53,20 +53,15 @@ def sync_credentials(specs: CredentialSet, report: SyncReport) -> None:
             report.created.append(f"credential {spec.slug}")
         elif credential.archived_at is not None:
             credential.archived_at = None
-            for key, value in fields.items():
-                setattr(credential, key, value)
+            set_changed(credential, **fields)
             report.restored.append(f"credential {spec.slug}")
         elif credential.content_hash != spec.content_hash:
-            for key, value in fields.items():
-                setattr(credential, key, value)
+            set_changed(credential, **fields)
             report.updated.append(f"credential {spec.slug}")
         else:
             report.unchanged += 1
-    wanted = {spec.slug for spec in specs.credentials}
-    for slug, credential in existing.items():
-        if slug not in wanted and credential.archived_at is None:
-            credential.archived_at = now
-            report.archived.append(f"credential {slug}")
+    archive_missing(existing, (spec.slug for spec in specs.credentials), now, report,
+                    "credential ")
     db.session.flush()
 
 

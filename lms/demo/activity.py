@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
+from lms.clock import local_date
 from lms.deals import registration as deals
 from lms.demo.dates import moment, morning
 from lms.demo.deals import LOST_PLACES, lost_customer_names, register_deal
@@ -51,7 +52,7 @@ def seed_activity(today: date) -> int:
 
 
 def _first_registrations() -> dict[int, date]:
-    return {org_id: at.date() for org_id, at in db.session.execute(
+    return {org_id: local_date(at) for org_id, at in db.session.execute(
         select(Deal.organization_id, func.min(Deal.registered_at))
         .group_by(Deal.organization_id)) if at is not None}
 

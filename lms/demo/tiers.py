@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
+from lms.clock import program_zone
 from lms.deals import registration as deals
 from lms.demo.dates import moment
 from lms.demo.deals import CONFLICT_CUSTOMER, customer_names, register_deal
@@ -101,7 +102,7 @@ def seed_tier_story(today: date) -> tuple[int, int]:
     manager = person(MANAGER_EMAIL)
     credentials = {c.slug: c for c in db.session.scalars(select(Credential))}
     created = people = 0
-    window_start = rules.window_start(today, 12).date()
+    window_start = rules.window_start(today, 12, program_zone()).date()
     days_in_window = (today - window_start).days
     customers = iter(customer_names(rng))
 

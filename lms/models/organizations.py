@@ -38,7 +38,7 @@ class Organization(Base):
     signed_on: Mapped[date]
     # When the current tier was reached, and when it stopped meeting its requirements (the
     # grace period before a demotion starts then).
-    tier_since: Mapped[date | None] = mapped_column(default=program_today)
+    tier_since: Mapped[date | None] = mapped_column(default=program_today)  # needs the app
     at_risk_since: Mapped[date | None]
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

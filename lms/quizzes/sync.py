@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from lms.courses.sync import SyncReport
 from lms.extensions import db
 from lms.markup import render_markdown
 from lms.models import Quiz, QuizKind, QuizVersion, ReviewPolicy, utcnow
 from lms.quizzes.loader import QuestionSpec, QuizSet, QuizSpec
+from lms.sync import SyncReport, archive_missing, set_changed
 
 
 def question_snapshot(question: QuestionSpec) -> dict:
@@ -34,16 +34,6 @@ def _version(quiz: Quiz, number: int, spec: QuizSpec) -> QuizVersion:
     )
 
 
-def _set_fields(quiz: Quiz, fields: dict) -> bool:
-    """Copy `fields` onto `quiz`; whether any of them changed."""
-    changed = False
-    for key, value in fields.items():
-        if getattr(quiz, key) != value:
-            setattr(quiz, key, value)
-            changed = True
-    return changed
-
-
 def sync_quizzes(quizzes: QuizSet, report: SyncReport) -> None:
     """Create, version or archive quizzes; flushes, the caller commits."""
     now = utcnow()
@@ -62,7 +52,7 @@ def sync_quizzes(quizzes: QuizSet, report: SyncReport) -> None:
             db.session.flush()
             report.created.append(f"quiz {spec.slug}")
         else:
-            changed = _set_fields(quiz, fields)
+            changed = set_changed(quiz, **fields)
             if quiz.archived_at is not None:
                 quiz.archived_at = None
                 report.restored.append(f"quiz {spec.slug}")
@@ -75,9 +65,5 @@ def sync_quizzes(quizzes: QuizSet, report: SyncReport) -> None:
                 report.updated.append(f"quiz {spec.slug} (version {quiz.current_version_number})")
         else:
             report.unchanged += 1
-    wanted = {spec.slug for spec in quizzes.quizzes}
-    for slug, quiz in existing.items():
-        if slug not in wanted and quiz.archived_at is None:
-            quiz.archived_at = now
-            report.archived.append(f"quiz {slug}")
+    archive_missing(existing, (spec.slug for spec in quizzes.quizzes), now, report, "quiz ")
     db.session.flush()

@@ -102,10 +102,10 @@ def save_answers(attempt_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     with saving():
-        saved = service.save_answers(attempt, _form_values())
+        stored = service.save_answers(attempt, _form_values())
     if request.accept_mimetypes.best == "application/json":
-        return jsonify(saved=saved), 200 if saved else 409
-    if saved:
+        return jsonify(saved=stored), 200 if stored else 409
+    if stored:
         flash(_("Your answers are saved."), "success")
         return redirect(url_for("quizzes.attempt", attempt_id=attempt_id))
     flash(_("This attempt is closed: nothing more can be saved."), "error")

@@ -11,9 +11,9 @@ import bisect
 import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
-from lms.clock import local_date
+from lms.clock import day_start, local_date
 from lms.models import Tier
 from lms.tiers.program import Program
 from lms.tiers.rules import converted_revenue
@@ -54,11 +54,6 @@ def median(values: Iterable[float]) -> float | None:
 def first_of_month(day: date, months_later: int = 0) -> date:
     index = day.year * 12 + day.month - 1 + months_later
     return date(index // 12, index % 12 + 1, 1)
-
-
-def _start_of(day: date, zone: tzinfo) -> datetime:
-    """Local midnight of `day`, as a UTC instant."""
-    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -115,8 +110,8 @@ def period_for(now: datetime, months: int, zone: tzinfo) -> Period:
     today = local_date(now, zone)
     first = first_of_month(today, -(months - 1))
     starts = tuple(first_of_month(first, n) for n in range(months))
-    bounds = tuple(_start_of(day, zone) for day in (*starts, first_of_month(first, months)))
-    previous = _start_of(first_of_month(first, -months), zone)
+    bounds = tuple(day_start(day, zone) for day in (*starts, first_of_month(first, months)))
+    previous = day_start(first_of_month(first, -months), zone)
     return Period(starts, bounds, previous, now, today)
 
 

@@ -24,7 +24,7 @@ _null = _gettext.NullTranslations()
 # --- Facts and evaluation --------------------------------------------------------------
 
 
-def window_start(today: date, months: int, zone: tzinfo = UTC) -> datetime:
+def window_start(today: date, months: int, zone: tzinfo) -> datetime:
     """The first moment that counts: midnight where the program runs (`zone`), `months`
     before `today` (the program's day), as a UTC moment."""
     start = datetime.combine(add_months(today, -months), time(), tzinfo=zone)

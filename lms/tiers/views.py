@@ -169,9 +169,9 @@ def edit_rules():
                 problems = [_("These are the rules in force already: nothing to save.")]
             elif new_program is not None:
                 with saving():
-                    saved = service.save_program(new_program, current_user,
-                                                 form.note.data.strip())
-                flash(_("Version %(n)d of the tier rules is in force.", n=saved.number),
+                    version = service.save_program(new_program, current_user,
+                                                   form.note.data.strip())
+                flash(_("Version %(n)d of the tier rules is in force.", n=version.number),
                       "success")
                 return redirect(url_for("tiers.rules_overview"))
     status = 400 if form.is_submitted() and (form.errors or problems) else 200

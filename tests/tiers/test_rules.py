@@ -476,8 +476,8 @@ def test_program_round_trips_through_its_stored_json_form(generated):
     (date(2026, 12, 31), 60, datetime(2021, 12, 31, tzinfo=UTC)),
 ])
 def test_window_start_is_midnight_utc_months_before(today, months, expected):
-    """Without a zone, the program's day is UTC's."""
-    start = window_start(today, months)
+    """A program run in UTC."""
+    start = window_start(today, months, UTC)
 
     assert start == expected
     assert start.utcoffset() == timedelta(0)
