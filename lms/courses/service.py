@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from lms.courses import progress as rules
 from lms.database import write_best_effort
@@ -86,6 +86,12 @@ def active_courses() -> list[Course]:
     ))
 
 
+def _lesson_totals_subquery():
+    return (select(Lesson.course_id, func.count(Lesson.id).label("lessons"),
+                   func.coalesce(func.sum(Lesson.minutes), 0).label("minutes"))
+            .where(Lesson.archived_at.is_(None)).group_by(Lesson.course_id).subquery())
+
+
 def lesson_totals(course_ids: list[int]) -> dict[int, tuple[int, int]]:
     """{course_id: (active lessons, minutes)}."""
     rows = db.session.execute(
@@ -149,6 +155,32 @@ def progress_table(user_ids: list[int], courses: list[Course] | None = None) -> 
     ids = [c.id for c in courses]
     return ProgressTable(courses, lesson_totals(ids), done_counts(user_ids, ids),
                          requirement_status(user_ids, ids))
+
+
+def own_progress_table(user: User) -> ProgressTable:
+    """One person's table from two queries: the active courses with their prerequisites,
+    lesson totals and the person's completed lessons in one, the completion hooks' in the
+    other (the hot pages: catalog, course, lesson, home)."""
+    totals = _lesson_totals_subquery()
+    done = (select(Lesson.course_id, func.count(LessonProgress.id).label("done"))
+            .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+            .where(LessonProgress.user_id == user.id, LessonProgress.completed_at.is_not(None),
+                   Lesson.archived_at.is_(None))
+            .group_by(Lesson.course_id).subquery())
+    rows = db.session.execute(
+        select(Course, totals.c.lessons, totals.c.minutes, done.c.done)
+        .outerjoin(totals, totals.c.course_id == Course.id)
+        .outerjoin(done, done.c.course_id == Course.id)
+        .where(Course.archived_at.is_(None))
+        .options(joinedload(Course.prerequisites))
+        .order_by(Course.position, Course.slug)
+    ).unique().all()
+    courses = [course for course, *_ in rows]
+    totals_of = {course.id: (lessons, minutes) for course, lessons, minutes, _ in rows
+                 if lessons is not None}
+    done_of = {(user.id, course.id): n for course, _, _, n in rows if n is not None}
+    return ProgressTable(courses, totals_of, done_of,
+                         requirement_status([user.id], [c.id for c in courses]))
 
 
 # --- Catalog ------------------------------------------------------------------------------
@@ -220,7 +252,7 @@ class Catalog:
 
 def catalog(user: User, locale: str, query: str = "") -> Catalog:
     """The courses this person sees, their progress, and search results for `query`."""
-    table = progress_table([user.id])
+    table = own_progress_table(user)
     cards = _cards(user, locale, table)
     query = query.strip()[:100]
     if not query:
@@ -264,38 +296,45 @@ class CoursePage:
     last_viewed: dict[int, datetime] = field(default_factory=dict)  # lesson id -> when
 
 
-def course_page(user: User, slug: str, locale: str) -> CoursePage | None:
-    """The course `slug` with this person's progress; None if it does not exist."""
-    table = progress_table([user.id])
+def course_page(user: User, slug: str, locale: str, with_quiz: bool = True
+                ) -> CoursePage | None:
+    """The course `slug` with this person's progress; None if it does not exist.
+
+    `with_quiz=False` leaves out the course's quiz (the lesson page does not show it).
+    """
+    table = own_progress_table(user)
     course = next((c for c in table.courses if c.slug == slug), None)
     if course is None:
         return None
     card = _card(user, course, _versions(table), table, table.completed_groups(user.id),
                  locale)
-    lessons = list(db.session.scalars(
-        select(Lesson).where(Lesson.course_id == course.id, Lesson.archived_at.is_(None))
-        .order_by(Lesson.position)
-    ))
-    states = _lesson_states(user, lessons)
+    lessons, states = _lessons_with_states(user, course)
     completed = {s.lesson_id for s in states if s.completed}
     resume_id = rules.resume_lesson(states)
     resume = next((lesson for lesson in lessons if lesson.id == resume_id), None)
     started = card.started or any(s.last_viewed_at is not None for s in states)
-    quiz = db.session.scalar(select(Quiz).where(Quiz.course_slug == course.group_slug,
-                                                Quiz.archived_at.is_(None)))
+    quiz = db.session.scalar(select(Quiz).where(
+        Quiz.course_slug == course.group_slug, Quiz.archived_at.is_(None))) if with_quiz else None
     last_viewed = {s.lesson_id: s.last_viewed_at for s in states if s.last_viewed_at}
     return CoursePage(card, lessons, completed, resume, started, quiz, last_viewed)
 
 
-def _lesson_states(user: User, lessons: list[Lesson]) -> list[rules.LessonState]:
-    rows = {p.lesson_id: p for p in db.session.scalars(
-        select(LessonProgress).where(LessonProgress.user_id == user.id,
-                                     LessonProgress.lesson_id.in_([x.id for x in lessons])))}
-    return [rules.LessonState(lesson.id, lesson.position,
-                              rows.get(lesson.id) is not None
-                              and rows[lesson.id].completed_at is not None,
-                              rows[lesson.id].last_viewed_at if lesson.id in rows else None)
-            for lesson in lessons]
+def _lessons_with_states(user: User, course: Course
+                         ) -> tuple[list[Lesson], list[rules.LessonState]]:
+    """The active lessons of `course` in order, with this person's state of each (one
+    query)."""
+    rows = db.session.execute(
+        select(Lesson, LessonProgress.completed_at, LessonProgress.last_viewed_at)
+        .outerjoin(LessonProgress, (LessonProgress.lesson_id == Lesson.id)
+                   & (LessonProgress.user_id == user.id))
+        .where(Lesson.course_id == course.id, Lesson.archived_at.is_(None))
+        .order_by(Lesson.position)
+    ).all()
+    lessons = [lesson for lesson, _, _ in rows]
+    states = [rules.LessonState(lesson.id, lesson.position, completed_at is not None,
+                                last_viewed_at)
+              for lesson, completed_at, last_viewed_at in rows]
+    return lessons, states
 
 
 def _progress_row(user: User, lesson: Lesson) -> LessonProgress:
@@ -359,20 +398,23 @@ def next_step(user: User, locale: str) -> NextStep | None:
     """The first course of the person's onboarding path not completed yet."""
     if user.job_function is None:
         return None
-    path = db.session.scalar(select(LearningPath).where(
-        LearningPath.job_function == user.job_function.value))
-    if path is None:
+    rows = db.session.execute(
+        select(LearningPath, LearningPathStep.course_slug)
+        .outerjoin(LearningPathStep, LearningPathStep.path_id == LearningPath.id)
+        .where(LearningPath.job_function == user.job_function.value)
+        .order_by(LearningPathStep.position)
+    ).all()
+    if not rows:
         return None
-    steps = list(db.session.scalars(select(LearningPathStep.course_slug).where(
-        LearningPathStep.path_id == path.id).order_by(LearningPathStep.position)))
-    table = progress_table([user.id])
+    path = rows[0][0]
+    steps = [slug for _path, slug in rows if slug is not None]
+    table = own_progress_table(user)
     cards = {card.course.group_slug: card for card in _cards(user, locale, table)}
     for position, slug in enumerate(steps, start=1):
         card = cards.get(slug)
         if card is not None and not card.complete:
-            lessons = list(db.session.scalars(select(Lesson).where(
-                Lesson.course_id == card.course.id, Lesson.archived_at.is_(None))))
-            resume_id = rules.resume_lesson(_lesson_states(user, lessons))
+            lessons, states = _lessons_with_states(user, card.course)
+            resume_id = rules.resume_lesson(states)
             resume = next((lesson for lesson in lessons if lesson.id == resume_id), None)
             return NextStep(path, position, len(steps), card, resume)
     return None
@@ -436,15 +478,13 @@ def partners_progress() -> tuple[list[Course], list[PartnerRow]]:
     return groups, list(rows.values())
 
 
-def find_lesson(course: Course, lesson_slug: str) -> tuple[Lesson, Lesson | None,
-                                                           Lesson | None] | None:
+def find_lesson(page: CoursePage, lesson_slug: str) -> tuple[Lesson, Lesson | None,
+                                                             Lesson | None] | None:
     """The lesson with its previous and next active lessons; None if it does not exist."""
-    lessons = list(db.session.scalars(select(Lesson).where(
-        Lesson.course_id == course.id, Lesson.archived_at.is_(None)).order_by(Lesson.position)))
+    lessons = page.lessons
     for index, lesson in enumerate(lessons):
         if lesson.slug == lesson_slug:
             previous = lessons[index - 1] if index > 0 else None
             following = lessons[index + 1] if index + 1 < len(lessons) else None
             return lesson, previous, following
     return None
-

@@ -54,10 +54,10 @@ def course(course_slug: str):
 
 def _lesson_or_404(course_slug: str, lesson_slug: str):
     """The viewer's course page and the lesson (with its neighbours), or 404."""
-    page = service.course_page(current_user, course_slug, _locale())
+    page = service.course_page(current_user, course_slug, _locale(), with_quiz=False)
     if page is None:
         abort(404)
-    found = service.find_lesson(page.card.course, lesson_slug)
+    found = service.find_lesson(page, lesson_slug)
     if found is None:
         abort(404)
     return page, found
@@ -105,7 +105,7 @@ def complete_lesson(course_slug: str, lesson_slug: str):
 @bp.route("/courses/<course_slug>/files/<path:filename>")
 @login_required
 def course_file(course_slug: str, filename: str):
-    page = service.course_page(current_user, course_slug, _locale())
+    page = service.course_page(current_user, course_slug, _locale(), with_quiz=False)
     if page is None:
         abort(404)
     if page.card.locked:

@@ -17,7 +17,7 @@ from fractions import Fraction
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import Update, select, update
+from sqlalchemy import Update, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.courses.service import register_completion_hook
@@ -404,18 +404,25 @@ def passed_pairs(user_ids: Sequence[int], quiz_ids: Sequence[int]) -> set[tuple[
 def course_quiz_requirement(user_ids: list[int], course_ids: list[int]
                             ) -> dict[tuple[int, int], bool]:
     """A course tied to a quiz is complete only once that quiz is passed (DESIGN.md)."""
+    # One query: each course's quiz (by its own slug or, preferred, the slug it translates)
+    # with the people among `user_ids` who passed it.
+    passers = (select(Attempt.user_id, Attempt.quiz_id)
+               .where(Attempt.user_id.in_(user_ids), Attempt.passed.is_(True))
+               .distinct().subquery())
     rows = db.session.execute(
-        select(Course.id, Quiz.id).join(Quiz, Quiz.course_slug == Course.slug)
+        select(Course.id, Quiz.id, Quiz.course_slug == Course.translation_of, passers.c.user_id)
+        .join(Quiz, or_(Quiz.course_slug == Course.slug,
+                        Quiz.course_slug == Course.translation_of))
+        .outerjoin(passers, passers.c.quiz_id == Quiz.id)
         .where(Course.id.in_(course_ids), Quiz.archived_at.is_(None))
     ).all()
-    translations = db.session.execute(
-        select(Course.id, Quiz.id).join(Quiz, Quiz.course_slug == Course.translation_of)
-        .where(Course.id.in_(course_ids), Quiz.archived_at.is_(None))
-    ).all()
-    quiz_of_course = dict([*rows, *translations])
+    quiz_of_course: dict[int, int] = {}
+    for course_id, quiz_id, *_rest in sorted(rows, key=lambda row: bool(row[2])):
+        quiz_of_course[course_id] = quiz_id  # the translated course's quiz wins
     if not quiz_of_course:
         return {}
-    passed = passed_pairs(user_ids, list(set(quiz_of_course.values())))
+    passed = {(user_id, quiz_id) for _course, quiz_id, _by, user_id in rows
+              if user_id is not None}
     return {(user_id, course_id): (user_id, quiz_id) in passed
             for course_id, quiz_id in quiz_of_course.items() for user_id in user_ids}
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from flask import url_for
 from flask_babel import format_decimal, gettext, ngettext
-from sqlalchemy import select
+from sqlalchemy import literal, select, union_all
 
 from lms.deals.permissions import can_register
 from lms.extensions import db
@@ -65,10 +65,13 @@ def vocabulary(with_links: bool = False) -> Vocabulary:
     vocab = Vocabulary({slug: name for slug, name, _c, _q in credentials})
     if not with_links:
         return vocab
-    course_titles = dict(db.session.execute(
-        select(Course.slug, Course.title).where(Course.archived_at.is_(None))).all())
-    quiz_titles = dict(db.session.execute(
-        select(Quiz.slug, Quiz.title).where(Quiz.archived_at.is_(None))).all())
+    titles: dict[str, dict[str, str]] = {"course": {}, "quiz": {}}
+    for kind, slug, title in db.session.execute(union_all(
+            select(literal("course"), Course.slug, Course.title)
+            .where(Course.archived_at.is_(None)),
+            select(literal("quiz"), Quiz.slug, Quiz.title).where(Quiz.archived_at.is_(None)))):
+        titles[kind][slug] = title
+    course_titles, quiz_titles = titles["course"], titles["quiz"]
     for slug, _name, courses, quizzes in credentials:
         links = [Link(url_for("courses.course", course_slug=c), course_titles[c])
                  for c in courses or () if c in course_titles]

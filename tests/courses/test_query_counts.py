@@ -1,0 +1,138 @@
+"""How many SQL statements the hot pages run (issue 15): the lesson page in at most six,
+home, the catalog and a course page in a number that does not grow with the number of
+courses, lessons, people or progress rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lms.content import load_all, sync_all
+from lms.extensions import db
+from lms.models import JobFunction, Lesson, LessonProgress, Quiz, QuizVersion, Role, utcnow
+from tests.factories import count_queries, make_org, make_user, signed_in
+from tests.factories.learning import attempt
+
+LESSON_PAGE_MAX = 6
+# Where home stands today (member and partner admin): its tier scorecards and next step
+# still read the program, vocabulary and path one query each (see issue 15).
+HOME_MAX = {Role.MEMBER: 11, Role.PARTNER_ADMIN: 18}
+# The courses with their figures and prerequisites, the completion rules, the person; a
+# course page adds its lessons and its quiz.
+CATALOG_MAX = 3
+COURSE_PAGE_MAX = 5
+
+
+def write_tree(root: Path, courses: int, lessons: int) -> None:
+    """`courses` courses of `lessons` lessons, with prerequisites, a translation, audiences,
+    paths and a course quiz."""
+    audiences = ["all", "sales", "technical"]
+    for i in range(courses):
+        slug = f"course-{i:03d}"
+        folders = [(slug, f'prerequisites = ["course-{i - 1:03d}"]\n' if i % 2 else "")]
+        if i == 0:
+            folders.append((f"{slug}-ja", f'locale = "ja"\ntranslation_of = "{slug}"\n'))
+        for folder, extra in folders:
+            path = root / folder
+            path.mkdir(parents=True)
+            (path / "course.toml").write_text(
+                f'title = "Course {folder}"\nsummary = "About {folder}"\n'
+                f'audience = "{audiences[i % 3]}"\norder = {i}\n{extra}', encoding="utf-8")
+            for position in range(1, lessons + 1):
+                (path / f"{position:02d}-part-{position}.md").write_text(
+                    f'+++\ntitle = "Part {position} of {folder}"\nminutes = 5\n+++\n\nText.\n',
+                    encoding="utf-8")
+    (root / "paths.toml").write_text(
+        '[[paths]]\njob_function = "sales"\ntitle = "Sales"\n'
+        'courses = ["course-000", "course-001", "course-002"]\n', encoding="utf-8")
+    quizzes = root.parent / f"{root.name}-quizzes"
+    quizzes.mkdir()
+    (quizzes / "course-000-quiz.toml").write_text(
+        'title = "Course 0 quiz"\nkind = "quiz"\ncourse = "course-000"\npass_percent = 50\n'
+        'max_attempts = 0\nshuffle = false\nreview = "after_submit"\n\n'
+        '[[questions]]\nid = "q"\ntype = "single"\nprompt = "Pick"\noptions = ["A", "B"]\n'
+        'answer = "A"\npoints = 1\n', encoding="utf-8")
+
+
+def _progress(user, completed: int, viewed: int) -> None:
+    """`completed` lessons completed and `viewed` more opened, over all courses."""
+    now = utcnow()
+    lessons = list(db.session.scalars(db.select(Lesson).order_by(Lesson.course_id,
+                                                                 Lesson.position)))
+    for n, lesson in enumerate(lessons[:completed + viewed]):
+        db.session.add(LessonProgress(user_id=user.id, lesson_id=lesson.id, started_at=now,
+                                      last_viewed_at=now,
+                                      completed_at=now if n < completed else None))
+    db.session.commit()
+
+
+def _passed_quiz(user) -> None:
+    quiz = db.session.scalar(db.select(Quiz))
+    version = db.session.scalar(db.select(QuizVersion).where(QuizVersion.quiz_id == quiz.id))
+    attempt(user, (quiz, version), started_at=utcnow(), submitted_at=utcnow(), passed=True)
+    db.session.commit()
+
+
+def _counts(make_app, root: Path, courses: int, lessons: int, others: int,
+            role: Role) -> dict[str, int]:
+    write_tree(root, courses, lessons)
+    app = make_app(LMS_CONTENT_DIR=str(root),
+                   LMS_QUIZZES_DIR=str(root.parent / f"{root.name}-quizzes"))
+    with app.app_context():
+        assert load_all().problems == []
+        sync_all(load_all())
+        db.session.commit()
+        org = make_org()
+        person = make_user(role, org, job=JobFunction.SALES)
+        _progress(person, completed=lessons + 2, viewed=3)  # course 0 done, course 1 begun
+        _passed_quiz(person)
+        # Other people of the same and another company, with progress of their own.
+        elsewhere = make_org()
+        for n in range(others):
+            other = make_user(Role.MEMBER, org if n % 2 else elsewhere, job=JobFunction.SALES)
+            _progress(other, completed=n % (2 * lessons), viewed=1)
+        client = signed_in(app, person)
+        pages = {"lesson": "/courses/course-001/part-2", "home": "/",
+                 "catalog": "/courses", "course": "/courses/course-001"}
+        counts = {}
+        for name, page in pages.items():
+            assert client.get(page).status_code == 200, page  # the once-in-5-minutes writes
+            with count_queries() as queries:
+                response = client.get(page)
+            assert response.status_code == 200, page
+            counts[name] = queries.n
+        return counts
+
+
+@pytest.mark.parametrize("role", [Role.MEMBER, Role.PARTNER_ADMIN])
+def test_hot_pages_run_few_queries_whatever_the_data_size(make_app, tmp_path, role):
+    small = _counts(make_app, tmp_path / "small", courses=3, lessons=5, others=2, role=role)
+    large = _counts(make_app, tmp_path / "large", courses=10, lessons=20, others=30,
+                    role=role)
+    assert small == large
+    assert large["lesson"] <= LESSON_PAGE_MAX
+    assert large["catalog"] <= CATALOG_MAX
+    assert large["course"] <= COURSE_PAGE_MAX
+    assert large["home"] <= HOME_MAX[role]
+
+
+def test_a_first_lesson_view_with_its_writes_stays_within_six_queries(make_app, tmp_path):
+    """The first view writes "last seen" and the lesson view (best-effort): still six."""
+    root = tmp_path / "content"
+    write_tree(root, 3, 5)
+    app = make_app(LMS_CONTENT_DIR=str(root), LMS_QUIZZES_DIR=str(tmp_path / "content-quizzes"))
+    with app.app_context():
+        sync_all(load_all())
+        db.session.commit()
+        person = make_user(Role.MEMBER, job=JobFunction.SALES)
+        _progress(person, completed=5, viewed=0)
+        _passed_quiz(person)
+        client = signed_in(app, person, through_form=False)
+        with count_queries() as queries:
+            response = client.get("/courses/course-001/part-2")
+        assert response.status_code == 200
+        writes = [s for s in queries.statements
+                  if s.lstrip().upper().startswith(("INSERT", "UPDATE"))]
+        assert len(writes) == 2, queries.statements  # last seen, lesson view
+        assert queries.n <= LESSON_PAGE_MAX, queries.statements
