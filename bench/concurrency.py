@@ -54,15 +54,10 @@ from __future__ import annotations
 import argparse
 import http.client
 import http.cookiejar
-import math
-import os
 import random
 import re
 import secrets
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -75,16 +70,19 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - the published demo credential (DESIGN.md)
+# Run as a script, sys.path[0] is bench/; loaded by its path, it may not be.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import serving  # bench/serving.py
+
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/bench_concurrency"
 REQUEST_TIMEOUT = 30.0  # s: above SQLite's busy timeout (10 s), like gunicorn's worker timeout
 MAX_REQUESTS_PER_CLIENT_SECOND = 100  # cap on the request count, far above what 2 cores do
-NO_LIMIT = "100000 per minute"
 STEPS = ["sign-in page", "sign in", "home", "lesson", "mark complete", "quiz page",
          "quiz start", "attempt page", "quiz submit", "quiz result", "deal form",
          "deal submit", "deal page", "sign out"]
-SERVERS = {"gunicorn": "gunicorn -w 4 (sync workers)",
+GUNICORN_WORKERS = 4
+SERVERS = {"gunicorn": f"gunicorn -w {GUNICORN_WORKERS} (sync workers)",
            "lms-run": "lms run (threaded dev server)"}
 
 
@@ -230,14 +228,6 @@ class Stats:
         return sum(s.other.total() for s in self.steps.values())
 
 
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile (0 for no values)."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
-
-
 def print_table(stats: Stats, seconds: float) -> None:
     print(f"{'step':<14} {'requests':>8} {'errors':>7} {'other':>6} {'p50 ms':>8} "
           f"{'p95 ms':>8}")
@@ -245,9 +235,10 @@ def print_table(stats: Stats, seconds: float) -> None:
     for name, s in stats.steps.items():
         every += s.times_ms
         print(f"{name:<14} {len(s.times_ms):>8} {s.errors.total():>7} {s.other.total():>6} "
-              f"{percentile(s.times_ms, 50):>8.1f} {percentile(s.times_ms, 95):>8.1f}")
+              f"{serving.percentile(s.times_ms, 50):>8.1f} "
+              f"{serving.percentile(s.times_ms, 95):>8.1f}")
     print(f"{'total':<14} {len(every):>8} {stats.errors:>7} {stats.others:>6} "
-          f"{percentile(every, 50):>8.1f} {percentile(every, 95):>8.1f}"
+          f"{serving.percentile(every, 50):>8.1f} {serving.percentile(every, 95):>8.1f}"
           f"   ({len(every) / seconds:.1f} requests/s)")
     done = stats.journeys
     print(f"journeys: {done['complete']} complete, {done['broken']} broken, "
@@ -269,15 +260,6 @@ class Deadline(Exception):
 
 class SessionLost(Exception):
     """The server sent the person back to the sign-in page: the journey starts again."""
-
-
-class KeepEverything(urllib.request.HTTPErrorProcessor):
-    """Hand every answer back as it is: no redirect followed, no exception for 4xx/5xx."""
-
-    def http_response(self, request, response):
-        return response
-
-    https_response = http_response
 
 
 @dataclass
@@ -309,7 +291,7 @@ class Client:
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(
             urllib.request.ProxyHandler({}), urllib.request.HTTPCookieProcessor(self.jar),
-            KeepEverything())
+            serving.KeepEverything())
 
     def request(self, step: str, method: str, path: str, data=None, expect: int = 200,
                 location: str | None = None) -> Answer | None:
@@ -378,7 +360,7 @@ class Client:
             return
         signed_in = self.request("sign in", "POST", "/login", [
             ("csrf_token", form.value("csrf_token")), ("email", self.person.email),
-            ("password", DEMO_PASSWORD)], expect=302, location="/")
+            ("password", serving.DEMO_PASSWORD)], expect=302, location="/")
         if signed_in is None:
             return
         home = self.request("home", "GET", "/")
@@ -485,190 +467,11 @@ class Run:
             return True
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def server_env(database_url: str, uploads: Path) -> dict[str, str]:
-    """The environment of `lms` and the servers: ours only, nothing inherited for the app."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("LMS_", "FLASK_")) and k not in ("DATABASE_URL", "SECRET_KEY")}
-    env.update({
-        "DATABASE_URL": database_url, "LMS_ENV": "development", "LMS_UPLOAD_DIR": str(uploads),
-        "SECRET_KEY": secrets.token_urlsafe(48), "LMS_RATELIMIT_STORAGE_URI": "memory://",
-        "LMS_LOGIN_LIMIT_ACCOUNT": NO_LIMIT, "LMS_LOGIN_LIMIT_ACCOUNT_ANY": NO_LIMIT,
-        "LMS_LOGIN_LIMIT_ADDRESS": NO_LIMIT, "FLASK_SKIP_DOTENV": "1", "PYTHONUNBUFFERED": "1",
-    })
-    return env
-
-
-def lms_command() -> list[str]:
-    script = Path(sys.executable).parent / "lms"
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-m", "flask", "--app", "wsgi"]
-
-
-def run_demo(database_url: str, uploads: Path, log: Path) -> None:
-    start = time.perf_counter()
-    with log.open("w") as out:
-        done = subprocess.run([*lms_command(), "demo"], cwd=ROOT, stdout=out,  # noqa: S603
-                              stderr=subprocess.STDOUT, env=server_env(database_url, uploads),
-                              check=False)
-    if done.returncode != 0:
-        sys.exit(f"lms demo failed ({done.returncode}); see {log}:\n{_tail(log)}")
-    print(f"lms demo: {time.perf_counter() - start:.1f} s ({_redact(database_url)})")
-
-
-def _tail(path: Path, lines: int = 20) -> str:
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-
-
-def _redact(url: str) -> str:
-    return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
-
-
-class Server:
-    """A server process of the project, its stderr in a log file; always stopped at the end."""
-
-    def __init__(self, mode: str, database_url: str, uploads: Path, log: Path) -> None:
-        self.mode, self.log, self.port = mode, log, free_port()
-        if mode == "gunicorn":
-            command = [sys.executable, "-m", "gunicorn", "-w", "4", "-b",
-                       f"127.0.0.1:{self.port}", "--graceful-timeout", "10", "wsgi:app"]
-        else:
-            command = [*lms_command(), "run", "--host", "127.0.0.1", "--port", str(self.port),
-                       "--no-reload", "--no-debugger", "--with-threads", "--no-debug"]
-        self._out = log.open("w")
-        # A session of its own: Ctrl+C reaches the bench, which then stops the server itself.
-        self.process = subprocess.Popen(command, cwd=ROOT, stdout=self._out,  # noqa: S603
-                                        stderr=subprocess.STDOUT, start_new_session=True,
-                                        env=server_env(database_url, uploads))
-        self.base = f"http://127.0.0.1:{self.port}"
-
-    def wait_ready(self, timeout: float = 60.0) -> None:
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.mode} exited ({self.process.returncode}):\n"
-                                   f"{_tail(self.log)}")
-            try:
-                with opener.open(self.base + "/healthz", timeout=5) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"{self.mode} did not answer /healthz in {timeout:.0f} s:\n"
-                           f"{_tail(self.log)}")
-
-    def cpu_seconds(self) -> float | None:
-        """CPU time of the server and its worker processes so far (Linux /proc), else None."""
-        tick = os.sysconf("SC_CLK_TCK")
-        total, found = 0.0, False
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if stat.parent.name == str(self.process.pid) or \
-                    fields[1] == str(self.process.pid):  # fields[1]: the parent's pid
-                total += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
-                found = True
-        return total if found else None
-
-    def wait_idle(self, timeout: float = 30.0) -> None:
-        """Wait until the server has finished starting up (gunicorn's workers import the app
-        after the first one answers): under a tenth of a core used over half a second."""
-        end = time.monotonic() + timeout
-        before = self.cpu_seconds()
-        while before is not None and time.monotonic() < end:
-            time.sleep(0.5)
-            now = self.cpu_seconds()
-            if now is None or now - before < 0.05:
-                return
-            before = now
-        if before is None:
-            time.sleep(3.0)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            # gunicorn: TERM is the graceful stop; the dev server stops cleanly on INT.
-            self.process.send_signal(signal.SIGTERM if self.mode == "gunicorn"
-                                     else signal.SIGINT)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._out.close()
-
-
-@dataclass(frozen=True)
-class Postgres:
-    """The bench's PostgreSQL databases, named by one URL: that database is dropped and
-    recreated for every run, from `<name>_template` where `lms demo` ran once."""
-
-    url: str
-
-    def _with(self, name: str) -> str:
-        parts = urllib.parse.urlsplit(
-            re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql://", self.url))
-        return urllib.parse.urlunsplit(parts._replace(path="/" + name))
-
-    @property
-    def name(self) -> str:
-        return urllib.parse.urlsplit(self.url).path.lstrip("/") or "bench_concurrency"
-
-    @property
-    def template(self) -> str:
-        return f"{self.name}_template"
-
-    @property
-    def run_url(self) -> str:
-        return self._with(self.name)
-
-    @property
-    def template_url(self) -> str:
-        return self._with(self.template)
-
-    def execute(self, *statements: str) -> None:
-        """Statements in the server's maintenance database `postgres` (autocommit)."""
-        import psycopg
-
-        with psycopg.connect(self._with("postgres"), autocommit=True,
-                             connect_timeout=3) as conn:
-            for statement in statements:
-                conn.execute(statement)
-
-    def problem(self) -> str | None:
-        """None when the server answers, else why not."""
-        if self.name in ("postgres", "template0", "template1"):
-            return f"refusing to drop and recreate the database {self.name!r}"
-        try:
-            self.execute("SELECT 1")
-        except Exception as error:
-            return (str(error).strip() or repr(error)).splitlines()[0]
-        return None
-
-    def recreate(self, name: str, template: str | None = None) -> None:
-        source = f' TEMPLATE "{template}"' if template else ""
-        self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
-                     f'CREATE DATABASE "{name}"{source}')
-
-    def drop_all(self) -> None:
-        self.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)',
-                     f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
-
-
 @dataclass
 class Database:
     name: str  # sqlite | postgresql
     template: Path | None = None  # SQLite: the demo database file built once
-    postgres: Postgres | None = None
+    postgres: serving.Postgres | None = None
 
     def fresh_copy(self, tmp: Path, label: str) -> str:
         """A fresh copy of the demo database for one server run; its URL."""
@@ -687,8 +490,7 @@ def demo_data(database_url: str) -> tuple[list[Person], list[str], str]:
     """The demo people, the lessons anyone may open, and a quiz anyone may take any time."""
     from sqlalchemy import create_engine, text
 
-    url = re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", database_url)
-    engine = create_engine(url)
+    engine = create_engine(serving.postgresql_driver(database_url))
     try:
         with engine.connect() as conn:
             rows = conn.execute(text(
@@ -721,60 +523,6 @@ def demo_data(database_url: str) -> tuple[list[Person], list[str], str]:
     return people, lessons, quiz
 
 
-# --- Server log ---------------------------------------------------------------------------------
-
-LOG_RECORD = re.compile(r"^\[\d{4}-\d\d-\d\d[^\]]*\] (?:\[\d+\] )?\[?(WARNING|ERROR|CRITICAL)\]?"
-                        r"(?: in (\w+))?:? (.*)$")
-NEW_RECORD = re.compile(r"^(\[\d{4}-\d\d-\d\d|\d+\.\d+\.\d+\.\d+ - -)")
-ACCESS_5XX = re.compile(r'^\d+\.\d+\.\d+\.\d+ - - \[[^\]]+\] "[^"]*" 5\d\d ')
-PROJECT_FRAME = re.compile(r'File "(?:[^"]*/)?(lms/[^"]+)", line (\d+), in (\w+)')
-
-
-def _fold(text: str) -> str:
-    text = re.sub(r"/courses/[^/\s]+/[^/\s]+", "/courses/<course>/<lesson>", text)
-    text = re.sub(r"(?<![\w.])\d+(?![\w.])", "<n>", text)
-    return text[:200]
-
-
-def summarise_log(path: Path) -> list[tuple[int, str]]:
-    """Distinct server errors and warnings: (count, description), most frequent first."""
-    ansi = re.compile(r"\x1b\[[0-9;]*m")
-    lines = [ansi.sub("", x) for x in path.read_text(errors="replace").splitlines()]
-    found: Counter = Counter()
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        record = LOG_RECORD.match(line)
-        if ACCESS_5XX.match(line):
-            found["access log: a 5xx answer"] += 1
-        elif line.startswith("Traceback") or (record and lines[i + 1:i + 2] and
-                                              lines[i + 1].startswith("Traceback")):
-            head = f"{record.group(1)} {_fold(record.group(3))}" if record else "traceback"
-            i += 1 if record else 0
-            block = [lines[i]]
-            i += 1
-            while i < len(lines) and not NEW_RECORD.match(lines[i]):
-                block.append(lines[i])
-                i += 1
-            raised = [x for x in block if x and not x[0].isspace() and not x.startswith(
-                ("Traceback", "During handling", "The above exception", "[SQL:",
-                 "[parameters:", "(Background"))]
-            frames = [m.groups() for m in map(PROJECT_FRAME.search, block) if m]
-            # The first and the last frame of the project: what the request ran, what failed.
-            where = " [at " + " > ".join(dict.fromkeys(
-                f"{f[0]}:{f[1]} {f[2]}" for f in (frames[0], frames[-1]))) + "]" if frames else ""
-            sql = next((x[6:].strip().removesuffix("]")[:70] for x in block
-                        if x.startswith("[SQL:")), "")
-            found[f"{head}: {raised[-1][:160] if raised else '?'}{where}"
-                  + (f" [SQL: {sql}]" if sql else "")] += 1
-            continue
-        elif record:
-            module = f" in {record.group(2)}" if record.group(2) else ""
-            found[f"{record.group(1)}{module}: {_fold(record.group(3))}"] += 1
-        i += 1
-    return [(count, what) for what, count in found.most_common()]
-
-
 # --- Main ---------------------------------------------------------------------------------------
 
 
@@ -791,7 +539,8 @@ def run_one(mode: str, database: Database, args, tmp: Path,
         print(f"note: {len(people)} demo people for {args.clients} clients: some share a "
               "person, and one's sign-out ends the other's session (other answers).")
     log = tmp / f"{label}.log"
-    server = Server(mode, url, tmp / "uploads", log)
+    server = serving.Server(mode, url, tmp / "uploads", log, workers=GUNICORN_WORKERS,
+                    dev_server=mode == "lms-run")
     run = Run(tag=f"{label}-{secrets.token_hex(3)}", deadline=0.0,
               cap=int(args.clients * args.seconds * MAX_REQUESTS_PER_CLIENT_SECOND), stop=stop)
     elapsed = 0.0
@@ -801,7 +550,7 @@ def run_one(mode: str, database: Database, args, tmp: Path,
         server.wait_idle()
         if server.process.poll() is not None:
             raise RuntimeError(f"{mode} exited ({server.process.returncode}) while starting:"
-                               f"\n{_tail(log)}")
+                               f"\n{serving.tail(log)}")
         print(f"{server.base} answered /healthz and went idle in "
               f"{time.monotonic() - booting:.1f} s")
         clients = [Client(n, server.base, people[n % len(people)], lessons, quiz, run)
@@ -830,26 +579,12 @@ def run_one(mode: str, database: Database, args, tmp: Path,
     print_table(run.stats, max(elapsed, 1e-9))
     if run.halted:
         print(f"RUN FAILED: {run.halted}; see the server log below")
-    events = summarise_log(log)
-    print(f"server log ({log if args.keep else log.name}): "
-          + (f"{len(events)} distinct errors and warnings" if events else
-             "no error or warning"))
-    for count, what in events[:12]:
-        print(f"  {count:>5} x {what}")
-    if len(events) > 12:
-        print(f"  ... {len(events) - 12} more distinct events")
+    serving.print_log_summary(server, args.keep)
     return run.stats, run.halted
 
 
-def _interrupt(_signum, _frame) -> None:
-    raise KeyboardInterrupt
-
-
 def main() -> int:
-    # Ctrl+C and a plain kill both stop the servers and print what was measured; a shell
-    # that starts the bench in the background leaves SIGINT ignored unless reset here.
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _interrupt)
+    serving.interrupt_on_signals()
     sys.stdout.reconfigure(line_buffering=True)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30.0, help="load per server run")
@@ -871,18 +606,19 @@ def main() -> int:
     if args.clients < 1 or args.seconds <= 0:
         parser.error("--clients and --seconds must be positive")
 
-    postgres = Postgres(args.database_url or DEFAULT_PG_URL)
+    postgres = serving.Postgres(args.database_url or DEFAULT_PG_URL,
+                                fallback_name="bench_concurrency")
     wanted = "both" if args.database == "auto" and args.database_url else args.database
     names = {"sqlite": ["sqlite"], "postgresql": ["postgresql"]}.get(
         wanted, ["sqlite", "postgresql"])
     if "postgresql" in names:
         problem = postgres.problem()
         if problem and wanted == "auto":
-            print(f"PostgreSQL ({_redact(postgres.url)}) does not answer: {problem}. "
+            print(f"PostgreSQL ({serving.redact(postgres.url)}) does not answer: {problem}. "
                   "Running on SQLite only.")
             names = ["sqlite"]
         elif problem:
-            sys.exit(f"PostgreSQL ({_redact(postgres.url)}): {problem}")
+            sys.exit(f"PostgreSQL ({serving.redact(postgres.url)}): {problem}")
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-concurrency-"))
     stop = threading.Event()
@@ -893,11 +629,13 @@ def main() -> int:
         for name in names:
             if name == "sqlite":
                 template = tmp / "demo.db"
-                run_demo(f"sqlite:///{template}", tmp / "uploads", tmp / "demo-sqlite.log")
+                serving.run_demo(f"sqlite:///{template}", tmp / "uploads",
+                                 tmp / "demo-sqlite.log")
                 databases.append(Database("sqlite", template=template))
             else:
                 postgres.recreate(postgres.template)
-                run_demo(postgres.template_url, tmp / "uploads", tmp / "demo-postgresql.log")
+                serving.run_demo(postgres.template_url, tmp / "uploads",
+                                 tmp / "demo-postgresql.log")
                 databases.append(Database("postgresql", postgres=postgres))
         for database in databases:
             for mode in modes:
@@ -916,10 +654,12 @@ def main() -> int:
     except KeyboardInterrupt:
         stop.set()
         print("\ninterrupted")
+    except RuntimeError as error:  # lms demo failed
+        failed.append(str(error))
     finally:
         if "postgresql" in names and not args.keep:
             try:
-                postgres.drop_all()
+                postgres.drop(postgres.name, postgres.template)
             except Exception as error:
                 print(f"could not drop the PostgreSQL bench databases: {error}")
         if args.keep:
