@@ -109,3 +109,14 @@ def test_execute_dml_says_how_many_rows_changed(app):
             unchanged = execute_dml(update(Organization).where(Organization.slug == "none")
                                     .values(name="x"))
         assert (changed, unchanged) == (2, 0)
+
+
+def test_a_discarded_block_is_rolled_back_without_a_message(app):
+    with app.test_request_context(method="POST"):
+        with saving(Refused) as saved:
+            db.session.add(_org("aozora"))
+            db.session.flush()
+            saved.discard()  # a dry run
+        assert (saved.ok, saved.error) == (False, None)
+        assert get_flashed_messages() == []
+        assert _count() == 0
