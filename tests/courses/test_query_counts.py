@@ -12,6 +12,7 @@ from lms.content import load_all, sync_all
 from lms.extensions import db
 from lms.models import JobFunction, Lesson, LessonProgress, Quiz, QuizVersion, Role, utcnow
 from tests.factories import count_queries, make_org, make_user, signed_in
+from tests.factories.content import write_course_tree
 from tests.factories.learning import attempt
 
 LESSON_PAGE_MAX = 6
@@ -22,37 +23,6 @@ HOME_MAX = {Role.MEMBER: 11, Role.PARTNER_ADMIN: 18}
 # course page adds its lessons and its quiz.
 CATALOG_MAX = 3
 COURSE_PAGE_MAX = 5
-
-
-def write_tree(root: Path, courses: int, lessons: int) -> None:
-    """`courses` courses of `lessons` lessons, with prerequisites, a translation, audiences,
-    paths and a course quiz."""
-    audiences = ["all", "sales", "technical"]
-    for i in range(courses):
-        slug = f"course-{i:03d}"
-        folders = [(slug, f'prerequisites = ["course-{i - 1:03d}"]\n' if i % 2 else "")]
-        if i == 0:
-            folders.append((f"{slug}-ja", f'locale = "ja"\ntranslation_of = "{slug}"\n'))
-        for folder, extra in folders:
-            path = root / folder
-            path.mkdir(parents=True)
-            (path / "course.toml").write_text(
-                f'title = "Course {folder}"\nsummary = "About {folder}"\n'
-                f'audience = "{audiences[i % 3]}"\norder = {i}\n{extra}', encoding="utf-8")
-            for position in range(1, lessons + 1):
-                (path / f"{position:02d}-part-{position}.md").write_text(
-                    f'+++\ntitle = "Part {position} of {folder}"\nminutes = 5\n+++\n\nText.\n',
-                    encoding="utf-8")
-    (root / "paths.toml").write_text(
-        '[[paths]]\njob_function = "sales"\ntitle = "Sales"\n'
-        'courses = ["course-000", "course-001", "course-002"]\n', encoding="utf-8")
-    quizzes = root.parent / f"{root.name}-quizzes"
-    quizzes.mkdir()
-    (quizzes / "course-000-quiz.toml").write_text(
-        'title = "Course 0 quiz"\nkind = "quiz"\ncourse = "course-000"\npass_percent = 50\n'
-        'max_attempts = 0\nshuffle = false\nreview = "after_submit"\n\n'
-        '[[questions]]\nid = "q"\ntype = "single"\nprompt = "Pick"\noptions = ["A", "B"]\n'
-        'answer = "A"\npoints = 1\n', encoding="utf-8")
 
 
 def _progress(user, completed: int, viewed: int) -> None:
@@ -76,7 +46,7 @@ def _passed_quiz(user) -> None:
 
 def _counts(make_app, root: Path, courses: int, lessons: int, others: int,
             role: Role) -> dict[str, int]:
-    write_tree(root, courses, lessons)
+    write_course_tree(root, courses, lessons)
     app = make_app(LMS_CONTENT_DIR=str(root),
                    LMS_QUIZZES_DIR=str(root.parent / f"{root.name}-quizzes"))
     with app.app_context():
@@ -120,7 +90,7 @@ def test_hot_pages_run_few_queries_whatever_the_data_size(make_app, tmp_path, ro
 def test_a_first_lesson_view_with_its_writes_stays_within_six_queries(make_app, tmp_path):
     """The first view writes "last seen" and the lesson view (best-effort): still six."""
     root = tmp_path / "content"
-    write_tree(root, 3, 5)
+    write_course_tree(root, 3, 5)
     app = make_app(LMS_CONTENT_DIR=str(root), LMS_QUIZZES_DIR=str(tmp_path / "content-quizzes"))
     with app.app_context():
         sync_all(load_all())

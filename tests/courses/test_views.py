@@ -5,16 +5,15 @@ progress, and fixed query counts."""
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
-from sqlalchemy import event, func
+from sqlalchemy import func
 
 from lms.content import load_all, sync_all
 from lms.extensions import db
 from lms.models import Course, JobFunction, Lesson, LessonProgress, Role, User, utcnow
-from tests.factories import login, make_org, make_user, signed_in
+from tests.factories import count_queries, login, make_org, make_user, signed_in
+from tests.factories.content import write_course_tree
 
 PPE = "partner-program-essentials"
 PPE_JA = "partner-program-essentials-ja"
@@ -686,45 +685,6 @@ def test_a_manager_sees_every_active_partner(app, two_companies):
 # --- Query counts -------------------------------------------------------------------------
 
 
-def write_tree(root: Path, n: int) -> None:
-    """`n` courses of 3 lessons with prerequisites, translations, audiences and paths."""
-    audiences = ["all", "sales", "technical"]
-    for i in range(n):
-        slug = f"course-{i:03d}"
-        prerequisite = f'prerequisites = ["course-{i - 1:03d}"]\n' if i % 2 else ""
-        for folder, extra in [(slug, ""), (f"{slug}-ja", f'locale = "ja"\n'
-                                                          f'translation_of = "{slug}"\n')]:
-            if extra and i % 4:
-                continue
-            path = root / folder
-            path.mkdir(parents=True)
-            (path / "course.toml").write_text(
-                f'title = "Course {folder}"\nsummary = "About {folder}"\n'
-                f'audience = "{audiences[i % 3]}"\norder = {i}\n'
-                f"{prerequisite if not extra else ''}{extra}", encoding="utf-8")
-            for position in (1, 2, 3):
-                (path / f"0{position}-part-{position}.md").write_text(
-                    f'+++\ntitle = "Part {position} of {folder}"\nminutes = 5\n+++\n\nText.\n',
-                    encoding="utf-8")
-    (root / "paths.toml").write_text(
-        '[[paths]]\njob_function = "sales"\ntitle = "Sales"\n'
-        'courses = ["course-000", "course-001", "course-002"]\n', encoding="utf-8")
-
-
-@contextmanager
-def count_statements():
-    statements: list[str] = []
-
-    def before(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
-
-
 PAGES = ["/courses", "/courses/course-001", "/courses/course-000/part-2", "/"]
 
 
@@ -734,7 +694,7 @@ def test_pages_run_the_same_number_of_queries_whatever_the_number_of_courses(mak
     email = None
     for n in (5, 50):
         root = tmp_path / f"content-{n}"
-        write_tree(root, n)
+        write_course_tree(root, n, translated=lambda i: i % 4 == 0)
         app = make_app(LMS_CONTENT_DIR=str(root), LMS_QUIZZES_DIR=str(root / "no-quizzes"))
         with app.app_context():
             assert load_all().problems == []
@@ -748,9 +708,9 @@ def test_pages_run_the_same_number_of_queries_whatever_the_number_of_courses(mak
             counts[n] = {}
             for page in PAGES:
                 assert client.get(page).status_code == 200, page  # warm up
-                with count_statements() as statements:
+                with count_queries() as queries:
                     response = client.get(page)
                 assert response.status_code == 200, page
-                counts[n][page] = len(statements)
+                counts[n][page] = queries.n
 
     assert counts[5] == counts[50]

@@ -4,6 +4,7 @@ questions, a tier program; and its import into the database."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -72,6 +73,39 @@ def toml(value) -> str:
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     return "[" + ", ".join(toml(v) for v in value) + "]"
+
+
+def write_course_tree(root: Path, courses: int, lessons: int = 3,
+                      translated: Callable[[int], bool] = lambda i: i == 0) -> None:
+    """`courses` courses of `lessons` lessons under `root`: every odd one requires the one
+    before, audiences rotate, course i is also in Japanese when `translated(i)`, a sales
+    path of the first three, and a quiz of course-000 in `<root>-quizzes/`."""
+    audiences = ["all", "sales", "technical"]
+    for i in range(courses):
+        slug = f"course-{i:03d}"
+        folders = [(slug, f'prerequisites = ["course-{i - 1:03d}"]\n' if i % 2 else "")]
+        if translated(i):
+            folders.append((f"{slug}-ja", f'locale = "ja"\ntranslation_of = "{slug}"\n'))
+        for folder, extra in folders:
+            path = root / folder
+            path.mkdir(parents=True)
+            (path / "course.toml").write_text(
+                f'title = "Course {folder}"\nsummary = "About {folder}"\n'
+                f'audience = "{audiences[i % 3]}"\norder = {i}\n{extra}', encoding="utf-8")
+            for position in range(1, lessons + 1):
+                (path / f"{position:02d}-part-{position}.md").write_text(
+                    f'+++\ntitle = "Part {position} of {folder}"\nminutes = 5\n+++\n\nText.\n',
+                    encoding="utf-8")
+    (root / "paths.toml").write_text(
+        '[[paths]]\njob_function = "sales"\ntitle = "Sales"\n'
+        'courses = ["course-000", "course-001", "course-002"]\n', encoding="utf-8")
+    quizzes = root.parent / f"{root.name}-quizzes"
+    quizzes.mkdir()
+    (quizzes / "course-000-quiz.toml").write_text(
+        'title = "Course 0 quiz"\nkind = "quiz"\ncourse = "course-000"\npass_percent = 50\n'
+        'max_attempts = 0\nshuffle = false\nreview = "after_submit"\n\n'
+        '[[questions]]\nid = "q"\ntype = "single"\nprompt = "Pick"\noptions = ["A", "B"]\n'
+        'answer = "A"\npoints = 1\n', encoding="utf-8")
 
 
 def write_content(root: Path) -> dict:
