@@ -5,6 +5,7 @@ from lms.models.api import ApiToken
 from lms.models.assets import Asset, AssetCategory, AssetDownload, AssetVersion
 from lms.models.audit import AuditAction, AuditEvent
 from lms.models.base import Base
+from lms.models.content import CONTENT_VERSION_ID, ContentVersion
 from lms.models.courses import (
     Audience,
     Course,
@@ -47,6 +48,8 @@ __all__ = [
     "AuditEvent",
     "Award",
     "Base",
+    "CONTENT_VERSION_ID",
+    "ContentVersion",
     "Course",
     "Credential",
     "CredentialKind",
