@@ -65,6 +65,9 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
+    # Its session listeners give every change of authored content a new content version,
+    # which the workers' in-memory copies check (issue 15).
+    import lms.content_cache  # noqa: F401
     with app.app_context():
         configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=app.config["LMS_MIGRATIONS_DIR"])

@@ -36,17 +36,23 @@ def _locale() -> str:
     return str(get_locale() or "en")
 
 
+def _person():
+    """The signed-in person, unwrapped once: the services read many of their attributes,
+    and each read through Flask-Login's proxy looks the person up again."""
+    return current_user._get_current_object()
+
+
 @bp.route("/courses")
 @login_required
 def catalog():
-    result = service.catalog(current_user, _locale(), request.args.get("q", ""))
+    result = service.catalog(_person(), _locale(), request.args.get("q", ""))
     return render_template("courses/catalog.html", catalog=result)
 
 
 @bp.route("/courses/<course_slug>")
 @login_required
 def course(course_slug: str):
-    page = service.course_page(current_user, course_slug, _locale())
+    page = service.course_page(_person(), course_slug, _locale())
     if page is None:
         abort(404)
     return render_template("courses/course.html", page=page, card=page.card)
@@ -54,7 +60,7 @@ def course(course_slug: str):
 
 def _lesson_or_404(course_slug: str, lesson_slug: str):
     """The viewer's course page and the lesson (with its neighbours), or 404."""
-    page = service.course_page(current_user, course_slug, _locale(), with_quiz=False)
+    page = service.course_page(_person(), course_slug, _locale())
     if page is None:
         abort(404)
     found = service.find_lesson(page, lesson_slug)
@@ -105,7 +111,7 @@ def complete_lesson(course_slug: str, lesson_slug: str):
 @bp.route("/courses/<course_slug>/files/<path:filename>")
 @login_required
 def course_file(course_slug: str, filename: str):
-    page = service.course_page(current_user, course_slug, _locale(), with_quiz=False)
+    page = service.course_page(_person(), course_slug, _locale())
     if page is None:
         abort(404)
     if page.card.locked:

@@ -36,6 +36,7 @@ from lms.models.tiers import TierChange, TierChangeKind, TierProgramVersion
 from lms.models.users import Invitation, JobFunction, Role, User, normalize_email
 
 __all__ = [
+    "CONTENT_VERSION_ID",
     "ApiToken",
     "Asset",
     "AssetCategory",
@@ -48,7 +49,6 @@ __all__ = [
     "AuditEvent",
     "Award",
     "Base",
-    "CONTENT_VERSION_ID",
     "ContentVersion",
     "Course",
     "Credential",

@@ -17,14 +17,14 @@ from fractions import Fraction
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import Update, or_, select, update
+from sqlalchemy import Update, select, update
 from sqlalchemy.exc import IntegrityError
 
-from lms.courses.service import register_completion_hook
+from lms.courses.structure import CourseInfo
 from lms.database import execute_dml, start_write_transaction
 from lms.events import learning_progressed
 from lms.extensions import db
-from lms.models import Attempt, AttemptStatus, Course, Quiz, QuizVersion, User, utcnow
+from lms.models import Attempt, AttemptStatus, Quiz, QuizVersion, User, utcnow
 from lms.quizzes import scoring
 from lms.quizzes.review import ReviewLevel, review_level
 
@@ -144,7 +144,7 @@ class Availability:
         return self.open_attempt is None and self.reason is None
 
 
-def course_lessons_done(user: User, quiz: Quiz) -> Course | None:
+def course_lessons_done(user: User, quiz: Quiz) -> CourseInfo | None:
     """The course this quiz completes, if its lessons are not all complete yet."""
     if not quiz.course_slug:
         return None
@@ -398,33 +398,6 @@ def passed_pairs(user_ids: Sequence[int], quiz_ids: Sequence[int]) -> set[tuple[
             select(Attempt.user_id, Attempt.quiz_id)
             .where(Attempt.user_id.in_(user_ids), Attempt.quiz_id.in_(quiz_ids),
                    Attempt.passed.is_(True)).distinct())}
-
-
-@register_completion_hook
-def course_quiz_requirement(user_ids: list[int], course_ids: list[int]
-                            ) -> dict[tuple[int, int], bool]:
-    """A course tied to a quiz is complete only once that quiz is passed (DESIGN.md)."""
-    # One query: each course's quiz (by its own slug or, preferred, the slug it translates)
-    # with the people among `user_ids` who passed it.
-    passers = (select(Attempt.user_id, Attempt.quiz_id)
-               .where(Attempt.user_id.in_(user_ids), Attempt.passed.is_(True))
-               .distinct().subquery())
-    rows = db.session.execute(
-        select(Course.id, Quiz.id, Quiz.course_slug == Course.translation_of, passers.c.user_id)
-        .join(Quiz, or_(Quiz.course_slug == Course.slug,
-                        Quiz.course_slug == Course.translation_of))
-        .outerjoin(passers, passers.c.quiz_id == Quiz.id)
-        .where(Course.id.in_(course_ids), Quiz.archived_at.is_(None))
-    ).all()
-    quiz_of_course: dict[int, int] = {}
-    for course_id, quiz_id, *_rest in sorted(rows, key=lambda row: bool(row[2])):
-        quiz_of_course[course_id] = quiz_id  # the translated course's quiz wins
-    if not quiz_of_course:
-        return {}
-    passed = {(user_id, quiz_id) for _course, quiz_id, _by, user_id in rows
-              if user_id is not None}
-    return {(user_id, course_id): (user_id, quiz_id) in passed
-            for course_id, quiz_id in quiz_of_course.items() for user_id in user_ids}
 
 
 # --- Statistics -----------------------------------------------------------------------------

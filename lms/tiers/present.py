@@ -9,6 +9,7 @@ from flask import url_for
 from flask_babel import format_decimal, gettext, ngettext
 from sqlalchemy import literal, select, union_all
 
+from lms.content_cache import cached
 from lms.deals.permissions import can_register
 from lms.extensions import db
 from lms.models import Course, Credential, Quiz
@@ -49,10 +50,34 @@ class Scorecard:
 
 @dataclass
 class Vocabulary:
-    """Names and links the texts need, loaded once per page (three queries)."""
+    """Names and links the texts need (from the workers' copy of the content)."""
 
     credential_names: dict[str, str] = field(default_factory=dict)
     credential_links: dict[str, tuple[Link, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Names:
+    """What the vocabulary is made of: content, the same for everyone."""
+
+    # (slug, name, the courses and the quizzes that earn it) of every credential
+    credentials: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...]
+    # Titles of the active courses and quizzes, by slug
+    course_titles: dict[str, str]
+    quiz_titles: dict[str, str]
+
+
+def _names() -> _Names:
+    credentials = tuple((slug, name, tuple(courses or ()), tuple(quizzes or ()))
+                        for slug, name, courses, quizzes in db.session.execute(
+        select(Credential.slug, Credential.name, Credential.courses, Credential.quizzes)))
+    titles: dict[str, dict[str, str]] = {"course": {}, "quiz": {}}
+    for kind, slug, title in db.session.execute(union_all(
+            select(literal("course"), Course.slug, Course.title)
+            .where(Course.archived_at.is_(None)),
+            select(literal("quiz"), Quiz.slug, Quiz.title).where(Quiz.archived_at.is_(None)))):
+        titles[kind][slug] = title
+    return _Names(credentials, titles["course"], titles["quiz"])
 
 
 def _number(n: int) -> str:
@@ -60,23 +85,15 @@ def _number(n: int) -> str:
 
 
 def vocabulary(with_links: bool = False) -> Vocabulary:
-    credentials = list(db.session.execute(
-        select(Credential.slug, Credential.name, Credential.courses, Credential.quizzes)))
-    vocab = Vocabulary({slug: name for slug, name, _c, _q in credentials})
+    names = cached("tiers.vocabulary", _names)
+    vocab = Vocabulary({slug: name for slug, name, _c, _q in names.credentials})
     if not with_links:
         return vocab
-    titles: dict[str, dict[str, str]] = {"course": {}, "quiz": {}}
-    for kind, slug, title in db.session.execute(union_all(
-            select(literal("course"), Course.slug, Course.title)
-            .where(Course.archived_at.is_(None)),
-            select(literal("quiz"), Quiz.slug, Quiz.title).where(Quiz.archived_at.is_(None)))):
-        titles[kind][slug] = title
-    course_titles, quiz_titles = titles["course"], titles["quiz"]
-    for slug, _name, courses, quizzes in credentials:
-        links = [Link(url_for("courses.course", course_slug=c), course_titles[c])
-                 for c in courses or () if c in course_titles]
-        links += [Link(url_for("quizzes.quiz", slug=q), quiz_titles[q])
-                  for q in quizzes or () if q in quiz_titles]
+    for slug, _name, courses, quizzes in names.credentials:
+        links = [Link(url_for("courses.course", course_slug=c), names.course_titles[c])
+                 for c in courses if c in names.course_titles]
+        links += [Link(url_for("quizzes.quiz", slug=q), names.quiz_titles[q])
+                  for q in quizzes if q in names.quiz_titles]
         vocab.credential_links[slug] = tuple(links)
     return vocab
 

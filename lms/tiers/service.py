@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 
 from lms.audit import record
 from lms.clock import local_date, program_zone
+from lms.content_cache import cached
 from lms.database import start_write_transaction
 from lms.extensions import db
 from lms.models import (
@@ -67,6 +68,12 @@ def current_program() -> tuple[Program, TierProgramVersion | None]:
     if version is None:
         return default_program(), None
     return program_of(version), version
+
+
+def program_in_force() -> Program:
+    """The program in force, parsed once per content version (lms.content_cache): what
+    measuring partners needs, without the version's row."""
+    return cached("tiers.program", lambda: current_program()[0])
 
 
 def seed_program(program: Program) -> bool:
@@ -180,7 +187,7 @@ def standings(now: datetime | None = None, program: Program | None = None,
     """Every active partner (or the given ones) measured against the program."""
     now = now or utcnow()
     if program is None:
-        program, _version = current_program()
+        program = program_in_force()
     orgs = organizations if organizations is not None else active_partners()
     facts = gather_facts(now, program, [o.id for o in orgs] if organizations is not None
                          else None)
@@ -191,7 +198,7 @@ def standings(now: datetime | None = None, program: Program | None = None,
 
 def standing_of(organization: Organization, now: datetime | None = None
                 ) -> tuple[PartnerStanding, Program]:
-    program, _version = current_program()
+    program = program_in_force()
     return standings(now, program, [organization])[0], program
 
 

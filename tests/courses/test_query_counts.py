@@ -1,6 +1,7 @@
-"""How many SQL statements the hot pages run (issue 15): the lesson page in at most six,
-home, the catalog and a course page in a number that does not grow with the number of
-courses, lessons, people or progress rows."""
+"""How many SQL statements the hot pages run (issue 15): a number that does not grow with
+the number of courses, lessons, people or progress rows; lesson and home pages in at most
+six. The content's shape comes from the worker's copy (lms.content_cache), so a page reads
+the person, the content version and the person's own progress."""
 
 from __future__ import annotations
 
@@ -15,14 +16,13 @@ from tests.factories import count_queries, make_org, make_user, signed_in
 from tests.factories.content import write_course_tree
 from tests.factories.learning import attempt
 
-LESSON_PAGE_MAX = 6
-# Where home stands today (member and partner admin): its tier scorecards and next step
-# still read the program, vocabulary and path one query each (see issue 15).
-HOME_MAX = {Role.MEMBER: 11, Role.PARTNER_ADMIN: 18}
-# The courses with their figures and prerequisites, the completion rules, the person; a
-# course page adds its lessons and its quiz.
-CATALOG_MAX = 3
-COURSE_PAGE_MAX = 5
+# The person with their company, the content version, the person's lessons and quizzes.
+LESSON_PAGE_MAX = CATALOG_MAX = COURSE_PAGE_MAX = 3
+# Home adds the company's tier facts (won deals, certified people) and its people count; a
+# partner admin's home also shows the company's KPIs and health.
+HOME_MAX = {Role.MEMBER: 6, Role.PARTNER_ADMIN: 13}
+# A person's first view of a lesson also writes "last seen" and the lesson view.
+FIRST_LESSON_VIEW_MAX = LESSON_PAGE_MAX + 2
 
 
 def _progress(user, completed: int, viewed: int) -> None:
@@ -87,8 +87,8 @@ def test_hot_pages_run_few_queries_whatever_the_data_size(make_app, tmp_path, ro
     assert large["home"] <= HOME_MAX[role]
 
 
-def test_a_first_lesson_view_with_its_writes_stays_within_six_queries(make_app, tmp_path):
-    """The first view writes "last seen" and the lesson view (best-effort): still six."""
+def test_a_first_lesson_view_with_its_writes_stays_within_five_queries(make_app, tmp_path):
+    """The first view writes "last seen" and the lesson view (best-effort)."""
     root = tmp_path / "content"
     write_course_tree(root, 3, 5)
     app = make_app(LMS_CONTENT_DIR=str(root), LMS_QUIZZES_DIR=str(tmp_path / "content-quizzes"))
@@ -98,6 +98,8 @@ def test_a_first_lesson_view_with_its_writes_stays_within_six_queries(make_app, 
         person = make_user(Role.MEMBER, job=JobFunction.SALES)
         _progress(person, completed=5, viewed=0)
         _passed_quiz(person)
+        # Another person's page loaded the worker's copy of the content.
+        assert signed_in(app, make_user(Role.MEMBER)).get("/courses").status_code == 200
         client = signed_in(app, person, through_form=False)
         with count_queries() as queries:
             response = client.get("/courses/course-001/part-2")
@@ -105,4 +107,4 @@ def test_a_first_lesson_view_with_its_writes_stays_within_six_queries(make_app, 
         writes = [s for s in queries.statements
                   if s.lstrip().upper().startswith(("INSERT", "UPDATE"))]
         assert len(writes) == 2, queries.statements  # last seen, lesson view
-        assert queries.n <= LESSON_PAGE_MAX, queries.statements
+        assert queries.n <= FIRST_LESSON_VIEW_MAX, queries.statements
