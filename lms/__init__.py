@@ -21,7 +21,7 @@ from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 from lms.formutil import MAX_ID
 from lms.labels import minutes_text, template_labels
 from lms.logs import configure_logging
-from lms.navigation import navigation_for
+from lms.navigation import menu
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -133,7 +133,7 @@ def _register_templates(app: Flask) -> None:
     def _layout_context():
         return {
             **template_labels(),
-            "nav_items": navigation_for(current_user),
+            "nav_items": menu(current_user),
             "current_locale": str(flask_babel.get_locale() or "en"),
             "locales": app.config["LMS_LOCALES"],
         }

@@ -1,7 +1,8 @@
 """The authored content every person sees alike, kept in each worker's memory.
 
-Courses and lessons, learning paths, quiz and credential names and the tier program change
-only when someone syncs content or saves a program, yet every page needs some of them. A
+Courses and lessons, learning paths, quiz and credential names, the tier program and the
+library's languages change only when someone syncs content, saves a program or publishes
+material, yet every page needs some of them. A
 worker builds each such value once (`cached(name, build)`) and keeps it while the content
 stays the same:
 
@@ -35,6 +36,7 @@ from lms.clock import utcnow
 from lms.extensions import db
 from lms.models import (
     CONTENT_VERSION_ID,
+    Asset,
     ContentVersion,
     Course,
     Credential,
@@ -47,7 +49,7 @@ from lms.models import (
 
 # The tables whose rows the cached values are built from.
 CONTENT_MODELS: tuple[type, ...] = (Course, Lesson, LearningPath, LearningPathStep, Quiz,
-                                    Credential, TierProgramVersion)
+                                    Credential, TierProgramVersion, Asset)
 
 _EXTENSION = "lms.content_cache"
 _CHECKED = "lms.content_token"  # the token this request read

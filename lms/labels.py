@@ -1,6 +1,7 @@
 """Translatable names of the domain's values, shared by forms and templates."""
 
-from flask_babel import LazyString
+from flask import current_app
+from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 
 from lms.models import (
@@ -73,9 +74,19 @@ def minutes_text(minutes: int) -> str:
     return _("%(n)d min", n=mins)
 
 
-def template_labels() -> dict:
-    return {"tier_labels": TIER_LABELS, "role_labels": ROLE_LABELS, "job_labels": JOB_LABELS,
-            "audience_labels": AUDIENCE_LABELS, "locale_names": LOCALE_NAMES,
-            "kind_labels": KIND_LABELS, "review_labels": REVIEW_LABELS,
-            "asset_category_labels": ASSET_CATEGORY_LABELS,
-            "deal_status_labels": DEAL_STATUS_LABELS}
+_TEMPLATE_LABELS: dict[str, Labels | dict[str, str]] = {
+    "tier_labels": TIER_LABELS, "role_labels": ROLE_LABELS, "job_labels": JOB_LABELS,
+    "audience_labels": AUDIENCE_LABELS, "locale_names": LOCALE_NAMES,
+    "kind_labels": KIND_LABELS, "review_labels": REVIEW_LABELS,
+    "asset_category_labels": ASSET_CATEGORY_LABELS, "deal_status_labels": DEAL_STATUS_LABELS}
+
+
+def template_labels() -> dict[str, dict[str, str]]:
+    """The labels in the reader's language, translated once per language and worker: a lazy
+    label runs the whole gettext lookup at each use, and a list page uses dozens."""
+    locale = str(get_locale() or "en")
+    translated = current_app.extensions.setdefault("lms.labels", {})
+    if locale not in translated:
+        translated[locale] = {name: {key: str(label) for key, label in labels.items()}
+                              for name, labels in _TEMPLATE_LABELS.items()}
+    return translated[locale]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from flask import current_app
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from lms.models import Role
@@ -57,3 +59,15 @@ def navigation_for(user) -> list[NavItem]:
     if user is None or not getattr(user, "is_authenticated", False):
         return []
     return [item for item in NAVIGATION if user.role in item.roles]
+
+
+def menu(user) -> list[NavItem]:
+    """`navigation_for(user)` with its labels in the reader's language, translated once per
+    language and role in each worker (every page shows the menu)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    key = (str(get_locale() or "en"), user.role)
+    menus = current_app.extensions.setdefault("lms.menus", {})
+    if key not in menus:
+        menus[key] = [replace(item, label=str(item.label)) for item in navigation_for(user)]
+    return menus[key]

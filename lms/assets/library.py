@@ -7,11 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, select
 
 from lms.assets.access import can_download, is_vendor
 from lms.assets.downloads import download_counts
 from lms.assets.metadata import ASSET_LANGUAGES, escape_like, normalize_tag
+from lms.content_cache import cached
 from lms.extensions import db
 from lms.markup import normalize_for_search
 from lms.models import Asset, AssetCategory, AssetDownload, AssetVersion, Audience, User
@@ -107,13 +108,27 @@ class LibraryPage:
     languages: list[str] = field(default_factory=list)
 
 
+# Built once (the hot list page binds only the ids): each asset's current version.
+_CURRENT_VERSIONS = (
+    select(AssetVersion)
+    .join(Asset, and_(Asset.id == AssetVersion.asset_id,
+                      Asset.current_version == AssetVersion.number))
+    .where(AssetVersion.asset_id.in_(bindparam("ids", expanding=True))))
+
+
 def current_versions(assets: list[Asset]) -> dict[int, AssetVersion]:
     """{asset id: its current version} in one query."""
     if not assets:
         return {}
-    wanted = [and_(AssetVersion.asset_id == a.id, AssetVersion.number == a.current_version)
-              for a in assets]
-    return {v.asset_id: v for v in db.session.scalars(select(AssetVersion).where(or_(*wanted)))}
+    return {v.asset_id: v for v in db.session.scalars(_CURRENT_VERSIONS,
+                                                      {"ids": [a.id for a in assets]})}
+
+
+def live_languages() -> list[str]:
+    """The languages of the live assets, for the filter (per content version: publishing
+    and archiving change the content version, lms.content_cache)."""
+    return cached("assets.languages", lambda: sorted(db.session.scalars(
+        select(Asset.language).distinct().where(Asset.archived_at.is_(None)))))
 
 
 def library(viewer: User, filters: LibraryFilters, page: int = 1,
@@ -127,9 +142,7 @@ def library(viewer: User, filters: LibraryFilters, page: int = 1,
     counts = download_counts([a.id for a in assets]) if is_vendor(viewer) else {}
     items = [LibraryItem(a, versions.get(a.id), not can_download(viewer, a),
                          counts.get(a.id, 0) if is_vendor(viewer) else None) for a in assets]
-    languages = sorted(db.session.scalars(select(Asset.language).distinct().where(
-        Asset.archived_at.is_(None))))
-    return LibraryPage(items, pagination, filters, ignored or [], languages)
+    return LibraryPage(items, pagination, filters, ignored or [], live_languages())
 
 
 @dataclass
