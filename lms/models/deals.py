@@ -43,6 +43,14 @@ class Deal(Base):
               "currency", "amount"),
         # A company's deals, newest first.
         Index("ix_deals_organization_id_registered_at", "organization_id", "registered_at"),
+        # KPIs: approvals in a month (counted within the index) and by company.
+        Index("ix_deals_approved_at_organization_id", "approved_at", "organization_id"),
+        # KPIs: each company's first won deal, one lookup per company.
+        Index("ix_deals_organization_id_status_closed_at", "organization_id", "status",
+              "closed_at"),
+        # KPIs and health: each person's last deal registered, in person order (also what
+        # "ON DELETE SET NULL" of a person needs).
+        Index("ix_deals_registered_by_id_registered_at", "registered_by_id", "registered_at"),
         # Conflict check: open deals by normalized customer name.
         Index("ix_deals_customer_key_status", "customer_key", "status"),
     )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 from flask import abort, render_template, request
 from flask_babel import format_decimal
 from flask_babel import gettext as _
@@ -24,6 +27,12 @@ CSV_TABLES = ("months", "partners", "ttfd")
 def _percent_cell(value: float | None) -> object:
     """A rate in a CSV cell: a percentage with one decimal, empty when there is none."""
     return "" if value is None else round(value * 100, 1)
+
+
+def _once[T, R](words: Callable[[T], R]) -> Callable[[T], R]:
+    """`words` said once per distinct value within one CSV: thousands of rows repeat a few
+    labels and reasons, and each translation looks up the request's locale again."""
+    return functools.cache(words)
 
 
 def _days(value: float | None) -> object:
@@ -131,7 +140,8 @@ def kpis_csv():
                   _("Won revenue (%(currency)s)", currency=currency),
                   _("Days to first deal"), _("Certified people"), _("Pass rate (%)"),
                   _("Active people (%)")]
-        rows = [[f.partner.name, f.partner.slug, str(TIER_LABELS[f.partner.tier]),
+        tier_label = _once(lambda tier: str(TIER_LABELS[tier]))
+        rows = [[f.partner.name, f.partner.slug, tier_label(f.partner.tier),
                  f.deals.registered, f.deals.approved, f.deals.won, f.deals.lost,
                  _percent_cell(f.deals.win_rate), _percent_cell(f.deals.conversion),
                  f.deals.revenue, _days(f.ttfd_days), f.certified_people,
@@ -173,17 +183,19 @@ def health_csv():
     header = [_("Partner"), _("Slug"), _("Tier"), _("Score"), _("Band"),
               _("Active people (%)"), _("Pass rate (%)"), _("Conversion (%)"),
               _("Days since last activity"), _("Reasons"), _("Next steps")]
+    tier_label = _once(lambda tier: str(TIER_LABELS[tier]))
+    band_text, reason_text, step_text = _once(band_words), _once(reason_words), _once(step_words)
     rows = []
     for row in report.rows:
         if band is not None and row.health.band != band:
             continue
         f = row.figures
-        rows.append([f.partner.name, f.partner.slug, str(TIER_LABELS[f.partner.tier]),
-                     row.health.score, band_words(row.health.band),
+        rows.append([f.partner.name, f.partner.slug, tier_label(f.partner.tier),
+                     row.health.score, band_text(row.health.band),
                      _percent_cell(f.active_share), _percent_cell(f.pass_rate),
                      _percent_cell(f.deals.conversion), _days(f.days_since_activity),
-                     "; ".join(reason_words(r) for r in row.health.reasons),
-                     " ".join(step_words(s) for s in row.health.next_steps)])
+                     "; ".join(reason_text(r) for r in row.health.reasons),
+                     " ".join(step_text(s) for s in row.health.next_steps)])
     return csv_response(f"partner-health{'-' + band if band else ''}.csv", header, rows)
 
 

@@ -186,7 +186,10 @@ class Training:
 class ProgramFacts:
     period: Period
     partners: tuple[Partner, ...]  # every partner company, active or not
-    deals: Mapping[tuple[int, int], DealTally] = field(default_factory=dict)  # (org, month)
+    # Each company's deals of the whole period (registered, approved, closed in it), by id.
+    deals: Mapping[int, DealTally] = field(default_factory=dict)
+    # Every company's deals together, month by month (the months gathered; none for health).
+    months: tuple[DealTally, ...] = ()
     first_won_on: Mapping[int, date] = field(default_factory=dict)  # org -> first won deal
     activity: Mapping[int, Activity] = field(default_factory=dict)
     training: Mapping[int, Training] = field(default_factory=dict)
@@ -339,21 +342,13 @@ class PartnerFigures:
         return ratio(self.activity.recent_people, self.activity.people)
 
 
-def _in_period(facts: ProgramFacts) -> list[tuple[int, int, DealTally]]:
-    length = facts.period.length
-    return [(org_id, index, tally) for (org_id, index), tally in facts.deals.items()
-            if 0 <= index < length]
-
-
-def partner_figures(partner: Partner, facts: ProgramFacts, program: Program,
-                    tally: DealTally | None = None) -> PartnerFigures:
-    """One partner's figures; `tally` is its deals of the period when already summed."""
-    if tally is None:
-        tally = sum_tallies(t for org_id, _index, t in _in_period(facts)
-                            if org_id == partner.id)
+def partner_figures(partner: Partner, facts: ProgramFacts, program: Program
+                    ) -> PartnerFigures:
+    """One partner's figures."""
     activity = facts.activity.get(partner.id, Activity())
     return PartnerFigures(
-        partner, deal_figures(tally, program), facts.training.get(partner.id, Training()),
+        partner, deal_figures(facts.deals.get(partner.id, DealTally()), program),
+        facts.training.get(partner.id, Training()),
         activity, facts.certified.get(partner.id, 0),
         days_to_first_deal(partner.signed_on, facts.first_won_on.get(partner.id)),
         days_since(activity.last_active_at, facts.period))
@@ -392,17 +387,13 @@ def program_figures(facts: ProgramFacts, program: Program) -> ProgramFigures:
     Deals and attempts count for every partner (a partner that left still sold); rates of
     partners (active rate, certified people per partner) are over active partners."""
     period = facts.period
-    of_month: list[list[DealTally]] = [[] for _ in period.months]
-    of_partner: dict[int, list[DealTally]] = {}
-    for org_id, index, tally in _in_period(facts):
-        of_month[index].append(tally)
-        of_partner.setdefault(org_id, []).append(tally)
-    by_month = [sum_tallies(tallies) for tallies in of_month]
+    by_month = list(facts.months[:period.length])
+    by_month += [DealTally()] * (period.length - len(by_month))
     certifications = list(facts.certifications) + [0] * period.length
     months = tuple(MonthFigures(month, deal_figures(tally, program), certifications[i])
                    for i, (month, tally) in enumerate(zip(period.months, by_month,
                                                           strict=True)))
-    total = sum_tallies(by_month)
+    total = sum_tallies(facts.deals.values())
     active = sorted((p for p in facts.partners if p.active),
                     key=lambda p: (p.name.casefold(), p.id))
     tiers = {tier.value: 0 for tier in Tier}
@@ -422,6 +413,5 @@ def program_figures(facts: ProgramFacts, program: Program) -> ProgramFigures:
                           sum(t.passed for t in facts.training.values())),
         certified_people=sum(facts.certified.get(p.id, 0) for p in active),
         tiers=tiers,
-        partners=tuple(partner_figures(p, facts, program, sum_tallies(of_partner.get(p.id, ())))
-                       for p in active),
+        partners=tuple(partner_figures(p, facts, program) for p in active),
     )

@@ -1,9 +1,12 @@
 """The facts behind the KPI and health pages, from the database in a fixed number of queries.
 
-Whatever the number of partners, people or deals: one query each for the partners, the
-deals by month, the first won deals, people's activity, training attempts, certified people
-and certifications over time. Months are local months (BABEL_DEFAULT_TIMEZONE): the deals
-are put in their month by a CASE over the months' boundaries, inside the database.
+Whatever the number of partners, people or deals: one query each for the partners (with their
+first won deal), their deals of the period, the program's deals month by month, people's
+activity, training attempts, certified people and certifications over time. Each is an
+aggregate the database computes, from the indexes on `Deal` where it counts deals; Python
+receives a few thousand rows of totals, never a row per deal or per event. Months are local
+months (BABEL_DEFAULT_TIMEZONE): a month's deals are those between its boundaries, counted in
+the database.
 """
 
 from __future__ import annotations
@@ -12,7 +15,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, String, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    String,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import SQLCoreOperations
+from sqlalchemy.sql.expression import FunctionElement
 
 from lms.clock import local_date, program_zone
 from lms.extensions import db
@@ -29,6 +45,7 @@ from lms.models import (
     User,
     utcnow,
 )
+from lms.models.base import UTCDateTime
 from lms.reports import health, kpis
 from lms.reports.health import Health
 from lms.reports.kpis import (
@@ -42,7 +59,7 @@ from lms.reports.kpis import (
     Training,
 )
 from lms.tiers.program import Program
-from lms.tiers.service import current_program
+from lms.tiers.service import program_in_force
 
 # Health is measured over the last 12 months, whatever period the KPI page shows.
 HEALTH_MONTHS = 12
@@ -56,115 +73,185 @@ def _only(stmt, column, ids: list[int] | None):
     return stmt if ids is None else stmt.where(column.in_(ids))
 
 
-def _month_of(column, bounds: tuple[datetime, ...]):
-    """The index of the month `column` falls in (rows are already inside the period)."""
-    return case(*[(column < end, index) for index, end in enumerate(bounds[1:])], else_=None)
+class latest(FunctionElement[datetime]):
+    """The latest of several moments, NULLs left out (NULL when all are): PostgreSQL's
+    GREATEST. SQLite's max(a, b) is NULL as soon as one argument is, so there each argument
+    is coalesced with the others."""
+
+    type = UTCDateTime()
+    inherit_cache = True
+    name = "greatest"
 
 
-def _partners(ids: list[int] | None) -> tuple[Partner, ...]:
+@compiles(latest)
+def _latest(element, compiler, **kw) -> str:
+    args = [compiler.process(arg, **kw) for arg in element.clauses]
+    return args[0] if len(args) == 1 else f"greatest({', '.join(args)})"
+
+
+@compiles(latest, "sqlite")
+def _latest_sqlite(element, compiler, **kw) -> str:
+    args = [compiler.process(arg, **kw) for arg in element.clauses]
+    if len(args) == 1:
+        return args[0]
+    rotations = [", ".join(args[i:] + args[:i]) for i in range(len(args))]
+    return "max(" + ", ".join(f"coalesce({r})" for r in rotations) + ")"
+
+
+def _partners(ids: list[int] | None) -> tuple[tuple[Partner, ...], dict[int, date]]:
+    """Every partner company, and the day of each one's first won deal (ever): a lookup per
+    company in the index (organization_id, status, closed_at)."""
+    first_won = (select(func.min(Deal.closed_at))
+                 .where(Deal.organization_id == Organization.id, Deal.status == DealStatus.WON,
+                        Deal.closed_at.is_not(None))
+                 .correlate(Organization).scalar_subquery())
     stmt = _only(select(Organization.id, Organization.name, Organization.slug,
-                        Organization.tier, Organization.signed_on, Organization.active),
+                        Organization.tier, Organization.signed_on, Organization.active,
+                        first_won),
                  Organization.id, ids)
-    return tuple(Partner(id_, name, slug, tier.value, signed_on, active)
-                 for id_, name, slug, tier, signed_on, active in db.session.execute(stmt))
+    partners = []
+    first_won_on = {}
+    tz = program_zone()
+    for id_, name, slug, tier, signed_on, active, won_at in db.session.execute(stmt).all():
+        partners.append(Partner(id_, name, slug, tier.value, signed_on, active))
+        if won_at is not None:
+            first_won_on[id_] = local_date(won_at, tz)
+    return tuple(partners), first_won_on
 
 
 DEAL_KINDS = ("registered", "approved", "won", "lost")
-# What the health score needs: no approvals (a scan of every deal: approved_at has no index).
+# What the health score needs: deals registered and won.
 HEALTH_DEAL_KINDS = ("registered", "won")
 
 
+def _events(kind: str, by_company: bool):
+    """The moment a deal counts for `kind`, and the condition it must meet."""
+    if kind == "registered":
+        # Through coalesce(), SQLite reads the covering index (organization_id,
+        # registered_at) for a company's deals instead of looking up each deal of the period
+        # by the registered_at index (3 times faster over 200,000 deals); a month's count
+        # needs the registered_at index itself.
+        column = func.coalesce(Deal.registered_at, Deal.registered_at) if by_company \
+            else Deal.registered_at
+        return column, ()
+    if kind == "approved":
+        return Deal.approved_at, ()
+    return Deal.closed_at, (Deal.status == DealStatus(kind),)
+
+
+def _money(kind: str) -> tuple[SQLCoreOperations[str], SQLCoreOperations[int]]:
+    # Only won deals need their amount (the other kinds stay within their indexes).
+    if kind == "won":
+        return Deal.currency, func.sum(Deal.amount)
+    return literal("", String(3)), literal(0, BigInteger)
+
+
+POSITION = {"registered": 0, "approved": 1, "won": 2, "lost": 3}
+
+
+def _tallies(rows) -> dict[int, DealTally]:
+    """(key, kind, currency, count, amount) rows summed into a DealTally per key."""
+    counts: dict = {}
+    for key, kind, currency, count, total in rows:
+        entry = counts.get(key)
+        if entry is None:
+            entry = counts[key] = [0, 0, 0, 0, {}]
+        entry[POSITION[kind]] += count
+        if kind == "won" and count:
+            entry[4][currency] = entry[4].get(currency, 0) + int(total or 0)
+    return {key: DealTally(*entry) for key, entry in counts.items()}
+
+
 def _deals(p: Period, ids: list[int] | None, kinds: tuple[str, ...] = DEAL_KINDS
-           ) -> dict[tuple[int, int], DealTally]:
-    """Registered, approved, won and lost deals by company, month and currency: one query."""
-    events = {
-        # Through coalesce(), SQLite does not pick the registered_at index for a period
-        # that holds most deals (a row lookup per deal); it reads the covering index
-        # (organization_id, registered_at) instead: 3 times faster over 200,000 deals.
-        "registered": (func.coalesce(Deal.registered_at, Deal.registered_at), None),
-        "approved": (Deal.approved_at, None),
-        "won": (Deal.closed_at, Deal.status == DealStatus.WON),
-        "lost": (Deal.closed_at, Deal.status == DealStatus.LOST),
-    }
+           ) -> dict[int, DealTally]:
+    """Each company's deals registered, approved, won and lost in the period: one query, a
+    grouped index range per kind."""
     selects = []
     for kind in kinds:
-        column, condition = events[kind]
-        # Only won deals need their amount (the other kinds stay within the indexes).
-        money = (Deal.currency, Deal.amount) if kind == "won" else (
-            literal("", String(3)), literal(0, BigInteger))
-        stmt = select(literal(kind, String(10)).label("kind"),
-                      Deal.organization_id.label("org"),
-                      _month_of(column, p.bounds).label("month"),
-                      money[0].label("currency"), money[1].label("amount")
-                      ).where(column >= p.start, column < p.end)
-        if condition is not None:
-            stmt = stmt.where(condition)
-        selects.append(_only(stmt, Deal.organization_id, ids))
-    rows = union_all(*selects).subquery()
-    # Grouped outside the CASE: PostgreSQL does not match a GROUP BY expression that has
-    # its own bound parameters.
-    stmt = (select(rows.c.kind, rows.c.org, rows.c.month, rows.c.currency, func.count(),
-                   func.sum(rows.c.amount))
-            .group_by(rows.c.kind, rows.c.org, rows.c.month, rows.c.currency))
-    position = {"registered": 0, "approved": 1, "won": 2, "lost": 3}
-    counts: dict[tuple[int, int], list] = {}
-    for kind, org_id, month, currency, count, total in db.session.execute(stmt):
-        if month is None:
-            continue
-        entry = counts.get((org_id, month))
-        if entry is None:
-            entry = counts[(org_id, month)] = [0, 0, 0, 0, {}]
-        entry[position[kind]] += count
-        if kind == "won":
-            entry[4][currency] = entry[4].get(currency, 0) + int(total or 0)
-    return {(org_id, int(month)): DealTally(*entry)
-            for (org_id, month), entry in counts.items()}
+        column, conditions = _events(kind, by_company=True)
+        currency, amount = _money(kind)
+        group = (Deal.organization_id, Deal.currency) if kind == "won" \
+            else (Deal.organization_id,)
+        selects.append(_only(
+            select(Deal.organization_id, literal(kind, String(10)), currency, func.count(),
+                   amount)
+            .where(column >= p.start, column < p.end, *conditions).group_by(*group),
+            Deal.organization_id, ids))
+    return _tallies(db.session.execute(union_all(*selects)).all())
 
 
-def _first_wins(ids: list[int] | None) -> dict[int, date]:
-    stmt = _only(select(Deal.organization_id, func.min(Deal.closed_at))
-                 .where(Deal.status == DealStatus.WON, Deal.closed_at.is_not(None))
-                 .group_by(Deal.organization_id), Deal.organization_id, ids)
-    tz = program_zone()
-    return {org_id: local_date(closed, tz)
-            for org_id, closed in db.session.execute(stmt) if closed is not None}
+def _deals_by_month(p: Period, ids: list[int] | None) -> tuple[DealTally, ...]:
+    """Every company's deals together, month by month: a count over an index range per month
+    and kind (a month computed for each deal cost more than the counting)."""
+    selects = []
+    for kind in DEAL_KINDS:
+        column, conditions = _events(kind, by_company=False)
+        currency, amount = _money(kind)
+        for index, (start, end) in enumerate(zip(p.bounds, p.bounds[1:], strict=False)):
+            stmt = (select(literal(index), literal(kind, String(10)), currency, func.count(),
+                           amount)
+                    .where(column >= start, column < end, *conditions))
+            if kind == "won":
+                stmt = stmt.group_by(Deal.currency)
+            selects.append(_only(stmt, Deal.organization_id, ids))
+    tallies = _tallies(db.session.execute(union_all(*selects)).all())
+    return tuple(tallies.get(index, DealTally()) for index in range(p.length))
 
 
-def _activity(p: Period, ids: list[int] | None) -> dict[int, Activity]:
-    """Per company: active people, those active lately, the last activity, and whether
-    anyone was active in this period and the one before (one query)."""
-    events = union_all(
-        select(User.id.label("user_id"), User.last_seen_at.label("at")),
-        select(LessonProgress.user_id, LessonProgress.started_at),
-        select(LessonProgress.user_id, LessonProgress.last_viewed_at),
-        select(LessonProgress.user_id, LessonProgress.completed_at),
-        select(Attempt.user_id, Attempt.started_at),
-        select(Attempt.user_id, Attempt.submitted_at),
-        select(Deal.registered_by_id, Deal.registered_at),
-    ).subquery()
-    at = events.c.at
-    per_user = (
-        select(events.c.user_id,
-               func.max(at).label("last_at"),
-               func.max(case((and_(at >= p.previous_start, at < p.start), 1), else_=0))
-               .label("before"),
-               func.max(case((and_(at >= p.start, at < p.end), 1), else_=0)).label("now"))
-        .where(at.is_not(None), events.c.user_id.is_not(None))
-        .group_by(events.c.user_id)
-    ).subquery()
-    recent = and_(User.active.is_(True), per_user.c.last_at >= p.active_since)
-    stmt = _only(
-        select(User.organization_id,
-               func.sum(case((User.active.is_(True), 1), else_=0)),
-               func.sum(case((recent, 1), else_=0)),
-               func.max(per_user.c.last_at), func.max(per_user.c.before),
-               func.max(per_user.c.now))
-        .select_from(User).outerjoin(per_user, per_user.c.user_id == User.id)
-        .where(User.organization_id.is_not(None))
-        .group_by(User.organization_id), User.organization_id, ids)
-    return {org_id: Activity(int(people or 0), int(lately or 0), last_at, bool(before),
-                             bool(now))
-            for org_id, people, lately, last_at, before, now in db.session.execute(stmt)}
+def _per_person(user_id, columns, where=(), *, periods: Period | None):
+    """One row per person of a table of events: the latest of the `columns`, and, given
+    `periods`, whether any of them falls in the period before and in the period."""
+    at = latest(*columns)
+    fields = [user_id.label("user_id"), func.max(at).label("last_at")]
+    if periods is not None:
+        for name, start, end in (("before", periods.previous_start, periods.start),
+                                 ("now", periods.start, periods.end)):
+            inside = or_(*[and_(c >= start, c < end) for c in columns])
+            fields.append(func.max(case((inside, 1), else_=0)).label(name))
+    return select(*fields).where(*where).group_by(user_id).subquery()
+
+
+def _activity(p: Period, ids: list[int] | None, *, periods: bool = True
+              ) -> dict[int, Activity]:
+    """Per company: active people, those active lately, the last activity, and (`periods`)
+    whether anyone was active in this period and the one before: one query.
+
+    People's events (sign-ins, lessons, attempts, deals they registered) are first reduced
+    to one row per person and table (the deals in the order of the index (registered_by_id,
+    registered_at)), then joined to the people: far fewer rows to group than every event."""
+    window = p if periods else None
+    sources = [
+        _per_person(LessonProgress.user_id, (LessonProgress.started_at,
+                                             LessonProgress.last_viewed_at,
+                                             LessonProgress.completed_at), periods=window),
+        _per_person(Attempt.user_id, (Attempt.started_at, Attempt.submitted_at),
+                    periods=window),
+        _per_person(Deal.registered_by_id, (Deal.registered_at,),
+                    (Deal.registered_by_id.is_not(None),), periods=window),
+    ]
+    last_at = latest(User.last_seen_at, *[s.c.last_at for s in sources])
+    recent = and_(User.active.is_(True), last_at >= p.active_since)
+    fields = [User.organization_id,
+              func.sum(case((User.active.is_(True), 1), else_=0)),
+              func.sum(case((recent, 1), else_=0)),
+              func.max(last_at)]
+    if periods:
+        for name, start, end in (("before", p.previous_start, p.start),
+                                 ("now", p.start, p.end)):
+            seen = and_(User.last_seen_at >= start, User.last_seen_at < end)
+            fields.append(func.max(case((or_(seen, *[s.c[name] == 1 for s in sources]), 1),
+                                        else_=0)))
+    stmt = select(*fields).select_from(User)
+    for source in sources:
+        stmt = stmt.outerjoin(source, source.c.user_id == User.id)
+    stmt = _only(stmt.where(User.organization_id.is_not(None))
+                 .group_by(User.organization_id), User.organization_id, ids)
+    activity = {}
+    for org_id, people, lately, last, *flags in db.session.execute(stmt).all():
+        before, now = flags if periods else (0, 0)
+        activity[org_id] = Activity(int(people or 0), int(lately or 0), last, bool(before),
+                                    bool(now))
+    return activity
 
 
 def _training(p: Period, ids: list[int] | None) -> dict[int, Training]:
@@ -176,7 +263,7 @@ def _training(p: Period, ids: list[int] | None) -> dict[int, Training]:
                Attempt.submitted_at < p.end, User.organization_id.is_not(None))
         .group_by(User.organization_id), User.organization_id, ids)
     return {org_id: Training(int(n or 0), int(passed or 0))
-            for org_id, n, passed in db.session.execute(stmt)}
+            for org_id, n, passed in db.session.execute(stmt).all()}
 
 
 def _valid_at(moment: datetime):
@@ -196,7 +283,7 @@ def _certified(now: datetime, ids: list[int] | None) -> dict[int, int]:
                Award.issued_at <= now,
                or_(Award.expires_at.is_(None), Award.expires_at > now))
         .group_by(User.organization_id), User.organization_id, ids)
-    return {org_id: int(n) for org_id, n in db.session.execute(stmt)}
+    return {org_id: int(n) for org_id, n in db.session.execute(stmt).all()}
 
 
 def _certifications_over_time(p: Period, ids: list[int] | None) -> tuple[int, ...]:
@@ -213,20 +300,25 @@ def _certifications_over_time(p: Period, ids: list[int] | None) -> tuple[int, ..
 
 
 def gather(p: Period, organization_ids: Iterable[int] | None = None, *,
-           for_health: bool = False) -> ProgramFacts:
-    """Everything the KPIs need for the period, for every partner or the given ones
-    (for_health: only what the health score needs — no approved or lost deals, no
-    certifications over time)."""
+           for_health: bool = False, program_wide: bool = True) -> ProgramFacts:
+    """Everything the KPIs need for the period, for every partner or the given ones.
+
+    for_health: only what the health score needs (deals registered and won, nothing of the
+    whole program); program_wide=False: a company's own figures, without those of the whole
+    program (deals by month, certifications over time, activity in the period before)."""
     ids = list(organization_ids) if organization_ids is not None else None
+    whole = program_wide and not for_health
+    partners, first_won_on = _partners(ids)
     return ProgramFacts(
         period=p,
-        partners=_partners(ids),
+        partners=partners,
         deals=_deals(p, ids, HEALTH_DEAL_KINDS if for_health else DEAL_KINDS),
-        first_won_on=_first_wins(ids),
-        activity=_activity(p, ids),
+        months=_deals_by_month(p, ids) if whole else (),
+        first_won_on=first_won_on,
+        activity=_activity(p, ids, periods=whole),
         training=_training(p, ids),
         certified=_certified(p.now, ids),
-        certifications=() if for_health else _certifications_over_time(p, ids),
+        certifications=_certifications_over_time(p, ids) if whole else (),
     )
 
 
@@ -236,7 +328,7 @@ def gather(p: Period, organization_ids: Iterable[int] | None = None, *,
 def program_report(months: int, now: datetime | None = None
                    ) -> tuple[ProgramFigures, Program]:
     """The KPI page: program figures and every active partner's, for `months` months."""
-    program, _version = current_program()
+    program = program_in_force()
     figures = kpis.program_figures(gather(period(months, now)), program)
     return figures, program
 
@@ -270,7 +362,7 @@ def health_rows(figures: Iterable[PartnerFigures], program: Program
 
 def health_report(now: datetime | None = None) -> HealthReport:
     """Every active partner's health over the last 12 months."""
-    program, _version = current_program()
+    program = program_in_force()
     p = period(HEALTH_MONTHS, now)
     figures = kpis.program_figures(gather(p, for_health=True), program)
     rows = health_rows(figures.partners, program)
@@ -293,9 +385,9 @@ class PartnerSummary:
 def partner_summary(organization: Organization, now: datetime | None = None,
                     program: Program | None = None) -> PartnerSummary:
     if program is None:
-        program, _version = current_program()
+        program = program_in_force()
     p = period(HEALTH_MONTHS, now)
-    facts = gather(p, [organization.id])
+    facts = gather(p, [organization.id], program_wide=False)
     partner = next(x for x in facts.partners if x.id == organization.id)
     figures = kpis.partner_figures(partner, facts, program)
     return PartnerSummary(p, program, figures, health_rows([figures], program)[0].health)

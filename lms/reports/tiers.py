@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -52,24 +53,24 @@ def build(target: str, show: str = "all", sort: str = "status", descending: bool
           now: datetime | None = None) -> TierReport:
     """Every active partner against `target`; `show` keeps "qualifies for target but is
     below it" or "holds target but is at risk"."""
-    program, _version = service.current_program()
-    standings = service.standings(now, program)
+    program = service.program_in_force()
+    standings = service.standings(now, program, results_for=(target,))
+    today = program_today(now)
+    grace = program.grace_period_days
     rows = []
+    counts = {key: 0 for key in STATUS_ORDER}
+    due = 0  # partners a tier review would change today
     for standing in standings:
         result = standing.evaluation.for_tier(target)
-        status = standing.status(target)
-        org = standing.organization
-        at_risk = status == rules.AT_RISK
-        since = org.at_risk_since if at_risk else None
+        current, qualified = standing.current, standing.qualified
+        status = rules.status_for(current, qualified, target)
+        counts[status] += 1
+        at_risk_since = standing.organization.at_risk_since
+        since = at_risk_since if status == rules.AT_RISK else None
         rows.append(ReportRow(standing, status, result.results, result.progress, since,
-                              rules.demotion_date(since, program.grace_period_days)))
-    today = program_today(now)
-    due = sum(1 for s in standings if rules.decide(
-        s.current, s.qualified, s.organization.at_risk_since, today,
-        program.grace_period_days).changes)
-    counts = {key: 0 for key in STATUS_ORDER}
-    for row in rows:
-        counts[row.status] += 1
+                              rules.demotion_date(since, grace)))
+        if rules.decide(current, qualified, at_risk_since, today, grace).changes:
+            due += 1
     if show == "qualifies":
         rows = [r for r in rows if r.status == rules.PROMOTION_DUE]
     elif show == "at_risk":
@@ -100,16 +101,20 @@ def csv_table(report: TierReport) -> tuple[list[str], list[list[object]]]:
         header += [_("%(requirement)s: actual", requirement=name),
                    _("%(requirement)s: required", requirement=name)]
     header.append(_("Gap"))
+    # Thousands of rows repeat a few labels and gaps: each is put in words once.
+    tier_label = functools.cache(lambda tier: str(TIER_LABELS[tier]))
+    status_text = functools.cache(present.status_text)
+    gap = functools.cache(lambda result: present.gap(result, program))
     rows = []
     for row in report.rows:
         org = row.organization
         line: list[object] = [
-            org.name, org.slug, str(TIER_LABELS[row.standing.current]),
-            str(TIER_LABELS[row.standing.qualified]), present.status_text(row.status),
+            org.name, org.slug, tier_label(row.standing.current),
+            tier_label(row.standing.qualified), status_text(row.status),
             row.at_risk_since.isoformat() if row.at_risk_since else "",
             row.demotion_on.isoformat() if row.demotion_on else ""]
         for result in row.results:
             line += [result.actual, result.required]
-        line.append("; ".join(g for g in (present.gap(r, program) for r in row.results) if g))
+        line.append("; ".join(g for g in (gap(r) for r in row.results) if g))
         rows.append(line)
     return header, rows

@@ -10,7 +10,7 @@ pure.
 from __future__ import annotations
 
 import gettext as _gettext
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import overload
@@ -75,12 +75,13 @@ class TierResult:
     def progress(self) -> float:
         if not self.results:
             return 1.0
-        return sum(r.progress for r in self.results) / len(self.results)
+        return sum([r.progress for r in self.results]) / len(self.results)
 
 
 @dataclass(frozen=True)
 class Evaluation:
     qualified: str
+    # Every tier above Bronze, or the tiers `evaluate` was asked for.
     tiers: tuple[TierResult, ...]
     # Won deals whose currency has no exchange rate (left out of revenue).
     unconverted_currencies: tuple[str, ...] = ()
@@ -113,35 +114,109 @@ def measure(requirement: Requirement, facts: PartnerFacts, revenue: int) -> int:
     if requirement.kind == "won_revenue":
         return revenue
     if requirement.kind == "certified_people":
-        return sum(n for (credential, job), n in facts.certified.items()
-                   if credential == requirement.credential
-                   and (requirement.job_function is None or job == requirement.job_function))
+        if requirement.job_function is not None:  # one key: (credential, job function)
+            return facts.certified.get((requirement.credential or "",
+                                        requirement.job_function), 0)
+        return sum(n for (credential, _job), n in facts.certified.items()
+                   if credential == requirement.credential)
     raise ValueError(f"unknown requirement kind {requirement.kind!r}")
 
 
-def evaluate(facts: PartnerFacts, program: Program) -> Evaluation:
-    """Every tier's requirements measured; the partner qualifies for the highest tier that
-    has all of them met, and for every tier below it (tiers are cumulative)."""
-    revenue, unconverted = converted_revenue(facts.won_revenue, program)
-    tier_results = []
+@dataclass(frozen=True)
+class _Plan:
+    """A program arranged for measuring partners: each distinct measure once (higher tiers
+    ask for the same measures with higher minimums), then every tier against the values."""
+
+    measures: tuple[Requirement, ...]  # one requirement per distinct measure
+    # (tier, whether its results are wanted, its requirements with their measure's index)
+    tiers: tuple[tuple[str, bool, tuple[tuple[Requirement, int], ...]], ...]
+
+
+def _plan(program: Program, results_for: Collection[str] | None) -> _Plan:
+    index: dict[tuple[str, str | None, str | None], int] = {}
+    measures: list[Requirement] = []
+    tiers = []
     for tier in TIERS[1:]:
-        rule = program.rule(tier)
-        results = []
-        for requirement in rule.requirements:
-            actual = measure(requirement, facts, revenue)
-            results.append(RequirementResult(requirement, actual, actual >= requirement.min))
-        tier_results.append(TierResult(tier, tuple(results)))
+        requirements = []
+        for requirement in program.rule(tier).requirements:
+            key = (requirement.kind, requirement.credential, requirement.job_function)
+            if key not in index:
+                index[key] = len(measures)
+                measures.append(requirement)
+            requirements.append((requirement, index[key]))
+        tiers.append((tier, results_for is None or tier in results_for, tuple(requirements)))
+    return _Plan(tuple(measures), tuple(tiers))
+
+
+def evaluate(facts: PartnerFacts, program: Program,
+             results_for: Collection[str] | None = None) -> Evaluation:
+    """Every tier's requirements measured; the partner qualifies for the highest tier that
+    has all of them met, and for every tier below it (tiers are cumulative).
+
+    `results_for` names the tiers whose requirement results the caller reads (all when
+    None); qualification always measures every tier."""
+    return _evaluate(facts, program, _plan(program, results_for))
+
+
+def evaluate_many(facts: Iterable[PartnerFacts], program: Program,
+                  results_for: Collection[str] | None = None) -> list[Evaluation]:
+    """`evaluate` for many partners (the tier report: thousands), the program arranged once;
+    partners with the very same facts object share one evaluation."""
+    plan = _plan(program, results_for)
+    done: dict[int, Evaluation] = {}
+    # Results are immutable: partners with the same count for a requirement share one.
+    results: dict[tuple[int, int], RequirementResult] = {}
+    evaluations = []
+    for one in facts:
+        evaluation = done.get(id(one))
+        if evaluation is None:
+            evaluation = done[id(one)] = _evaluate(one, program, plan, results)
+        evaluations.append(evaluation)
+    return evaluations
+
+
+def _evaluate(facts: PartnerFacts, program: Program, plan: _Plan,
+              shared: dict[tuple[int, int], RequirementResult] | None = None) -> Evaluation:
+    revenue, unconverted = converted_revenue(facts.won_revenue, program)
+    values = [measure(requirement, facts, revenue) for requirement in plan.measures]
+    tier_results = []
     qualified = "bronze"
-    for result in tier_results:
+    climbing = True
+    for tier, wanted, requirements in plan.tiers:
+        met = True
+        for requirement, at in requirements:
+            if values[at] < requirement.min:
+                met = False
+                break
+        if wanted:
+            tier_results.append(TierResult(tier, tuple([
+                _result(requirement, values[at], shared) for requirement, at in requirements])))
         # A tier with no rules at all is not given away: it must be defined to be earned.
-        if not program.rule(result.tier).requirements or not result.met:
-            break
-        qualified = result.tier
+        climbing = climbing and bool(requirements) and met
+        if climbing:
+            qualified = tier
     return Evaluation(qualified, tuple(tier_results), unconverted)
 
 
+def _result(requirement: Requirement, actual: int,
+            shared: dict[tuple[int, int], RequirementResult] | None) -> RequirementResult:
+    if shared is None:
+        return RequirementResult(requirement, actual, actual >= requirement.min)
+    key = (id(requirement), actual)  # the plan holds the requirements while it is used
+    result = shared.get(key)
+    if result is None:
+        result = shared[key] = RequirementResult(requirement, actual, actual >= requirement.min)
+    return result
+
+
+_RANKS = {tier: index for index, tier in enumerate(TIERS)}
+
+
 def rank(tier: str) -> int:
-    return TIERS.index(tier)
+    try:
+        return _RANKS[tier]
+    except KeyError:
+        raise ValueError(f"unknown tier {tier!r}") from None
 
 
 def next_tier(tier: str) -> str | None:

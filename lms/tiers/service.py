@@ -8,10 +8,11 @@ fixed number of queries whatever the number of partners.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -136,17 +137,20 @@ def gather_facts(now: datetime, program: Program,
         deals = deals.where(Deal.organization_id.in_(ids))
         people = people.where(User.organization_id.in_(ids))
 
+    # Columns only, for every partner: executed by Core, without the ORM's result layer.
+    connection = db.session.connection()
     won: dict[int, int] = defaultdict(int)
     revenue: dict[int, dict[str, int]] = defaultdict(dict)
-    for org_id, currency, count, total in db.session.execute(deals):
+    for org_id, currency, count, total in connection.execute(deals).all():
         won[org_id] += count
         revenue[org_id][currency] = int(total or 0)
     certified: dict[int, dict[tuple[str, str | None], int]] = defaultdict(dict)
-    for holder_org, slug, job, count in db.session.execute(people):
+    for holder_org, slug, job, count in connection.execute(people).all():
         if holder_org is None:  # the query leaves out people of no company
             continue
         key = (slug, job.value if job is not None else None)
-        certified[holder_org][key] = certified[holder_org].get(key, 0) + count
+        held = certified[holder_org]
+        held[key] = held.get(key, 0) + count
 
     keys = ids if ids is not None else set(won) | set(revenue) | set(certified)
     return {org_id: PartnerFacts(won.get(org_id, 0), revenue.get(org_id, {}),
@@ -156,9 +160,22 @@ def gather_facts(now: datetime, program: Program,
 # --- Evaluating partners ---------------------------------------------------------------
 
 
+class PartnerRow(NamedTuple):
+    """An active partner as the tier pages list it: the company's own columns as plain values
+    (reading 2,000 of them as ORM objects cost more than measuring them)."""
+
+    id: int
+    name: str
+    slug: str
+    tier: Tier
+    tier_since: date | None
+    at_risk_since: date | None
+
+
 @dataclass(frozen=True)
 class PartnerStanding:
-    organization: Organization
+    # A PartnerRow when every partner is listed; the ORM object when one was given.
+    organization: Organization | PartnerRow
     evaluation: Evaluation
 
     @property
@@ -177,23 +194,34 @@ class PartnerStanding:
         return rules.next_tier(self.current)
 
 
-def active_partners() -> list[Organization]:
-    return list(db.session.scalars(select(Organization).where(Organization.active.is_(True))
-                                   .order_by(Organization.name)))
+_ACTIVE_PARTNERS = (select(Organization.id, Organization.name, Organization.slug,
+                           Organization.tier, Organization.tier_since,
+                           Organization.at_risk_since)
+                    .where(Organization.active.is_(True)).order_by(Organization.name))
+
+
+def active_partners() -> list[PartnerRow]:
+    rows = db.session.connection().execute(_ACTIVE_PARTNERS).all()  # Core: columns only
+    return [PartnerRow._make(row) for row in rows]
 
 
 def standings(now: datetime | None = None, program: Program | None = None,
-              organizations: list[Organization] | None = None) -> list[PartnerStanding]:
-    """Every active partner (or the given ones) measured against the program."""
+              organizations: list[Organization] | None = None,
+              results_for: Collection[str] | None = None) -> list[PartnerStanding]:
+    """Every active partner (or the given ones) measured against the program
+    (`results_for`: the tiers whose requirement results are read, see rules.evaluate)."""
     now = now or utcnow()
     if program is None:
         program = program_in_force()
-    orgs = organizations if organizations is not None else active_partners()
+    orgs: Sequence[Organization | PartnerRow] = (
+        organizations if organizations is not None else active_partners())
     facts = gather_facts(now, program, [o.id for o in orgs] if organizations is not None
                          else None)
     empty = PartnerFacts()
-    return [PartnerStanding(org, rules.evaluate(facts.get(org.id, empty), program))
-            for org in orgs]
+    evaluations = rules.evaluate_many((facts.get(org.id, empty) for org in orgs), program,
+                                      results_for)
+    return [PartnerStanding(org, evaluation)
+            for org, evaluation in zip(orgs, evaluations, strict=True)]
 
 
 def standing_of(organization: Organization, now: datetime | None = None
@@ -265,9 +293,13 @@ def apply(actor: User | None = None, now: datetime | None = None) -> list[TierCh
     db.session.execute(select(Organization.id).where(Organization.active.is_(True))
                        .with_for_update())
     planned, _program, version = plan(now)
+    # The companies that change, as ORM objects to write (plan() read plain rows).
+    ids = [item.standing.organization.id for item in planned]
+    changing = {org.id: org for org in db.session.scalars(
+        select(Organization).where(Organization.id.in_(ids)))} if ids else {}
     changes = []
     for item in planned:
-        org = item.standing.organization
+        org = changing[item.standing.organization.id]
         decision = item.decision
         assert decision.kind is not None  # plan() keeps only the decisions that change
         change = TierChange(

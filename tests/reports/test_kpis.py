@@ -227,13 +227,19 @@ def test_program_figures_of_a_small_program():
     facts = ProgramFacts(
         period=p,
         partners=(sakura, aozora, gone),
+        # Sakura: September and November; Aozora: October; Gone (left since): September.
         deals={
-            (1, 0): DealTally(registered=4, approved=3, won=1, lost=1,
-                              won_revenue={"JPY": 1_000_000}),
-            (1, 2): DealTally(registered=2, approved=1, won=2, won_revenue={"USD": 10_000}),
-            (2, 1): DealTally(registered=3, approved=3, lost=2),
-            (3, 0): DealTally(registered=1, won=1, won_revenue={"EUR": 7}),  # left since
+            1: DealTally(registered=6, approved=4, won=3, lost=1,
+                         won_revenue={"JPY": 1_000_000, "USD": 10_000}),
+            2: DealTally(registered=3, approved=3, lost=2),
+            3: DealTally(registered=1, won=1, won_revenue={"EUR": 7}),
         },
+        months=(
+            DealTally(registered=5, approved=3, won=2, lost=1,
+                      won_revenue={"JPY": 1_000_000, "EUR": 7}),
+            DealTally(registered=3, approved=3, lost=2),
+            DealTally(registered=2, approved=1, won=2, won_revenue={"USD": 10_000}),
+        ),
         first_won_on={1: date(2026, 10, 20), 2: date(2021, 5, 1), 3: date(2020, 3, 1)},
         activity={
             1: Activity(4, 3, datetime(2026, 11, 20, tzinfo=UTC), True, True),

@@ -716,6 +716,46 @@ def test_the_qualified_tier_and_every_tier_below_are_defined_and_met(prog, facts
         assert not prog.rule(above).requirements or not evaluation.for_tier(above).met
 
 
+def _plainly(facts: PartnerFacts, prog: Program) -> Evaluation:
+    """Evaluation as the rules say it, requirement by requirement (what `evaluate` must
+    equal, however it arranges the work)."""
+    revenue, unconverted = converted_revenue(facts.won_revenue, prog)
+
+    def actual(r: Requirement) -> int:
+        if r.kind == "won_deals":
+            return facts.won_deals
+        if r.kind == "won_revenue":
+            return revenue
+        return sum(n for (credential, job), n in facts.certified.items()
+                   if credential == r.credential and r.job_function in (None, job))
+
+    tiers = tuple(TierResult(tier, tuple(RequirementResult(r, actual(r), actual(r) >= r.min)
+                                         for r in prog.rule(tier).requirements))
+                  for tier in TIERS[1:])
+    qualified = "bronze"
+    for result in tiers:
+        if not prog.rule(result.tier).requirements or not result.met:
+            break
+        qualified = result.tier
+    return Evaluation(qualified, tiers, unconverted)
+
+
+@PROPERTY
+@given(small_programs(), st.lists(facts_st, max_size=6),
+       st.sampled_from([None, (), ("gold",), ("silver", "platinum")]))
+def test_evaluating_many_partners_at_once_is_evaluating_each(prog, many, wanted):
+    many = many + many[:1]  # the same facts twice: one evaluation, shared
+    plain = [_plainly(facts, prog) for facts in many]
+
+    for got in ([evaluate(facts, prog, wanted) for facts in many],
+                rules.evaluate_many(many, prog, wanted)):
+        assert [e.qualified for e in got] == [e.qualified for e in plain]
+        assert [e.unconverted_currencies for e in got] == [
+            e.unconverted_currencies for e in plain]
+        assert [e.tiers for e in got] == [
+            tuple(t for t in e.tiers if wanted is None or t.tier in wanted) for e in plain]
+
+
 # --- status_for -----------------------------------------------------------------------------
 
 

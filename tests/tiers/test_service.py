@@ -494,6 +494,23 @@ def test_standings_cost_the_same_for_3_or_30_partners(app):
     assert counts[0] == counts[1]
 
 
+def test_the_tier_report_reads_three_statements_for_3_or_30_partners(app):
+    from lms.reports import tiers as tier_report
+
+    install()
+    for n in (3, 30):
+        partners_with_activity(n)
+        db.session.commit()
+        db.session.expire_all()
+        service.program_in_force()  # the worker's copy of the program (content), not counted
+        with count_queries() as queries:
+            report = tier_report.build("silver", now=NOW)
+        # The partners, their won deals, their certified people.
+        assert queries.n == 3, queries.statements
+        assert report.total == (3 if n == 3 else 33)
+        assert report.counts["promotion_due"] == report.total
+
+
 def test_standings_of_active_partners(app):
     install()
     gold, silver, idle = make_org(name="A Gold"), make_org(name="B Silver"), make_org(name="C")
