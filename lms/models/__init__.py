@@ -33,7 +33,15 @@ from lms.models.quizzes import (
     ReviewPolicy,
 )
 from lms.models.tiers import TierChange, TierChangeKind, TierProgramVersion
-from lms.models.users import Invitation, JobFunction, Role, User, normalize_email
+from lms.models.users import (
+    Invitation,
+    JobFunction,
+    PasswordReset,
+    RecoveryCode,
+    Role,
+    User,
+    normalize_email,
+)
 
 __all__ = [
     "CONTENT_VERSION_ID",
@@ -64,9 +72,11 @@ __all__ = [
     "Lesson",
     "LessonProgress",
     "Organization",
+    "PasswordReset",
     "Quiz",
     "QuizKind",
     "QuizVersion",
+    "RecoveryCode",
     "ReviewPolicy",
     "Role",
     "Tier",

@@ -24,7 +24,11 @@ class ApiToken(Base):
     prefix: Mapped[str] = mapped_column(String(12))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
                                                                  ondelete="SET NULL"))
+    # What the token may do: space-separated scopes (lms.api.tokens.SCOPES).
+    scopes: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Chosen at creation; a token past it is refused like a revoked one.
+    expires_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 

@@ -36,6 +36,15 @@ class AuditAction(enum.StrEnum):
     ASSET_VERSION_ADDED = "asset_version_added"
     ASSET_UPDATED = "asset_updated"
     DEALS_IMPORTED = "deals_imported"
+    API_TOKEN_ROTATED = "api_token_rotated"  # noqa: S105
+    PASSWORD_RESET_SENT = "password_reset_sent"  # noqa: S105
+    PASSWORD_RESET = "password_reset"  # noqa: S105
+    TWO_FACTOR_ENABLED = "two_factor_enabled"
+    TWO_FACTOR_DISABLED = "two_factor_disabled"
+    # An admin cleared a person's second factor (lost device): they enrol again.
+    TWO_FACTOR_RESET = "two_factor_reset"
+    RECOVERY_CODE_USED = "recovery_code_used"
+    SIGN_IN_LOCKED = "sign_in_locked"
 
 
 class AuditEvent(Base):
