@@ -45,6 +45,8 @@ def sync_content_or_fail() -> None:
             click.echo(str(problem), err=True)
         raise click.ClickException(
             f"{len(content.problems)} problem(s) in the content; nothing was imported.")
+    for warning in content.warnings:
+        click.echo(str(warning), err=True)
     if content.size >= PROGRESS_BAR_FROM:
         with click.progressbar(length=content.size, label="Syncing content") as bar:
             report = sync_all(content, progress=bar.update)
@@ -70,20 +72,28 @@ content_cli = click.Group("content", help="Check or import courses and quizzes."
 
 
 @content_cli.command("check")
+@click.option("--strict", is_flag=True, help="Exit non-zero on warnings too (for CI).")
 @with_appcontext
-def content_check_command() -> None:
-    """Validate content/ and quizzes/; exit non-zero on any problem, listing them all."""
+def content_check_command(strict: bool) -> None:
+    """Validate content/ and quizzes/; exit non-zero on any problem, listing them all.
+
+    Warnings (`file:line: warning: ...`) are listed after the problems; they fail the check
+    only with --strict, and never stop a sync.
+    """
     from lms.content import load_all
 
     content = load_all()
-    for problem in content.problems:
+    for problem in [*content.problems, *content.warnings]:
         click.echo(str(problem))
     if content.problems:
         raise click.ClickException(f"{len(content.problems)} problem(s) found.")
+    if strict and content.warnings:
+        raise click.ClickException(f"{len(content.warnings)} warning(s) found (--strict).")
+    warned = f" {len(content.warnings)} warning(s) above." if content.warnings else ""
     click.echo(f"Content is valid: {len(content.courses.courses)} courses, "
                f"{content.courses.lesson_count} lessons, "
                f"{len(content.quizzes.quizzes)} quizzes and exams, "
-               f"{len(content.credentials.credentials)} badges and certifications.")
+               f"{len(content.credentials.credentials)} badges and certifications.{warned}")
 
 
 @content_cli.command("sync")

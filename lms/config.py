@@ -5,9 +5,16 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-only-insecure-key"  # noqa: S105 - refused outside development
+# One session cookie lets anyone test guesses at the key offline (flask-unsign does): a short
+# key falls to a dictionary. 32 characters of secrets.token_urlsafe are 192 random bits.
+MIN_SECRET_KEY_LENGTH = 32
+# Credential links, Open Badges ids and invitation mails point here in development only.
+DEV_BASE_URL = "http://localhost:5000"
+KEY_HOWTO = "for example: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
 
 
 class ConfigError(RuntimeError):
@@ -53,7 +60,8 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "LMS_CONTENT_DIR": env.get("LMS_CONTENT_DIR", str(project_path("content"))),
         "LMS_QUIZZES_DIR": env.get("LMS_QUIZZES_DIR", str(project_path("quizzes"))),
         "LMS_UPLOAD_DIR": env.get("LMS_UPLOAD_DIR", str(Path(instance_path) / "uploads")),
-        "LMS_BASE_URL": env.get("LMS_BASE_URL", "http://localhost:5000").rstrip("/"),
+        # Empty: DEV_BASE_URL in development, refused in production (check()).
+        "LMS_BASE_URL": env.get("LMS_BASE_URL", "").strip().rstrip("/"),
         "LMS_MIGRATIONS_DIR": env.get("LMS_MIGRATIONS_DIR", str(project_path("migrations"))),
         "LMS_INVITATION_DAYS": int(env.get("LMS_INVITATION_DAYS", "7")),
         # Open deal registrations (registered or approved) expire this many days after
@@ -65,11 +73,15 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "LMS_ISSUER_EMAIL": env.get("LMS_ISSUER_EMAIL", "partners@nimbus-crm.example"),
         "LMS_PROXY_COUNT": int(env.get("LMS_PROXY_COUNT", "0")),
         "LMS_LOG_LEVEL": env.get("LMS_LOG_LEVEL", "INFO"),
-        # Failed sign-ins only: successful ones are not counted.
+        # Sign-in attempts (lms.auth.devices, OWASP's device cookies). A browser that signed
+        # in to an account before holds a device cookie and has a budget of its own; every
+        # other client of the account shares one, and of an address another: guessing
+        # locks out unknown clients, never the owner's browser.
+        "LMS_LOGIN_LIMIT_DEVICE": env.get("LMS_LOGIN_LIMIT_DEVICE", "5 per 15 minutes"),
         "LMS_LOGIN_LIMIT_ACCOUNT": env.get("LMS_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes"),
         "LMS_LOGIN_LIMIT_ADDRESS": env.get("LMS_LOGIN_LIMIT_ADDRESS", "20 per 15 minutes"),
-        # From any address: a slow brute force across many addresses still stops.
-        "LMS_LOGIN_LIMIT_ACCOUNT_ANY": env.get("LMS_LOGIN_LIMIT_ACCOUNT_ANY", "50 per day"),
+        # Roles that must sign in with a second factor; None: decided in check() from LMS_ENV.
+        "LMS_REQUIRE_2FA": _roles(env["LMS_REQUIRE_2FA"]) if "LMS_REQUIRE_2FA" in env else None,
         "RATELIMIT_STORAGE_URI": env.get("LMS_RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool(env.get("LMS_RATELIMIT_ENABLED"), default=True),
         "RATELIMIT_HEADERS_ENABLED": True,
@@ -99,19 +111,74 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
     return config
 
 
+def _roles(value: str) -> frozenset[str]:
+    """The roles of a comma-separated list such as "admin,manager"; unknown names refused."""
+    from lms.models.users import Role
+
+    names = frozenset(part.strip().lower() for part in value.split(",") if part.strip())
+    unknown = sorted(names - {role.value for role in Role})
+    if unknown:
+        raise ConfigError(
+            f"LMS_REQUIRE_2FA names unknown roles: {', '.join(unknown)}. Use a comma-separated "
+            f"list of {', '.join(role.value for role in Role)}, or leave it empty."
+        )
+    return names
+
+
 def check(config: dict) -> None:
     """Refuse to start with settings that are unsafe outside development."""
     development = config["LMS_ENV"] in {"development", "test"}
+    if config.get("LMS_REQUIRE_2FA") is None:
+        # The published demo logins keep working in development; staff need it in production.
+        config["LMS_REQUIRE_2FA"] = frozenset() if development else frozenset({"admin",
+                                                                               "manager"})
+    elif isinstance(config["LMS_REQUIRE_2FA"], str):
+        config["LMS_REQUIRE_2FA"] = _roles(config["LMS_REQUIRE_2FA"])
     for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if config.get(key) is None:
             config[key] = not development
     if config.get("TESTING") or development:
         if not config.get("SECRET_KEY"):
             config["SECRET_KEY"] = DEV_SECRET_KEY
+        config["LMS_BASE_URL"] = (config.get("LMS_BASE_URL") or DEV_BASE_URL).rstrip("/")
         return
-    if not config.get("SECRET_KEY") or config["SECRET_KEY"] == DEV_SECRET_KEY:
-        raise ConfigError(
-            "SECRET_KEY is not set. Outside development Partner Academy needs a long random "
-            "SECRET_KEY in the environment (for example: python -c 'import secrets; "
-            "print(secrets.token_urlsafe(48))'), or LMS_ENV=development for local use."
-        )
+    problems = [problem for problem in (_secret_key_problem(config.get("SECRET_KEY")),
+                                        _base_url_problem(config.get("LMS_BASE_URL")))
+                if problem]
+    if problems:
+        # Every problem at once: whoever deploys fixes the environment in one go.
+        raise ConfigError("\n".join(problems))
+    config["LMS_BASE_URL"] = config["LMS_BASE_URL"].strip().rstrip("/")
+
+
+def _secret_key_problem(key: str | bytes | None) -> str | None:
+    """What is wrong with the SECRET_KEY outside development (None: nothing)."""
+    key = (key or "").strip()  # spaces around it add nothing an attacker must guess
+    if not key:
+        return ("SECRET_KEY is not set. Outside development Partner Academy needs a long "
+                f"random SECRET_KEY in the environment ({KEY_HOWTO}), or "
+                "LMS_ENV=development for local use.")
+    if key == DEV_SECRET_KEY:
+        return ("SECRET_KEY is the development key, which is public. Set a long random "
+                f"SECRET_KEY in the environment ({KEY_HOWTO}).")
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        return (f"SECRET_KEY is too short ({len(key)} characters): outside development it "
+                f"must be at least {MIN_SECRET_KEY_LENGTH} random characters. Set a new one "
+                f"({KEY_HOWTO}); a new key signs everyone out once.")
+    return None
+
+
+def _base_url_problem(url: str | None) -> str | None:
+    """What is wrong with LMS_BASE_URL outside development (None: nothing)."""
+    example = "for example LMS_BASE_URL=https://academy.example.com"
+    if not url or not url.strip():
+        return ("LMS_BASE_URL is not set. Outside development Partner Academy needs the "
+                f"address people open it at ({example}): credential verification links, "
+                "Open Badges ids and invitation mails are built from it. Or "
+                "LMS_ENV=development for local use.")
+    parts = urlsplit(url.strip())
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query \
+            or parts.fragment:
+        return (f"LMS_BASE_URL must be an absolute http or https address without a query "
+                f"({example}), not {url!r}.")
+    return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import current_app
@@ -11,8 +11,8 @@ from flask import current_app
 from lms.courses.loader import ContentSet, load_content
 from lms.courses.sync import sync_content
 from lms.credentials.loader import CredentialSet, load_credentials
-from lms.problems import ContentProblem
-from lms.quizzes.loader import QuizSet, load_quizzes
+from lms.problems import ContentProblem, ContentWarning
+from lms.quizzes.loader import QuizSet, load_quizzes, quiz_warnings
 from lms.quizzes.sync import sync_quizzes
 from lms.sync import SyncReport
 from lms.tiers.loader import ProgramFile, load_program
@@ -24,6 +24,8 @@ class LoadedContent:
     quizzes: QuizSet
     credentials: CredentialSet
     program: ProgramFile
+    # Shown by `lms content check` and every sync; they never block one (problems do).
+    warnings: list[ContentWarning] = field(default_factory=list)
 
     @property
     def problems(self) -> list[ContentProblem]:
@@ -56,8 +58,12 @@ def load_folders(content_dir: Path, quiz_dir: Path) -> LoadedContent:
         quiz_slugs |= {p.stem for p in quiz_dir.glob("*.toml")}
     credentials = load_credentials(content_dir, originals, quiz_slugs)
     program = load_program(content_dir, {c.slug for c in credentials.credentials})
+    warnings = quiz_warnings(
+        quizzes.quizzes, quiz_dir.name,
+        earning={slug for c in credentials.credentials for slug in c.quizzes},
+        renewing={c.renewal_quiz for c in credentials.credentials if c.renewal_quiz})
     return LoadedContent(courses=courses, quizzes=quizzes, credentials=credentials,
-                         program=program)
+                         program=program, warnings=warnings)
 
 
 def sync_all(content: LoadedContent, progress: Callable[[int], None] | None = None

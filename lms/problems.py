@@ -29,6 +29,15 @@ class ContentProblem:
         return f"{_one_line(self.path)}:{self.line}: {_one_line(self.message)}"
 
 
+@dataclass(frozen=True)
+class ContentWarning(ContentProblem):
+    """Content that loads and syncs but likely works against its author's intent: reported
+    as `file:line: warning: ...` (the compilers' form editors jump to), never blocking."""
+
+    def __str__(self) -> str:
+        return f"{_one_line(self.path)}:{self.line}: warning: {_one_line(self.message)}"
+
+
 def _one_line(text: str) -> str:
     """Line breaks, control and bidi characters escaped: a value quoted from a file cannot
     split a problem over lines or rearrange the terminal."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from lms.problems import ContentProblem, key_line, table_chunks, toml_error_line
+from lms.problems import ContentProblem, ContentWarning, key_line, table_chunks, toml_error_line
 from lms.quizzes.scoring import QUESTION_TYPES, QuestionType, is_finite
 from lms.tomltypes import (
     Expected,
@@ -92,6 +92,7 @@ class QuizSpec:
     questions: tuple[QuestionSpec, ...]
     content_hash: str
     line_of_course: int = 1
+    line_of_review: int = 1
 
 
 @dataclass
@@ -247,8 +248,65 @@ def load_quiz_file(path: Path, shown: str) -> tuple[QuizSpec | None, list[Conten
         shuffle=data.get("shuffle", True), review=data.get("review", "after_submit"),
         questions=tuple(questions), content_hash=hashlib.sha256(raw).hexdigest(),
         line_of_course=key_line(text, "course"),
+        line_of_review=key_line(text, "review"),
     )
     return spec, []
+
+
+def answer_key_warning(spec: QuizSpec, *, earns_credential: bool = False,
+                       renews_certification: bool = False) -> str | None:
+    """Why the quiz's own reviews give away the answers of attempts still to be passed (None:
+    they do not); pure, from the spec and what the credentials make of the quiz.
+
+    A review shows the correct answers after every attempt (`after_submit`) or once the
+    person has passed (`after_pass`); `score_only` and `never` show none (lms.quizzes.review).
+    The key leaks when every attempt asks the whole pool (draw 0, or a draw of the whole
+    pool) and an attempt that must still be passed can follow such a review: a retake
+    (max_attempts 0 or more than 1), or the renewal of a certification, whose attempts count
+    afresh and which a person takes after having passed. A practice quiz that earns nothing
+    is left alone: its review is the lesson.
+    """
+    pool = len(spec.questions)
+    if spec.draw and spec.draw < pool:
+        return None  # each attempt draws anew (a partial overlap is the author's trade-off)
+    if spec.kind == "practice" and not (earns_credential or renews_certification):
+        return None
+    later = []  # the attempts that can follow a first one
+    if spec.max_attempts == 0:
+        later.append("unlimited retakes")
+    elif spec.max_attempts > 1:
+        retakes = spec.max_attempts - 1
+        later.append(f"up to {retakes} retake{'s' if retakes > 1 else ''}")
+    if renews_certification:
+        later.append("the renewal of a certification")
+    # A renewal follows a pass: only a review that shows nothing then keeps its questions.
+    fixes = ('review = "score_only"' if renews_certification else
+             'review = "after_pass" or "score_only", max_attempts = 1')
+    if spec.review == "after_submit" and later:
+        return (f'review = "after_submit" shows the correct answers after every attempt, and '
+                f"every later attempt ({', '.join(later)}) asks the same {pool} questions: "
+                f"the first review gives away the answers to the next. Use {fixes}, or draw "
+                "part of a larger pool.")
+    if spec.review == "after_pass" and renews_certification:
+        return (f'review = "after_pass" shows the correct answers once passed, and the '
+                f"renewal of a certification asks the same {pool} questions again: the first "
+                f"pass gives away the answers to the renewal. Use {fixes}, or draw part of a "
+                "larger pool.")
+    return None
+
+
+def quiz_warnings(quizzes: list[QuizSpec], folder: str, earning: set[str],
+                  renewing: set[str]) -> list[ContentWarning]:
+    """The warnings of valid quizzes (quizzes/<slug>.toml:line): `earning` and `renewing` are
+    the slugs of the quizzes credentials are earned by and certifications are renewed with."""
+    warnings = []
+    for spec in quizzes:
+        message = answer_key_warning(spec, earns_credential=spec.slug in earning,
+                                     renews_certification=spec.slug in renewing)
+        if message:
+            warnings.append(ContentWarning(f"{folder}/{spec.slug}.toml", spec.line_of_review,
+                                           message))
+    return warnings
 
 
 def load_quizzes(root: Path, course_slugs: set[str] | None = None) -> QuizSet:
