@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import functools
+from datetime import timedelta
 
 from flask import current_app
 from jsonschema import Draft202012Validator
 
+from lms.api.tokens import (
+    LIFETIME_DAYS,
+    ROTATION_GRACE,
+    SCOPE_DESCRIPTIONS,
+    SCOPES,
+    required_scope,
+)
 from lms.deals.validation import COLUMNS, MAX_AMOUNT, MAX_DATE, MAX_LENGTHS, MIN_DATE
 from lms.models.deals import CURRENCIES, DEFAULT_CURRENCY, DealStatus
 from lms.models.organizations import Tier
@@ -113,6 +121,41 @@ def _error(description: str) -> dict:
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
 
+_UNAUTHORIZED = ("No valid token: none, an unknown, revoked or expired one, or one whose "
+                 "creator is no longer an active admin")
+
+
+def _scoped(endpoint: str, operation: dict) -> dict:
+    """`operation` with the scope its view requires (the view's own mark): in its description,
+    its security requirement and `x-required-scopes`, and the 403 a token without it gets."""
+    scope = required_scope(endpoint)
+    if scope is None:
+        raise LookupError(f"the API view {endpoint} requires no scope")
+    note = f"Requires a token with the `{scope}` scope ({SCOPE_DESCRIPTIONS[scope].lower()})."
+    responses = {**operation["responses"],
+                 "403": _error(f"The token lacks the `{scope}` scope: nothing was done")}
+    return {
+        **operation,
+        "description": f"{operation['description']}\n\n{note}" if operation.get("description")
+        else note,
+        "security": [{"bearer": [scope]}],
+        "x-required-scopes": [scope],
+        "responses": dict(sorted(responses.items())),
+    }
+
+
+def _bearer_description() -> str:
+    scopes = "; ".join(f"`{scope}`: {SCOPE_DESCRIPTIONS[scope]}" for scope in SCOPES)
+    days = ", ".join(str(d) for d in LIFETIME_DAYS[:-1]) + f" or {LIFETIME_DAYS[-1]}"
+    grace = ROTATION_GRACE // timedelta(hours=1)
+    return ("An API token created by an admin at /admin/api-tokens, sent as "
+            "`Authorization: Bearer <token>`. It holds the scopes chosen at its creation "
+            f"({scopes}); a call needing another gets 403. It expires after the lifetime "
+            f"chosen ({days} days); an expired or revoked token gets 401, and so does one "
+            "whose creator is deactivated, is no longer an admin or was deleted. Rotating a "
+            f"token makes a new one; the old one keeps working for {grace} hours at most.")
+
+
 def document() -> dict:
     base = current_app.config["LMS_BASE_URL"]
     return {
@@ -122,14 +165,15 @@ def document() -> dict:
             "version": "1",
             "description": "Deal upserts from the vendor's CRM, partner tiers and their "
                            "qualification, credential verification. Every call needs "
-                           "`Authorization: Bearer <token>`; admins create tokens at "
-                           "/admin/api-tokens.",
+                           "`Authorization: Bearer <token>` with a token holding the "
+                           "operation's scope (`x-required-scopes`); admins create tokens "
+                           "at /admin/api-tokens.",
         },
         "servers": [{"url": f"{base}/api/v1"}],
         "security": [{"bearer": []}],
         "paths": {
             "/deals/{external_id}": {
-                "put": {
+                "put": _scoped("api.put_deal", {
                     "operationId": "putDeal",
                     "summary": "Create or replace the deal with this CRM id",
                     "description": "The body describes the whole deal, as one row of the "
@@ -147,27 +191,27 @@ def document() -> dict:
                         "201": {"description": "Created", "content": {"application/json": {
                             "schema": {"$ref": "#/components/schemas/DealResult"}}}},
                         "400": _error("Not a JSON object, or a bad external id"),
-                        "401": _error("No valid token"),
+                        "401": _error(_UNAUTHORIZED),
                         "422": _error("Invalid fields: nothing was written"),
                         "429": _error("Too many requests"),
                     },
-                },
+                }),
             },
             "/partners": {
-                "get": {
+                "get": _scoped("api.partners", {
                     "operationId": "listPartners",
                     "summary": "Every active partner: tier, the tier it qualifies for, and "
                                "each requirement's value",
                     "responses": {
                         "200": {"description": "Partners", "content": {"application/json": {
                             "schema": {"$ref": "#/components/schemas/PartnerList"}}}},
-                        "401": _error("No valid token"),
+                        "401": _error(_UNAUTHORIZED),
                         "429": _error("Too many requests"),
                     },
-                },
+                }),
             },
             "/credentials/{code}": {
-                "get": {
+                "get": _scoped("api.credential", {
                     "operationId": "verifyCredential",
                     "summary": "Verify a badge or certification by its verification code",
                     "parameters": [{"name": "code", "in": "path", "required": True,
@@ -179,15 +223,16 @@ def document() -> dict:
                                                    "schema": {"$ref":
                                                               "#/components/schemas/"
                                                               "Credential"}}}},
-                        "401": _error("No valid token"),
+                        "401": _error(_UNAUTHORIZED),
                         "404": _error("No credential has this code"),
                         "429": _error("Too many requests"),
                     },
-                },
+                }),
             },
         },
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                           "description": _bearer_description()}},
             "schemas": {
                 "Error": {
                     "type": "object", "required": ["error"],
@@ -196,6 +241,9 @@ def document() -> dict:
                         "properties": {
                             "status": {"type": "integer"},
                             "message": {"type": "string"},
+                            "required_scope": {"type": "string", "enum": list(SCOPES),
+                                               "description": "In a 403: the scope the "
+                                                              "token lacks"},
                             "fields": {"type": "array", "items": {
                                 "type": "object",
                                 "properties": {"field": {"type": "string"},

@@ -1,7 +1,8 @@
 """The JSON API: deals upsert, partner tiers and qualification, credential verification.
 
-Every call but the OpenAPI description needs `Authorization: Bearer <token>`. Errors are
-JSON: {"error": {"status": 422, "message": "...", "fields": [...]}}.
+Every call but the OpenAPI description needs `Authorization: Bearer <token>` with a live
+token (401 otherwise) holding the scope its view requires (403 otherwise). Errors are JSON:
+{"error": {"status": 422, "message": "...", "fields": [...]}}.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from lms.api import bp, openapi
-from lms.api.tokens import authenticate
+from lms.api.tokens import Refusal, authenticate, required_scope, requires_scope, scopes_of
 from lms.credentials import service as credentials
 from lms.database import saving
 from lms.deals.crm import upsert_from_mapping
@@ -33,16 +34,35 @@ limiter.limit("600 per minute", key_func=_token_key)(bp)
 
 PUBLIC_ENDPOINTS = {"api.openapi_json"}
 
+_ROTATE = "an admin can rotate it at /admin/api-tokens"
+REFUSALS = {
+    Refusal.UNKNOWN: "A valid API token is required: send 'Authorization: Bearer <token>'.",
+    Refusal.REVOKED: "This API token is revoked: ask an admin for a new token.",
+    Refusal.EXPIRED: f"This API token has expired: {_ROTATE}.",
+    Refusal.CREATOR_DELETED: "This API token is no longer valid: the admin who created it "
+                             f"no longer has an account; {_ROTATE}.",
+    Refusal.CREATOR_DEACTIVATED: "This API token is no longer valid: the admin who created "
+                                 f"it is deactivated; {_ROTATE}.",
+    Refusal.CREATOR_NOT_ADMIN: "This API token is no longer valid: the person who created "
+                               f"it is no longer an admin; {_ROTATE}.",
+}
+
 
 @bp.before_request
 def _authenticate():
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     token = authenticate(request.headers.get("Authorization"))
-    if token is None:
-        return json_error(401, "A valid API token is required: send "
-                              "'Authorization: Bearer <token>'.")
+    if isinstance(token, Refusal):
+        return json_error(401, REFUSALS[token])
     g.api_token = token
+    needed = required_scope(request.endpoint)
+    if needed is None:  # a view that forgot its scope is open to no token
+        return json_error(403, "No token may make this call.")
+    if needed not in scopes_of(token):
+        return json_error(403, f"This token lacks the scope {needed}, which this call "
+                               "requires; an admin can create a token with it.",
+                          required_scope=needed)
     return None
 
 
@@ -87,6 +107,7 @@ def deal_json(deal: Deal) -> dict:
 
 
 @bp.route("/deals/<external_id>", methods=["PUT"])
+@requires_scope("deals:write")
 def put_deal(external_id: str):
     external_id = external_id.strip()
     if not external_id or len(external_id) > 100:
@@ -130,6 +151,7 @@ def put_deal(external_id: str):
 
 
 @bp.route("/partners")
+@requires_scope("partners:read")
 def partners():
     program, version = tiers.current_program()
     body = []
@@ -160,6 +182,7 @@ def partners():
 
 
 @bp.route("/credentials/<code>")
+@requires_scope("credentials:read")
 def credential(code: str):
     award: Award | None = credentials.award_by_code(code) if len(code) <= 64 else None
     if award is None:

@@ -45,7 +45,9 @@ def auth(token: str) -> dict:
 
 def test_admin_creates_a_token_shown_once_and_stored_hashed(app):
     client = signed_in(app, make_user(Role.ADMIN))
-    response = client.post("/admin/api-tokens", data={"name": "Salesforce sync"})
+    response = client.post("/admin/api-tokens", data={
+        "name": "Salesforce sync", "scopes": ["deals:write", "partners:read"],
+        "lifetime_days": "90"})
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     plain = re.search(r"<code>(pa_[A-Za-z0-9_-]+)</code>", html).group(1)

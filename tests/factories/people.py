@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
 from lms.api import tokens
 from lms.extensions import db
-from lms.models import JobFunction, Organization, Role, Tier, User
+from lms.models import ApiToken, JobFunction, Organization, Role, Tier, User
 from lms.models.users import PASSWORD_METHOD
 
 PASSWORD = "correct-horse-battery"
@@ -132,8 +133,24 @@ def signed_in(app, user: User | None, *, through_form: bool = True) -> FlaskClie
     return client
 
 
-def api_headers(admin: User | None = None) -> dict:
-    """Request headers with a new API token of `admin` (by default a new administrator)."""
-    _token, plain = tokens.create_token("CRM sync", admin or make_user(Role.ADMIN))
+def api_token(admin: User | None = None, scopes: Iterable[str] = tokens.SCOPES, *,
+              lifetime_days: int = tokens.DEFAULT_LIFETIME_DAYS, name: str = "CRM sync",
+              now: datetime | None = None) -> tuple[ApiToken, str]:
+    """A new API token (row, plain text) of `admin` (by default a new administrator) with
+    `scopes` (by default every one), committed."""
+    token, plain = tokens.create_token(name, admin or make_user(Role.ADMIN), scopes,
+                                       lifetime_days, now=now)
     db.session.commit()
+    return token, plain
+
+
+def api_headers(admin: User | None = None, scopes: Iterable[str] = tokens.SCOPES) -> dict:
+    """Request headers with a new API token of `admin` (by default a new administrator)
+    holding `scopes` (by default every one)."""
+    _token, plain = api_token(admin, scopes)
+    return bearer(plain)
+
+
+def bearer(plain: str) -> dict:
+    """The Authorization header of a call with the API token `plain`."""
     return {"Authorization": f"Bearer {plain}"}

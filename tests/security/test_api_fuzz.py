@@ -4,7 +4,8 @@ Every operation of /api/v1/openapi.json gets generated requests, valid and inval
 characters included), with the Authorization header of a real token. Whatever is sent, the API
 never answers 500, a refused upsert writes nothing, and its answers conform to what the
 description documents: status codes, content types, headers and bodies, with authentication
-enforced. Successful answers are also checked with requests known to succeed.
+enforced. Successful answers are also checked with requests known to succeed, and so are the
+403s of a token that lacks an operation's scope (`x-required-scopes`).
 """
 
 from __future__ import annotations
@@ -71,7 +72,8 @@ def api_data(app500):
     register(people.alpha, people.sales, "Acme K.K.", external_id="crm-1")
     _token, plain = tokens.create_token("Fuzzer", people.admin)
     db.session.commit()
-    return {"headers": {"Authorization": f"Bearer {plain}"}, "codes": codes}
+    return {"headers": {"Authorization": f"Bearer {plain}"}, "codes": codes,
+            "admin": people.admin}
 
 
 def _send(case, app, headers):
@@ -149,3 +151,28 @@ def test_successful_answers_conform_to_the_description(app500, api_data):
         response = _send(case, app500, headers)
         assert response.status_code == 200 and response.json()["status"] == state
         case.validate_response(response, headers=headers, transport_kwargs={"app": app500})
+
+
+def test_a_token_without_the_scope_gets_the_documented_403(app500, api_data):
+    """Each operation refuses a token holding every scope but its own, with the 403 and the
+    error body the description documents, and writes nothing."""
+    body = {"partner": "sakura-systems", "customer": "Acme", "amount": 1}
+    cases = [schema["/deals/{external_id}"]["PUT"].Case(
+                 path_parameters={"external_id": "sf-0043"}, body=body),
+             schema["/partners"]["GET"].Case(),
+             schema["/credentials/{code}"]["GET"].Case(
+                 path_parameters={"code": api_data["codes"]["valid"]})]
+    scopes = [case.operation.definition.raw["x-required-scopes"][0] for case in cases]
+    plains = [tokens.create_token("Partial", api_data["admin"],
+                                  [s for s in tokens.SCOPES if s != scope])[1]
+              for scope in scopes]
+    db.session.commit()
+    before = _deal_count()
+    for case, scope, plain in zip(cases, scopes, plains, strict=True):
+        headers = {"Authorization": f"Bearer {plain}"}
+        response = _send(case, app500, headers)
+        assert response.status_code == 403, response.text
+        assert response.json()["error"]["required_scope"] == scope
+        case.validate_response(response, headers=headers, transport_kwargs={"app": app500},
+                               **OTHER_CHECKS)
+    assert _deal_count() == before
