@@ -79,7 +79,7 @@ def server_env(database_url: str, uploads: Path) -> dict[str, str]:
     env.update({
         "DATABASE_URL": database_url, "LMS_ENV": "development", "LMS_UPLOAD_DIR": str(uploads),
         "SECRET_KEY": secrets.token_urlsafe(48), "LMS_RATELIMIT_STORAGE_URI": "memory://",
-        "LMS_LOGIN_LIMIT_ACCOUNT": NO_LIMIT, "LMS_LOGIN_LIMIT_ACCOUNT_ANY": NO_LIMIT,
+        "LMS_LOGIN_LIMIT_ACCOUNT": NO_LIMIT, "LMS_LOGIN_LIMIT_DEVICE": NO_LIMIT,
         "LMS_LOGIN_LIMIT_ADDRESS": NO_LIMIT, "FLASK_SKIP_DOTENV": "1", "PYTHONUNBUFFERED": "1",
     })
     return env

@@ -14,7 +14,9 @@ from lms.admin.forms import (
     OrganizationForm,
     PersonForm,
 )
+from lms.auth import reset as resets
 from lms.auth import service as accounts
+from lms.auth import two_factor
 from lms.auth.forms import ConfirmForm
 from lms.database import saving
 from lms.extensions import db, limiter
@@ -202,6 +204,43 @@ def _set_active(user_id: int, active: bool):
         else:
             flash(_("%(name)s is deactivated and signed out.", name=person.name), "success")
     return redirect(url_for("admin.edit_user", user_id=person.id))
+
+
+@bp.route("/users/<int:user_id>/reset-two-factor", methods=["POST"])
+@admin_required
+def reset_two_factor(user_id: int):
+    """Lost device: only vendor administrators, never partner admins or managers."""
+    person = db.get_or_404(User, user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    with saving(accounts.AccountError) as saved:
+        two_factor.reset(current_user, person)
+    if saved.ok:
+        flash(_("Two-factor sign-in of %(name)s is reset and they are signed out. They sign in "
+                "with their password and set it up again.", name=person.name), "success")
+    return redirect(url_for("admin.edit_user", user_id=person.id))
+
+
+@bp.route("/users/<int:user_id>/password-reset", methods=["POST"])
+@people_managers
+@limiter.limit("30 per hour", methods=["POST"])
+def send_password_reset(user_id: int):
+    person = get_visible_or_404(User, user_id)
+    if current_user.role == Role.PARTNER_ADMIN and not person.role.is_partner:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    with saving(accounts.AccountError) as saved:
+        issued = resets.send_reset_by_admin(current_user, person)
+    if not saved.ok:
+        return redirect(url_for("admin.edit_user", user_id=person.id))
+    mailed = resets.mail_reset(issued, sent_by=current_user)
+    # Rendered, not redirected: an unsent link is shown once, to vendor admins only (with it,
+    # a partner admin could sign in as their colleague), and never stored in plain.
+    link = resets.reset_link(issued) if not mailed and current_user.role == Role.ADMIN else None
+    return render_template("admin/password_reset_created.html", person=person,
+                           reset=issued.reset, link=link, mailed=mailed,
+                           mail_configured=mail_configured())
 
 
 # --- Partner companies -------------------------------------------------------------------

@@ -76,7 +76,9 @@ def sign_in(user: User, remember: bool = False) -> None:
     audit.record(AuditAction.SIGN_IN, actor=user, target=user)
 
 
-def record_failed_sign_in(email: str) -> None:
+def record_failed_sign_in(email: str, locked: bool = False) -> None:
+    """Audit a failed sign-in; `locked`: it used up the budget of unknown clients, who are
+    refused until the window ends (the owner's trusted browsers are not)."""
     user = db.session.scalar(db.select(User).where(User.email == normalize_email(email)))
     audit.record(
         AuditAction.SIGN_IN_FAILED,
@@ -84,6 +86,8 @@ def record_failed_sign_in(email: str) -> None:
         email=normalize_email(email)[:254],
         reason="inactive" if user is not None and not user.is_active else "credentials",
     )
+    if locked:
+        audit.record(AuditAction.SIGN_IN_LOCKED, target=user, email=normalize_email(email)[:254])
 
 
 def end_all_sessions(user: User) -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms import audit
-from lms.auth import bp, service
+from lms.auth import bp, devices, service, two_factor
 from lms.auth.forms import (
     AcceptInvitationForm,
     AccountForm,
@@ -19,8 +19,9 @@ from lms.auth.forms import (
     PasswordForm,
 )
 from lms.database import saving
+from lms.errors import render_error
 from lms.extensions import limiter
-from lms.models import AuditAction, normalize_email
+from lms.models import AuditAction
 
 
 def _safe_next(target: str | None) -> str:
@@ -35,41 +36,28 @@ def _safe_next(target: str | None) -> str:
     return url_for("main.home")
 
 
-def _account_key() -> str:
-    # Per account and address: failures from elsewhere cannot lock the owner out.
-    return (f"login-account:{normalize_email(request.form.get('email', ''))[:254]}"
-            f"@{request.remote_addr}")
-
-
-def _account_wide_key() -> str:
-    return "login-account-any:" + normalize_email(request.form.get("email", ""))[:254]
-
-
-def _failed(_response) -> bool:
-    return bool(g.get("login_failed"))
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LMS_LOGIN_LIMIT_ACCOUNT"], key_func=_account_key,
-               methods=["POST"], deduct_when=_failed, scope="login-account")
-@limiter.limit(lambda: current_app.config["LMS_LOGIN_LIMIT_ACCOUNT_ANY"],
-               key_func=_account_wide_key, methods=["POST"], deduct_when=_failed,
-               scope="login-account-any")
-@limiter.limit(lambda: current_app.config["LMS_LOGIN_LIMIT_ADDRESS"], methods=["POST"],
-               deduct_when=_failed, scope="login-address")
 def login():
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
+        # Counted before the password is checked: concurrent guesses cannot pass the limit.
+        attempt = devices.count_attempt(form.email.data)
+        if not attempt.allowed:
+            return render_error(429, headers=[("Retry-After", str(attempt.retry_after))])
         user = service.authenticate(form.email.data, form.password.data)
         if user is not None:
+            devices.succeeded(attempt)
+            next_url = _safe_next(request.args.get("next"))
+            challenge = two_factor.start_challenge(user, form.remember.data, next_url)
+            if challenge is not None:
+                return challenge
             with saving():
                 service.sign_in(user, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")))
-        g.login_failed = True
+            return devices.trust_device(redirect(next_url), user)
         with saving():
-            service.record_failed_sign_in(form.email.data)
+            service.record_failed_sign_in(form.email.data, locked=devices.exhausted(attempt))
         # One message for every failure: it must not tell which emails have accounts.
         flash(_("Wrong email or password."), "error")
     return render_template("auth/login.html", form=form)

@@ -149,11 +149,13 @@ def test_failures_are_limited_per_address_across_accounts(make_app):
 
 def test_failures_from_elsewhere_do_not_lock_the_owner_out(app):
     user = make_user(Role.MEMBER)
+    owner = app.test_client()
+    login(owner, user)  # this browser is now trusted for the account (a device cookie)
+    owner.post("/logout")
     attacker = app.test_client()
     for _ in range(6):
         attacker.post("/login", data={"email": user.email, "password": "guess"},
                       environ_base={"REMOTE_ADDR": "10.0.0.9"})
-    owner = app.test_client()
     response = owner.post("/login", data={"email": user.email, "password": PASSWORD},
                           environ_base={"REMOTE_ADDR": "10.0.0.1"})
     assert response.status_code == 302

@@ -63,6 +63,20 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("auth.logout", "GET"): codes(LOGIN, 200, 200, 200, 200),
     ("auth.logout", "POST"): codes(302, 302, 302, 302, 302),
     ("auth.set_locale", "POST"): codes(302, 302, 302, 302, 302),
+    ("auth.password_forgot", "GET"): PUBLIC,
+    ("auth.password_forgot", "POST"): codes(400, 400, 400, 400, 400),  # no email in the form
+    ("auth.password_forgot_sent", "GET"): PUBLIC,
+    ("auth.password_reset", "GET"): codes(404, 404, 404, 404, 404),  # no such link
+    ("auth.password_reset", "POST"): codes(404, 404, 404, 404, 404),
+    # The code page after the password: without a pending sign-in, back to the sign-in page.
+    ("auth.two_factor_sign_in", "GET"): codes(LOGIN, 302, 302, 302, 302),
+    ("auth.two_factor_sign_in", "POST"): codes(LOGIN, 302, 302, 302, 302),
+    ("auth.two_factor_account", "GET"): SIGNED_IN,
+    ("auth.two_factor_setup", "POST"): codes(LOGIN, 302, 302, 302, 302),
+    # No valid code in the matrix's empty form: the page again with the error.
+    ("auth.two_factor_confirm", "POST"): codes(LOGIN, 400, 400, 400, 400),
+    ("auth.two_factor_recovery_codes", "POST"): codes(LOGIN, 400, 400, 400, 400),
+    ("auth.two_factor_disable", "POST"): codes(LOGIN, 400, 400, 400, 400),
     ("credentials.verify", "GET"): PUBLIC,
     ("credentials.verify_json", "GET"): PUBLIC,
     ("credentials.badge_json", "GET"): PUBLIC,
@@ -159,6 +173,9 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("api_tokens.token_list", "GET"): ADMIN,
     ("api_tokens.token_list", "POST"): codes(LOGIN, 403, 403, 403, 400),
     ("api_tokens.revoke", "POST"): codes(LOGIN, 403, 403, 403, 302),
+    ("api_tokens.rotate", "POST"): codes(LOGIN, 403, 403, 403, 200),
+    ("admin.reset_two_factor", "POST"): codes(LOGIN, 403, 403, 403, 302),
+    ("admin.send_password_reset", "POST"): codes(LOGIN, 403, 404, 403, 200),
     # --- the JSON API without a token ----------------------------------------------------------
     ("api.partners", "GET"): API,
     ("api.credential", "GET"): API,

@@ -421,7 +421,8 @@ def _latest_note(site: Site) -> list[str]:
 
 
 def _token_name(site: Site, value: str):
-    return site.as_("admin").post("/admin/api-tokens", data={"name": value})
+    return site.as_("admin").post("/admin/api-tokens", data={"name": value,
+                                                             "scopes": "partners:read"})
 
 
 def _token_names(site: Site) -> list[str]:
@@ -814,7 +815,8 @@ def test_invalid_utf8_in_form_posts_is_never_a_500(site, encoded):
         _raw_form(site, "sales", "/deals/new", {
             "customer_name": encoded, "amount": b"1" + encoded, "currency": encoded,
             "description": encoded}),
-        _raw_form(site, "admin", "/admin/api-tokens", {"name": encoded}),
+        _raw_form(site, "admin", "/admin/api-tokens", {"name": encoded,
+                                                       "scopes": b"partners:read"}),
         _raw_form(site, "manager", f"/deals/{site.deal().id}/status", {
             "action": b"reject", "reason": encoded}),
         _raw_form(site, "anonymous", "/login", {"email": encoded, "password": encoded}),

@@ -37,6 +37,9 @@ def test_a_huge_page_of_the_deal_list_is_not_a_500(app500):
     ("post", "/assets/{slug}/versions/{big}/restore"),
     ("get", "/admin/tiers/versions/{big}"),
     ("post", "/admin/api-tokens/{big}/revoke"),
+    ("post", "/admin/api-tokens/{big}/rotate"),
+    ("post", "/admin/users/{big}/reset-two-factor"),
+    ("post", "/admin/users/{big}/password-reset"),
 ])
 def test_a_huge_id_in_the_url_is_a_404(app500, method, path):
     asset = publish()
