@@ -8,8 +8,18 @@ import pytest
 from sqlalchemy import func
 
 from lms.demo import DEMO_PASSWORD
+from lms.demo.integrations import DEMO_TOKENS
 from lms.extensions import db
-from lms.models import Asset, AssetVersion, JobFunction, Organization, Role, Tier, User
+from lms.models import (
+    ApiToken,
+    Asset,
+    AssetVersion,
+    JobFunction,
+    Organization,
+    Role,
+    Tier,
+    User,
+)
 from tests.factories import login, make_org, make_user
 
 STRONG = "a-long-enough-password"
@@ -211,15 +221,28 @@ def test_demo_publishes_the_asset_library_with_its_files(runner, demo):
     assert "Every asset version has its file." in check.output
 
 
+def test_demo_shows_api_tokens_of_every_state_to_its_admin(demo, client):
+    login(client, "admin@demo.test", password=DEMO_PASSWORD)
+
+    page = client.get("/admin/api-tokens").get_data(as_text=True)
+
+    for name, scopes, *_rest in DEMO_TOKENS:
+        assert name in page
+        for scope in scopes:
+            assert scope in page
+    assert count(ApiToken) == len(DEMO_TOKENS)
+
+
 def test_demo_a_second_time_creates_nothing(runner, demo):
-    organizations, users = count(Organization), count(User)
+    organizations, users, api_tokens = count(Organization), count(User), count(ApiToken)
 
     again = runner.invoke(args=["demo"])
 
     assert again.exit_code == 0, again.output
     assert "0 records created" in again.output
     db.session.expire_all()
-    assert (count(Organization), count(User)) == (organizations, users)
+    assert (count(Organization), count(User), count(ApiToken)) == (organizations, users,
+                                                                    api_tokens)
 
 
 def test_demo_password_signs_in_the_demo_admin(demo, client):

@@ -3,7 +3,8 @@
 Each step creates only what is missing, so a second run changes nothing:
 people.py (partners and people), learning.py (progress, attempts, credentials), tiers.py
 (deals, certified staff, tier history), assets.py (the sales-asset library, files from
-files.py) and activity.py (signing dates, lost deals, when people were last seen).
+files.py), activity.py (signing dates, lost deals, when people were last seen) and
+integrations.py (the admin's API tokens).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from lms.credentials.service import award_all
 from lms.demo.activity import seed_activity
 from lms.demo.assets import seed_assets
 from lms.demo.dates import morning
+from lms.demo.integrations import seed_api_tokens
 from lms.demo.learning import seed_attempts, seed_credential_states, seed_progress
-from lms.demo.people import DEMO_PASSWORD, MANAGER_EMAIL, person, seed_people
+from lms.demo.people import ADMIN_EMAIL, DEMO_PASSWORD, MANAGER_EMAIL, person, seed_people
 from lms.demo.tiers import seed_tier_story
 
 __all__ = ["DEMO_PASSWORD", "DemoReport", "load_demo"]
@@ -49,6 +51,7 @@ def load_demo(today: date | None = None) -> DemoReport:
     report.created += staff
     report.assets_created = seed_assets(morning(today), person(MANAGER_EMAIL))
     report.deals_created += seed_activity(today)
+    seed_api_tokens(morning(today), person(ADMIN_EMAIL))
     report.logins.append(("<role>@<partner-slug>.demo.test",
                           "admin / sales / engineer at every other demo partner"))
     return report
