@@ -59,13 +59,25 @@ def sync_content_or_fail() -> None:
     click.echo(report.summary())
 
 
+def ensure_signing_key() -> None:
+    """Create the Open Badges signing key file unless a key is configured or already there."""
+    from lms.signing import SigningKeyError, ensure_key_file
+
+    try:
+        click.echo(ensure_key_file(current_app.config))
+    except SigningKeyError as error:
+        raise click.ClickException(str(error)) from error
+
+
 @click.command("init")
 @with_appcontext
 def init_command() -> None:
-    """Create or upgrade the database to the latest migration and sync the content."""
+    """Create or upgrade the database to the latest migration, sync the content, and make
+    the Open Badges signing key when there is none."""
     upgrade_database()
     click.echo("Database is at the latest migration.")
     sync_content_or_fail()
+    ensure_signing_key()
 
 
 content_cli = click.Group("content", help="Check or import courses and quizzes.")
@@ -111,6 +123,7 @@ def demo_command() -> None:
 
     upgrade_database()
     sync_content_or_fail()
+    ensure_signing_key()
     report = demo.load_demo()
     db.session.commit()
     click.echo(f"Demo data: {report.created} records created, {report.existing} already there; "

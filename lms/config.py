@@ -7,6 +7,8 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from lms.signing import setting_problem as signing_setting_problem
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-only-insecure-key"  # noqa: S105 - refused outside development
 # One session cookie lets anyone test guesses at the key offline (flask-unsign does): a short
@@ -71,6 +73,10 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "LMS_ISSUER_NAME": env.get("LMS_ISSUER_NAME", "Nimbus CRM Partner Program"),
         "LMS_ISSUER_URL": env.get("LMS_ISSUER_URL", ""),
         "LMS_ISSUER_EMAIL": env.get("LMS_ISSUER_EMAIL", "partners@nimbus-crm.example"),
+        # Signs Open Badges 3.0 credentials (lms.signing): an Ed25519 private key in PEM, or
+        # the path of a PEM file. Unset: the key file below, which `lms init` creates.
+        "LMS_SIGNING_KEY": env.get("LMS_SIGNING_KEY", ""),
+        "LMS_SIGNING_KEY_FILE": str(Path(instance_path) / "signing-key.pem"),
         "LMS_PROXY_COUNT": int(env.get("LMS_PROXY_COUNT", "0")),
         "LMS_LOG_LEVEL": env.get("LMS_LOG_LEVEL", "INFO"),
         # Sign-in attempts (lms.auth.devices, OWASP's device cookies). A browser that signed
@@ -137,13 +143,17 @@ def check(config: dict) -> None:
     for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if config.get(key) is None:
             config[key] = not development
+    signing_key_problem = signing_setting_problem(config.get("LMS_SIGNING_KEY"))
     if config.get("TESTING") or development:
+        if signing_key_problem:
+            raise ConfigError(signing_key_problem)
         if not config.get("SECRET_KEY"):
             config["SECRET_KEY"] = DEV_SECRET_KEY
         config["LMS_BASE_URL"] = (config.get("LMS_BASE_URL") or DEV_BASE_URL).rstrip("/")
         return
     problems = [problem for problem in (_secret_key_problem(config.get("SECRET_KEY")),
-                                        _base_url_problem(config.get("LMS_BASE_URL")))
+                                        _base_url_problem(config.get("LMS_BASE_URL")),
+                                        signing_key_problem)
                 if problem]
     if problems:
         # Every problem at once: whoever deploys fixes the environment in one go.

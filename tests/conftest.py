@@ -82,6 +82,8 @@ def _base_config(database_url: str, tmp_path) -> dict:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "LMS_UPLOAD_DIR": str(tmp_path / "uploads"),
+        # Made on first use in tests (lms.signing): never in the checkout's instance folder.
+        "LMS_SIGNING_KEY_FILE": str(tmp_path / "signing-key.pem"),
         "SERVER_NAME": None,
     }
 

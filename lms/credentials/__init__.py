@@ -2,4 +2,5 @@ from flask import Blueprint
 
 bp = Blueprint("credentials", __name__)
 
-from lms.credentials import views  # noqa: E402,F401  (routes register on import)
+# Routes register on import; vc_views: Open Badges 3.0 (VC-JWT, revocation list, JWKS).
+from lms.credentials import vc_views, views  # noqa: E402,F401
