@@ -1,7 +1,9 @@
-"""My credentials, certificates, public verification, Open Badges JSON, revocation, expiry."""
+"""My credentials, certificates, sharing (LinkedIn, link, baked badge), public verification,
+Open Badges JSON, revocation, expiry."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import segno
@@ -17,6 +19,7 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -25,12 +28,16 @@ from markupsafe import Markup
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from lms.credentials import bp, service
+from lms.clock import local_date
+from lms.courses.loader import inside_folder
+from lms.courses.progress import pick_version
+from lms.courses.structure import structure
+from lms.credentials import baking, bp, rules, service, sharing
 from lms.database import saving
 from lms.errors import json_error
 from lms.extensions import db
 from lms.formutil import NoControlCharacters, page_arg
-from lms.models import Award, Credential, Role, utcnow
+from lms.models import Award, Credential, CredentialStatus, Quiz, Role, utcnow
 from lms.policy import admin_required, roles_required
 
 IMAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
@@ -54,25 +61,70 @@ def _verify_url(award: Award) -> str:
     return f"{current_app.config['LMS_BASE_URL']}/verify/{award.verification_code}"
 
 
+def _share_links(award: Award) -> sharing.ShareLinks:
+    """The share actions of an award, its dates the days the pages show (program's zone)."""
+    return sharing.share_links(
+        name=award.credential.name, image=award.credential.image,
+        verification_code=award.verification_code, issued_on=local_date(award.issued_at),
+        expires_on=local_date(award.expires_at) if award.expires_at else None,
+        base_url=current_app.config["LMS_BASE_URL"],
+        issuer=current_app.config["LMS_ISSUER_NAME"])
+
+
 @bp.route("/credentials")
 @login_required
 def mine():
-    return render_template("credentials/mine.html",
-                           held=service.credentials_of(current_user), now=utcnow())
+    held = service.credentials_of(current_user)
+    shares = {h.award.id: _share_links(h.award) for h in held
+              if h.status == CredentialStatus.VALID}
+    return render_template("credentials/mine.html", held=held, shares=shares, now=utcnow())
+
+
+def _own_award_or_404(award_id: int) -> Award:
+    """An award of the signed-in person that is not revoked; anyone else's is not found."""
+    award = db.session.scalar(db.select(Award).where(Award.id == award_id,
+                                                     Award.user_id == current_user.id))
+    if award is None or award.revoked_at is not None:
+        abort(404)
+    return award
 
 
 @bp.route("/credentials/<int:award_id>/certificate")
 @login_required
 def certificate(award_id: int):
-    award = db.session.scalar(db.select(Award).where(Award.id == award_id,
-                                                     Award.user_id == current_user.id))
-    if award is None or award.revoked_at is not None:
-        abort(404)
+    award = _own_award_or_404(award_id)
     url = _verify_url(award)
     qr = Markup(segno.make(url, error="m").svg_inline(scale=4, dark="#111827",  # noqa: S704
                                                      omitsize=False))
     return render_template("credentials/certificate.html", award=award, verify_url=url,
                            qr=qr, status=award.status(utcnow()))
+
+
+@bp.route("/credentials/<int:award_id>/badge.<image_format>")
+@login_required
+def baked_badge(award_id: int, image_format: str):
+    """The badge image with its Open Badges 2.0 assertion baked in, for its holder to keep or
+    upload to a backpack; always a download."""
+    award = _own_award_or_404(award_id)
+    credential = award.credential
+    if baking.image_format(credential.image) != image_format:
+        abort(404)
+    file = inside_folder(Path(current_app.config["LMS_CONTENT_DIR"]), credential.image)
+    if file is None or not file.is_file():
+        abort(404)
+    assertion = service.assertion(award)
+    try:
+        data = baking.bake(file.read_bytes(), image_format,
+                           json.dumps(assertion, ensure_ascii=False), assertion["id"])
+    except baking.BakingError:
+        current_app.logger.exception("badge image %s cannot be baked", credential.image)
+        abort(404)
+    response = Response(data, mimetype=baking.FORMATS[image_format])
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{credential.slug}.{image_format}"')
+    response.headers["Content-Security-Policy"] = IMAGE_CSP
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/verify/<code>.json")
@@ -85,6 +137,29 @@ def verify_json(code: str):
     return _public(response)
 
 
+def _course_titles(slugs: list[str], locale: str) -> dict[str, sharing.Named]:
+    """{original course slug: title of its version in `locale`, else of the original}."""
+    content, titles = structure(), {}
+    for slug in slugs:
+        versions = {c.slug: c for c in content.versions(slug)}
+        if versions:
+            chosen = pick_version([(c.slug, c.locale) for c in versions.values()], locale, slug)
+            course = versions.get(chosen) or next(iter(versions.values()))
+            titles[slug] = sharing.Named(course.title, course.locale)
+    return titles
+
+
+def _public_criteria(credential: Credential) -> sharing.PublicCriteria:
+    quiz_slugs = [*credential.quizzes, *([credential.renewal_quiz] if credential.renewal_quiz
+                                         else [])]
+    quiz_titles = {slug: title for slug, title in db.session.execute(
+        db.select(Quiz.slug, Quiz.title).where(Quiz.slug.in_(quiz_slugs)))} if quiz_slugs else {}
+    return sharing.public_criteria(
+        credential.courses, credential.quizzes, credential.job_function,
+        credential.validity_months, credential.renewal_quiz,
+        _course_titles(list(credential.courses), str(get_locale() or "en")), quiz_titles)
+
+
 @bp.route("/verify/<code>")
 def verify(code: str):
     award = service.award_by_code(code)
@@ -92,7 +167,9 @@ def verify(code: str):
         abort(404)
     return render_template("credentials/verify.html", award=award,
                            status=award.status(utcnow()),
-                           issuer=current_app.config["LMS_ISSUER_NAME"])
+                           issuer=current_app.config["LMS_ISSUER_NAME"],
+                           criteria=_public_criteria(award.credential),
+                           renewal_days=rules.RENEWAL_WINDOW.days)
 
 
 def _credential_or_404(slug: str) -> Credential:
