@@ -128,6 +128,9 @@ def _register_templates(app: Flask) -> None:
     for name in ("format_date", "format_datetime", "format_decimal", "format_percent"):
         app.jinja_env.filters[name] = getattr(flask_babel, name)
     app.jinja_env.filters["duration"] = minutes_text
+    # A credential's name, description or criteria in the reader's language.
+    app.jinja_env.filters["localized"] = lambda credential, field: credential.text(
+        field, str(flask_babel.get_locale() or "en"))
 
     @app.context_processor
     def _layout_context():

@@ -32,6 +32,10 @@ def is_text_list(value: object) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
+def is_table(value: object) -> bool:
+    return isinstance(value, dict)
+
+
 def is_table_list(value: object) -> bool:
     """An array of tables: `[[name]]` sections, or an array of inline tables."""
     return isinstance(value, list) and all(isinstance(item, dict) for item in value)

@@ -14,6 +14,7 @@ from lms.problems import ContentProblem, key_line, table_chunks, toml_error_line
 from lms.tomltypes import (
     Expected,
     check_types,
+    is_table,
     is_table_list,
     is_text,
     is_text_list,
@@ -22,6 +23,10 @@ from lms.tomltypes import (
 )
 
 IMAGE_SUFFIXES = {".svg", ".png"}
+# Languages a credential's name, description and criteria may be translated into (the
+# original is English).
+TRANSLATED_LOCALES = ("ja",)
+TRANSLATED_FIELDS = ("name", "description", "criteria")
 CREDENTIAL_KINDS = ("badge", "certification")
 FILE_TYPES = {"credentials": Expected(is_table_list,
                                       "credentials must be [[credentials]] tables")}
@@ -40,6 +45,10 @@ CREDENTIAL_TYPES = {
     "validity_months": Expected(is_whole, "validity_months must be a whole number of months "
                                           "(1-120)"),
     "renewal_quiz": Expected(is_text, "renewal_quiz must be the slug of a quiz"),
+    # Other languages: [credentials.ja] with name, description, criteria.
+    **{locale: Expected(is_table, f"[credentials.{locale}] must be a table of name, "
+                                  "description and criteria")
+       for locale in TRANSLATED_LOCALES},
 }
 KEYS = set(CREDENTIAL_TYPES)
 # Reports a problem at the line of a key of the entry (None: the entry's first line).
@@ -60,6 +69,7 @@ class CredentialSpec:
     validity_months: int | None
     renewal_quiz: str | None
     content_hash: str
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -130,7 +140,19 @@ def _check_entry(report: Report, entry: dict, root: Path, course_slugs: set[str]
     if values.get("job_function", "sales") not in JOB_FUNCTIONS:
         report("job_function", CREDENTIAL_TYPES["job_function"].wrong)
     _check_expiry(report, values, entry, quiz_slugs)
+    for locale in TRANSLATED_LOCALES:
+        _check_translation(report, locale, values.get(locale))
     return values
+
+
+def _check_translation(report: Report, locale: str, table: dict | None) -> None:
+    """A [credentials.<locale>] table: known fields, each a text that is not empty."""
+    for key, value in (table or {}).items():
+        if key not in TRANSLATED_FIELDS:
+            report(locale, f"unknown key '{key}' in [credentials.{locale}] (allowed: "
+                           f"{', '.join(TRANSLATED_FIELDS)})")
+        elif not isinstance(value, str) or not value.strip():
+            report(locale, f"'{key}' of [credentials.{locale}] must be a text")
 
 
 def _spec(values: dict, entry: dict) -> CredentialSpec:
@@ -142,6 +164,8 @@ def _spec(values: dict, entry: dict) -> CredentialSpec:
         validity_months=values.get("validity_months"),
         renewal_quiz=values.get("renewal_quiz"),
         content_hash=hashlib.sha256(repr(sorted(entry.items())).encode()).hexdigest(),
+        translations={locale: {key: text.strip() for key, text in values[locale].items()}
+                      for locale in TRANSLATED_LOCALES if values.get(locale)},
     )
 
 

@@ -47,9 +47,17 @@ class Credential(Base):
     job_function: Mapped[str | None] = mapped_column(String(20))
     validity_months: Mapped[int | None]
     renewal_quiz: Mapped[str | None] = mapped_column(String(100))
+    # Other languages of name, description and criteria: {"ja": {"name": ..., ...}}.
+    translations: Mapped[dict] = mapped_column(JSON, default=dict)
     content_hash: Mapped[str] = mapped_column(String(64))
     archived_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+    def text(self, field: str, locale: str | None) -> str:
+        """`field` (name, description or criteria) in `locale`, else in the original."""
+        translated = (self.translations or {}).get(locale or "", {}).get(field)
+        return translated or getattr(self, field)
 
 
 class Award(Base):
