@@ -4,28 +4,38 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func, select
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from lms import audit
-from lms.courses.service import progress_table
-from lms.credentials import rules
+from lms.content_cache import cached
+from lms.courses.progress import percent, pick_version
+from lms.courses.service import ProgressTable, own_progress, progress_table
+from lms.courses.structure import CourseInfo
+from lms.credentials import rules, standing
 from lms.credentials.loader import CredentialSet
 from lms.events import learning_progressed
 from lms.extensions import db
+from lms.labels import JOB_LABELS
 from lms.models import (
     Attempt,
+    AttemptStatus,
     AuditAction,
     Award,
     Credential,
     CredentialKind,
     CredentialStatus,
     Quiz,
+    QuizKind,
+    QuizVersion,
     User,
     utcnow,
 )
@@ -46,7 +56,8 @@ def sync_credentials(specs: CredentialSet, report: SyncReport) -> None:
                       description=spec.description, criteria=spec.criteria, image=spec.image,
                       courses=list(spec.courses), quizzes=list(spec.quizzes),
                       job_function=spec.job_function, validity_months=spec.validity_months,
-                      renewal_quiz=spec.renewal_quiz, content_hash=spec.content_hash)
+                      renewal_quiz=spec.renewal_quiz, translations=spec.translations,
+                      content_hash=spec.content_hash)
         credential = existing.get(spec.slug)
         if credential is None:
             db.session.add(Credential(slug=spec.slug, created_at=now, **fields))
@@ -160,8 +171,6 @@ class CredentialError(ValueError):
 
 def revoke(actor: User, award: Award, reason: str) -> None:
     """Revoke an award with a reason (recorded in the audit log); revoking twice is refused."""
-    from flask_babel import gettext as _
-
     reason = reason.strip()
     if not reason:
         raise CredentialError(_("Give the reason for the revocation."))
@@ -237,6 +246,238 @@ def expiring_for(organization_id: int | None, now: datetime | None = None
     for award in expiring:
         before = counts.get((award.user.organization_id, award.credential_id), 0)
         result.append(ExpiringCredential(award, before, max(0, before - 1)))
+    return result
+
+
+# --- Standing: a person on a credential's criteria --------------------------------------
+
+
+@dataclass(frozen=True)
+class CredentialInfo:
+    id: int
+    ref: standing.CredentialRef  # named in the original language
+    validity_months: int | None
+    renewal_quiz: str | None
+    names: tuple[tuple[str, str], ...] = ()  # (locale, name) of the translations
+
+    def named(self, locale: str) -> standing.CredentialRef:
+        """The reference with the credential's name in `locale` (else the original)."""
+        name = dict(self.names).get(locale)
+        return replace(self.ref, name=name) if name else self.ref
+
+
+@dataclass(frozen=True)
+class QuizRef:
+    id: int
+    slug: str
+    title: str
+    kind: QuizKind
+    pass_percent: int
+
+
+@dataclass(frozen=True, eq=False)
+class CredentialContent:
+    """The active credentials and published quizzes, the same for everyone (cached)."""
+
+    credentials: tuple[CredentialInfo, ...]  # certifications first, then by name
+    quizzes: Mapping[str, QuizRef]  # by slug
+
+    def counting_toward(self, quiz_slug: str) -> tuple[CredentialInfo, ...]:
+        """The credentials that name `quiz_slug` among their criteria."""
+        return tuple(c for c in self.credentials if quiz_slug in c.ref.criteria.quizzes)
+
+
+def credential_content() -> CredentialContent:
+    return cached("credentials.content", _build_content)
+
+
+def _build_content() -> CredentialContent:
+    credentials = tuple(
+        CredentialInfo(row.id, standing.CredentialRef(
+            row.slug, row.name, row.kind.value,
+            rules.Criteria(tuple(row.courses or ()), tuple(row.quizzes or ()),
+                           row.job_function or None)), row.validity_months, row.renewal_quiz,
+            tuple(sorted((locale, texts["name"]) for locale, texts
+                         in (row.translations or {}).items() if texts.get("name"))))
+        for row in db.session.execute(
+            select(Credential.id, Credential.slug, Credential.name, Credential.kind,
+                   Credential.courses, Credential.quizzes, Credential.job_function,
+                   Credential.validity_months, Credential.renewal_quiz,
+                   Credential.translations)
+            .where(Credential.archived_at.is_(None)).order_by(Credential.slug)))
+    order = {CredentialKind.CERTIFICATION.value: 0, CredentialKind.BADGE.value: 1}
+    credentials = tuple(sorted(credentials, key=lambda c: (order.get(c.ref.kind, 2),
+                                                             c.ref.name, c.ref.slug)))
+    quizzes = {row.slug: QuizRef(row.id, row.slug, row.title, row.kind, row.pass_percent)
+               for row in db.session.execute(
+                   select(Quiz.id, Quiz.slug, Quiz.title, Quiz.kind, QuizVersion.pass_percent)
+                   .join(QuizVersion, (QuizVersion.quiz_id == Quiz.id)
+                         & (QuizVersion.number == Quiz.current_version_number))
+                   .where(Quiz.archived_at.is_(None)))}
+    return CredentialContent(credentials, quizzes)
+
+
+def _best_scores(user_id: int, quiz_ids: Sequence[int]) -> dict[int, tuple[int | None, bool]]:
+    """{quiz id: (best percent, passed ever)} of one person's graded attempts (one query)."""
+    if not quiz_ids:
+        return {}
+    rows = db.session.execute(
+        select(Attempt.quiz_id, func.max(Attempt.percent),
+               func.max(case((Attempt.passed.is_(True), 1), else_=0)))
+        .where(Attempt.user_id == user_id, Attempt.quiz_id.in_(quiz_ids),
+               Attempt.status != AttemptStatus.OPEN)
+        .group_by(Attempt.quiz_id))
+    return {quiz_id: (best, bool(passed)) for quiz_id, best, passed in rows}
+
+
+def _held(user_id: int, credential_ids: Sequence[int]) -> dict[int, standing.HeldAward]:
+    """{credential id: the person's latest period} (one query)."""
+    if not credential_ids:
+        return {}
+    latest: dict[int, standing.HeldAward] = {}
+    for row in db.session.execute(
+            select(Award.id, Award.credential_id, Award.period, Award.issued_at,
+                   Award.expires_at, Award.revoked_at, Award.verification_code)
+            .where(Award.user_id == user_id, Award.credential_id.in_(credential_ids))
+            .order_by(Award.period)):
+        latest[row.credential_id] = standing.HeldAward(
+            row.id, row.period, row.issued_at, row.expires_at, row.revoked_at is not None,
+            row.verification_code)
+    return latest
+
+
+def _quiz_facts(ref: QuizRef | None, slug: str, title: str,
+                scores: Mapping[int, tuple[int | None, bool]]) -> standing.QuizFacts:
+    if ref is None:
+        return standing.QuizFacts(slug, title, available=False)
+    best, passed = scores.get(ref.id, (None, False))
+    return standing.QuizFacts(ref.slug, ref.title, ref.pass_percent, best, passed)
+
+
+def _course_facts(group: str, user_id: int, table: ProgressTable, completed: set[str],
+                  locale: str, content: CredentialContent,
+                  scores: Mapping[int, tuple[int | None, bool]]) -> standing.CourseFacts:
+    versions = table.content.versions(group)
+    if not versions:
+        return standing.CourseFacts(group, group, None)
+    shown_slug = pick_version([(c.slug, c.locale) for c in versions], locale, group)
+    shown = next((c for c in versions if c.slug == shown_slug), versions[0])
+    complete = group in completed
+    # The version the person went furthest in (any language counts).
+    best = max(versions, key=lambda c: (percent(table.facts(user_id, c).lessons_done,
+                                                c.lessons_total), c.slug == shown.slug))
+    done = best.lessons_total if complete else min(table.facts(user_id, best).lessons_done,
+                                                   best.lessons_total)
+    locked_by: list[tuple[str, str]] = []
+    if not complete:
+        for prerequisite in table.content.prerequisites(shown):
+            if prerequisite.group_slug not in completed:
+                named = _in_language(prerequisite, table, locale)
+                locked_by.append((named.slug, named.title))
+    quiz = None
+    if shown.quiz is not None:
+        quiz = _quiz_facts(content.quizzes.get(shown.quiz.slug), shown.quiz.slug,
+                           shown.quiz.title, scores)
+    return standing.CourseFacts(group, shown.title, shown.slug, done, best.lessons_total,
+                                complete, tuple(locked_by), quiz)
+
+
+def _in_language(course: CourseInfo, table: ProgressTable, locale: str) -> CourseInfo:
+    versions = table.content.versions(course.group_slug) or (course,)
+    slug = pick_version([(c.slug, c.locale) for c in versions], locale, course.group_slug)
+    return next((c for c in versions if c.slug == slug), course)
+
+
+def person_facts(user: User, credentials: Sequence[CredentialInfo], locale: str = "en"
+                 ) -> standing.PersonFacts:
+    """What the criteria of `credentials` need to know of this person only: their courses,
+    quiz scores, job function and awards, in three queries whatever the number."""
+    content = credential_content()
+    user_id = user.id
+    progress = own_progress(user)
+    table = progress.table
+    completed = table.completed_groups(user_id)
+    groups = list(dict.fromkeys(s for c in credentials for s in c.ref.criteria.courses))
+    quiz_slugs = {s for c in credentials for s in c.ref.criteria.quizzes}
+    for group in groups:
+        quiz_slugs |= {v.quiz.slug for v in table.content.versions(group) if v.quiz}
+    scores = _best_scores(user_id, sorted(content.quizzes[s].id for s in quiz_slugs
+                                          if s in content.quizzes))
+    courses = {g: _course_facts(g, user_id, table, completed, locale, content, scores)
+               for g in groups}
+    quizzes = {s: _quiz_facts(content.quizzes.get(s), s, s, scores) for s in quiz_slugs}
+    by_id = {c.id: c.ref.slug for c in credentials}
+    held = {by_id[cid]: award for cid, award in _held(user_id, list(by_id)).items()}
+    job = user.job_function.value if user.job_function else None
+    return standing.PersonFacts(job, courses, quizzes, held, partner=user.is_partner)
+
+
+def standings(user: User, credentials: Sequence[CredentialInfo], locale: str | None = None
+              ) -> list[standing.Standing]:
+    """The person's standing on each of `credentials` (three queries, none if no credential),
+    named in `locale` (default: the request's language)."""
+    if not credentials:
+        return []
+    locale = locale or str(get_locale() or "en")
+    person = person_facts(user, credentials, locale)
+    return [standing.standing_of(c.named(locale), person) for c in credentials]
+
+
+def quiz_standings(user: User, quiz_slug: str, locale: str | None = None
+                   ) -> list[standing.Standing]:
+    """The person's standing on every credential the quiz `quiz_slug` counts toward."""
+    return standings(user, credential_content().counting_toward(quiz_slug), locale)
+
+
+def exam_refusal(found: Sequence[standing.Standing]) -> str | None:
+    """Why an exam counting toward `found` may not be started by this person, or None."""
+    refused = standing.exam_refusal(found)
+    if refused is None:
+        return None
+    job = next(c for c in refused.criteria if c.never)
+    required = JOB_LABELS.get(job.job_function or "", job.job_function)
+    if job.state == standing.State.NO_JOB:
+        return _("%(credential)s is only for people whose job function is %(job)s, and your "
+                 "profile has no job function: passing this exam could not earn it. Ask your "
+                 "company's partner admin to set your job function.",
+                 credential=refused.credential.name, job=required)
+    return _("%(credential)s is only for people whose job function is %(job)s; yours is "
+             "%(yours)s, so passing this exam could not earn it. If your job function is "
+             "wrong, ask your company's partner admin to change it.",
+             credential=refused.credential.name, job=required,
+             yours=JOB_LABELS.get(refused.person_job or "", refused.person_job))
+
+
+@dataclass(frozen=True)
+class QuizHolding:
+    """A credential a quiz counts toward, as the person holds it."""
+
+    credential: standing.CredentialRef
+    held: standing.HeldAward
+    status: standing.HeldStatus
+
+
+def holdings_by_quiz(user: User, now: datetime | None = None, locale: str = "en"
+                     ) -> dict[str, QuizHolding]:
+    """{quiz slug: the credential it counts toward that the person holds: the valid one that
+    lasts longest, else the one that expired last}; one query."""
+    now = now or utcnow()
+    content = credential_content()
+    held = _held(user.id, [c.id for c in content.credentials])
+    of_quiz: dict[str, list[tuple[standing.CredentialRef, standing.HeldAward]]] = \
+        defaultdict(list)
+    for credential in content.credentials:
+        award = held.get(credential.id)
+        if award is not None:
+            for quiz_slug in credential.ref.criteria.quizzes:
+                of_quiz[quiz_slug].append((credential.named(locale), award))
+    result = {}
+    for quiz_slug, pairs in of_quiz.items():
+        awards = [award for _ref, award in pairs]
+        chosen = standing.best_holding(awards, now) or standing.latest_lapsed(awards, now)
+        if chosen is not None:
+            ref = next(ref for ref, award in pairs if award is chosen)
+            result[quiz_slug] = QuizHolding(ref, chosen, chosen.status(now))
     return result
 
 

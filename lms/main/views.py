@@ -25,8 +25,9 @@ def home():
             from lms.reports.present import company_overview
 
             company = company_overview(current_user.organization, tier["program"])
+    step = next_step(current_user, str(get_locale() or "en"))
     return render_template("main/home.html", summary=service.home_summary(current_user),
-                           next_step=next_step(current_user, str(get_locale() or "en")),
+                           next_step=step, quiz_step=service.blocking_quiz(current_user, step),
                            tier=tier, company=company)
 
 

@@ -21,10 +21,12 @@ from sqlalchemy import Update, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.courses.structure import CourseInfo
+from lms.credentials import service as credentials
+from lms.credentials import standing as credential_standing
 from lms.database import execute_dml, start_write_transaction
 from lms.events import learning_progressed
 from lms.extensions import db
-from lms.models import Attempt, AttemptStatus, Quiz, QuizVersion, User, utcnow
+from lms.models import Attempt, AttemptStatus, Quiz, QuizKind, QuizVersion, User, utcnow
 from lms.quizzes import scoring
 from lms.quizzes.review import ReviewLevel, review_level
 
@@ -138,6 +140,10 @@ class Availability:
     retry_at: datetime | None = None
     attempts_used: int = 0
     attempts_left: int | None = None  # None: unlimited
+    # The best passed attempt that counts now (a renewal counts from the latest period).
+    passed: Attempt | None = None
+    # Refused because no credential the exam counts toward can be earned by the person.
+    out_of_reach: bool = False
 
     @property
     def can_start(self) -> bool:
@@ -176,8 +182,12 @@ def _renewal_period(user: User, quiz: Quiz) -> tuple[datetime | None, datetime |
 
 
 def availability(user: User, quiz: Quiz, version: QuizVersion, attempts: Sequence[Attempt],
-                 now: datetime) -> Availability:
-    """Apply the rules: one open attempt, lessons first, max_attempts, cooldown."""
+                 now: datetime,
+                 standings: Sequence[credential_standing.Standing] | None = None
+                 ) -> Availability:
+    """Apply the rules: one open attempt, an exam only toward a credential the person can
+    earn, lessons first, an exam passed once, max_attempts, cooldown. `standings`: the
+    person's standing on the credentials the quiz counts toward, if the caller has them."""
     since, renewal_opens = _renewal_period(user, quiz)
     if since is not None:
         # A renewal exam: the attempt limit counts from the certification's latest period.
@@ -185,10 +195,19 @@ def availability(user: User, quiz: Quiz, version: QuizVersion, attempts: Sequenc
     used = len(attempts)
     left = None if version.max_attempts == 0 else max(0, version.max_attempts - used)
     info = Availability(attempts_used=used, attempts_left=left)
+    passes = [a for a in attempts if a.passed]
+    info.passed = max(passes, key=lambda a: (a.percent or 0, a.number)) if passes else None
     open_attempt = next((a for a in attempts if a.is_open), None)
     if open_attempt is not None:
         info.open_attempt = open_attempt
         return info
+    if quiz.kind == QuizKind.EXAM and user.is_partner:
+        if standings is None:
+            standings = credentials.quiz_standings(user, quiz.slug)
+        refusal = credentials.exam_refusal(standings)
+        if refusal is not None:
+            info.reason, info.out_of_reach = refusal, True
+            return info
     unfinished = course_lessons_done(user, quiz)
     if unfinished is not None:
         info.reason = _("Complete the lessons of %(course)s first.", course=unfinished.title)
@@ -196,6 +215,12 @@ def availability(user: User, quiz: Quiz, version: QuizVersion, attempts: Sequenc
     if renewal_opens is not None and now < renewal_opens:
         info.reason = _("Your certification can be renewed from %(when)s.",
                         when=format_datetime(renewal_opens, "short"))
+        return info
+    if quiz.kind == QuizKind.EXAM and info.passed is not None \
+            and info.passed.submitted_at is not None:
+        # The pass counts: another attempt could only use up one (the bug of issue 17).
+        info.reason = _("You passed this exam on %(when)s: there is no need to take it again.",
+                        when=format_datetime(info.passed.submitted_at, "short"))
         return info
     if left == 0:
         info.reason = _("You have used all %(n)d attempts.", n=version.max_attempts)
@@ -347,12 +372,30 @@ class QuestionReview:
         return self.kind.right_option(snapshot_question(self.question), option)
 
 
+@dataclass(frozen=True)
+class CredentialOutcome:
+    """A credential the quiz counts toward, and what the attempt led to for it."""
+
+    standing: credential_standing.Standing
+    outcome: credential_standing.Outcome
+
+
 @dataclass
 class Result:
     attempt: Attempt
     level: ReviewLevel
     right_count: int = 0
     questions: list[QuestionReview] = field(default_factory=list)
+    pass_percent: int = 0  # of the version the attempt was taken on
+    credentials: list[CredentialOutcome] = field(default_factory=list)
+    # For an attempt not passed: whether (and when) the person may try again.
+    next_attempt: Availability | None = None
+
+    @property
+    def earned(self) -> list[CredentialOutcome]:
+        """The credentials this very attempt awarded or renewed."""
+        return [c for c in self.credentials if c.outcome in (
+            credential_standing.Outcome.EARNED, credential_standing.Outcome.RENEWED)]
 
 
 def has_passed(user: User, quiz: Quiz) -> bool:
@@ -361,14 +404,44 @@ def has_passed(user: User, quiz: Quiz) -> bool:
         Attempt.passed.is_(True)).limit(1)) is not None
 
 
-def result_of(user: User, attempt: Attempt) -> Result:
-    """What the result page shows, as the quiz version's review policy allows."""
+def after_pass(found: Sequence[credential_standing.Standing], now: datetime
+               ) -> list[CredentialOutcome]:
+    """For a person who passed the quiz earlier: where each credential it counts toward
+    stands now (held, waiting for other criteria, out of reach)."""
+    outcomes = [CredentialOutcome(s, credential_standing.outcome(s, True, None, now))
+                for s in found]
+    return [o for o in outcomes if o.outcome != credential_standing.Outcome.PREVIEW]
+
+
+def result_of(user: User, attempt: Attempt, now: datetime | None = None,
+              locale: str = "en") -> Result:
+    """What the result page shows, as the quiz version's review policy allows: the score,
+    what it means for each credential the quiz counts toward, and when a retake is possible."""
+    now = now or utcnow()
     version = db.session.get_one(QuizVersion, attempt.quiz_version_id)
     level = review_level(version.review.value, has_passed(user, attempt.quiz))
     results = attempt.results or {}
     right = sum(1 for q in attempt.questions
                 if Fraction(results.get(q["id"], "0")) == Fraction(q["points"]))
-    result = Result(attempt, level, right)
+    result = Result(attempt, level, right, pass_percent=version.pass_percent)
+    content = credentials.credential_content()
+    tied = {c.ref.slug for c in content.counting_toward(attempt.quiz.slug)}
+    found = []
+    # Every credential, in the same three queries: a course quiz that completes a course
+    # can earn a credential it does not count toward directly; that is news too.
+    for s in credentials.standings(user, content.credentials, locale):
+        outcome = credential_standing.outcome(s, bool(attempt.passed), attempt.submitted_at,
+                                              now)
+        if s.credential.slug in tied:
+            found.append(s)
+        news = s.credential.slug in tied or outcome in (credential_standing.Outcome.EARNED,
+                                                        credential_standing.Outcome.RENEWED)
+        if news and outcome != credential_standing.Outcome.PREVIEW:
+            result.credentials.append(CredentialOutcome(s, outcome))
+    current = current_version(attempt.quiz)
+    if not attempt.passed and current is not None:
+        result.next_attempt = availability(user, attempt.quiz, current,
+                                           attempts_of(user, attempt.quiz), now, found)
     if level == ReviewLevel.FULL:
         result.questions = [
             QuestionReview(n, q, (attempt.answers or {}).get(q["id"]),

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from lms.auth.forms import ConfirmForm
+from lms.credentials import service as credentials
+from lms.credentials.standing import HeldStatus
 from lms.csvutil import csv_response
 from lms.database import saving
 from lms.extensions import db
@@ -19,6 +22,10 @@ from lms.quizzes.scoring import QUESTION_TYPES
 
 FLAG_LABELS = {"too_easy": _l("too easy"), "too_hard": _l("too hard"),
                "weak_discrimination": _l("does not discriminate")}
+
+
+def _locale() -> str:
+    return str(get_locale() or "en")
 
 
 def _form_values() -> dict[str, list[str]]:
@@ -34,7 +41,9 @@ def quiz_list():
     best = service.best_attempts([current_user.id], [q.id for q in quizzes])
     passed = service.passed_pairs([current_user.id], [q.id for q in quizzes])
     return render_template("quizzes/list.html", quizzes=quizzes, best=best, passed=passed,
-                           kinds=list(QuizKind))
+                           kinds=list(QuizKind),
+                           holdings=credentials.holdings_by_quiz(current_user,
+                                                                 locale=_locale()))
 
 
 @bp.route("/quizzes/<slug>", methods=["GET", "POST"])
@@ -62,9 +71,14 @@ def quiz(slug: str):
     version = service.current_version(quiz)
     if version is None:
         abort(404)
+    standings = credentials.quiz_standings(current_user, quiz.slug, _locale())
+    info = service.availability(current_user, quiz, version, attempts, now, standings)
     return render_template(
         "quizzes/quiz.html", quiz=quiz, version=version, attempts=attempts, form=form,
-        info=service.availability(current_user, quiz, version, attempts, now),
+        info=info, standings=standings, now=now,
+        holding=next((s for s in standings
+                      if s.held_status(now) == HeldStatus.VALID), None),
+        outcomes=service.after_pass(standings, now) if info.passed else [],
         question_count=min(version.draw or len(version.questions), len(version.questions)),
     )
 
@@ -91,8 +105,12 @@ def attempt(attempt_id: int):
         return redirect(url_for("quizzes.result", attempt_id=attempt_id))
     if not attempt.is_open:
         return redirect(url_for("quizzes.result", attempt_id=attempt_id))
+    # The time left as the server counts it: the page's clock does not depend on the device's.
+    seconds_left = None if attempt.deadline_at is None else max(
+        0, int((attempt.deadline_at - utcnow()).total_seconds()))
     return render_template("quizzes/attempt.html", attempt=attempt, form=ConfirmForm(),
-                           answers=attempt.answers or {}, question_types=QUESTION_TYPES)
+                           answers=attempt.answers or {}, question_types=QUESTION_TYPES,
+                           seconds_left=seconds_left)
 
 
 @bp.route("/attempts/<int:attempt_id>/answers", methods=["POST"])
@@ -118,8 +136,9 @@ def result(attempt_id: int):
     attempt = _own_attempt_or_404(attempt_id)
     if attempt.is_open:
         return redirect(url_for("quizzes.attempt", attempt_id=attempt_id))
-    return render_template("quizzes/result.html", result=service.result_of(current_user,
-                                                                            attempt))
+    now = utcnow()
+    return render_template("quizzes/result.html", now=now,
+                           result=service.result_of(current_user, attempt, now, _locale()))
 
 
 # --- Statistics for managers and admins ---------------------------------------------------

@@ -82,6 +82,9 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("credentials.badge_json", "GET"): PUBLIC,
     ("credentials.badge_image", "GET"): PUBLIC,
     ("credentials.issuer_json", "GET"): PUBLIC,
+    ("credentials.verify_jwt", "GET"): PUBLIC,
+    ("credentials.revocation_list", "GET"): PUBLIC,
+    ("credentials.jwks", "GET"): PUBLIC,
     ("api.openapi_json", "GET"): PUBLIC,
     ("static", "GET"): PUBLIC,
     # --- everyone signed in --------------------------------------------------------------
@@ -105,6 +108,7 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("quizzes.result", "GET"): codes(LOGIN, 200, 404, 404, 404),
     ("credentials.mine", "GET"): SIGNED_IN,
     ("credentials.certificate", "GET"): codes(LOGIN, 200, 404, 404, 404),
+    ("credentials.baked_badge", "GET"): codes(LOGIN, 200, 404, 404, 404),
     ("assets.library", "GET"): SIGNED_IN,
     ("assets.detail", "GET"): SIGNED_IN,
     ("assets.download", "GET"): SIGNED_IN,
@@ -246,7 +250,7 @@ def _build_world(app) -> World:
         "award_id": award.id, "code": award.verification_code, "deal_id": deal.id,
         "user_id": colleague.id, "invitation_id": invitation_row.id, "token_id": token.id,
         "token": invitation.token, "external_id": "CRM-1",
-        "static": "css/app.css",
+        "static": "css/app.css", "image_format": "svg",
     }
     assert db.session.get(ApiToken, token.id) is not None
     return World(values, users)
