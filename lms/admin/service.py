@@ -11,6 +11,7 @@ from sqlalchemy import func, or_
 
 from lms import audit
 from lms.auth.service import AccountError, end_all_sessions
+from lms.events import learning_progressed
 from lms.extensions import db
 from lms.models import (
     AuditAction,
@@ -159,6 +160,9 @@ def update_person(actor: User, person: User, changes: PersonChanges) -> None:
     if detail:
         audit.record(AuditAction.USER_UPDATED, actor=actor, target=person, changes=detail)
     db.session.flush()
+    if "job_function" in detail or "company" in detail:
+        # A credential that needs this job function may now be earned by what is done.
+        learning_progressed.send(person)
 
 
 def set_active(actor: User, person: User, active: bool) -> None:

@@ -289,6 +289,24 @@ def test_a_course_quiz_of_a_job_badge_stays_open_to_other_job_functions(program)
     seller.take(IMPLEMENTATION_QUIZ)
 
 
+def test_a_new_job_function_earns_what_was_already_done(program):
+    """A seller who did the implementation work becomes an engineer: the badge follows."""
+    seller_user = make_user(Role.MEMBER, job=JobFunction.SALES)
+    seller = walk(program, seller_user)
+    seller.complete_course(ESSENTIALS)
+    seller.complete_course(IMPLEMENTATION)
+    assert awards_of(seller_user.id, IMPLEMENTATION_BADGE) == []
+    partner_admin = walk(program, make_user(Role.PARTNER_ADMIN, seller_user.organization))
+
+    saved = partner_admin.client.post(f"/admin/users/{seller_user.id}",
+                                      data={"job_function": "technical"})
+
+    assert saved.status_code == 302
+    assert [a.credential.slug for a in awards_of(seller_user.id, IMPLEMENTATION_BADGE)] == [
+        IMPLEMENTATION_BADGE]
+    assert IMPLEMENTATION_BADGE_NAME in seller.html("/credentials")
+
+
 def test_vendor_staff_see_the_criteria_without_a_standing_and_are_not_refused(program):
     manager = walk(program, make_user(Role.MANAGER))
 
