@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from limits import parse
 
 from lms import audit
 from lms.auth import bp, devices, service, two_factor
@@ -93,18 +94,28 @@ def account():
     return render_template("auth/account.html", form=form, password_form=password_form)
 
 
+PASSWORD_CHECKS = parse("10 per hour")  # guesses of the current password, per account
+
+
 @bp.route("/account/password", methods=["POST"])
 @login_required
-@limiter.limit("10 per hour", methods=["POST"], deduct_when=lambda response:
-               response.status_code != 302)
 def change_password():
     form = AccountForm(obj=current_user, formdata=None)
     form.locale.data = current_user.locale or ""
     password_form = PasswordForm(prefix="pw")
     if password_form.validate_on_submit():
         user = current_user._get_current_object()
+        # Counted before the check, per account: a stolen session cannot guess the password
+        # faster from several addresses or concurrent requests.
+        keys = ("current-password", str(user.id))
+        wait = devices.charge(PASSWORD_CHECKS, *keys) if limiter.enabled else 0
+        if wait:
+            return render_error(429, headers=[("Retry-After", str(wait))])
         problem = service.password_problem(password_form.password.data, user.email)
-        if not user.check_password(password_form.current.data):
+        right = user.check_password(password_form.current.data)
+        if right and limiter.enabled:
+            devices.give_back(PASSWORD_CHECKS, *keys)  # only wrong guesses use the budget
+        if not right:
             password_form.current.errors.append(_("The current password is wrong."))
         elif problem:
             password_form.password.errors.append(problem)

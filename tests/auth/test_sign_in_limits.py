@@ -157,3 +157,23 @@ def test_one_browser_is_trusted_for_the_few_accounts_signed_in_last(make_app):
 def test_an_account_has_one_name_however_its_email_is_spelled(email):
     assert devices.account_hash(email) == devices.account_hash("someone@example.test")
     assert "someone" not in devices.account_hash(email)
+
+
+def test_guesses_of_the_current_password_count_per_account_from_any_address(make_app):
+    app = make_app()
+    with app.app_context():
+        user = make_user(Role.MEMBER)
+        client = app.test_client()
+        assert attempt(client, user.email, PASSWORD).status_code == 302
+        change = {"pw-password": "a-new-password-1", "pw-confirm": "a-new-password-1"}
+        for n in range(10):
+            response = client.post("/account/password", data={"pw-current": f"guess-{n}",
+                                                               **change},
+                                   environ_base={"REMOTE_ADDR": f"10.3.0.{n}"})
+            assert response.status_code == 400
+        refused = client.post("/account/password", data={"pw-current": PASSWORD, **change},
+                              environ_base={"REMOTE_ADDR": "10.3.0.99"})
+        assert refused.status_code == 429
+        assert int(refused.headers["Retry-After"]) > 0
+        db.session.refresh(user)
+        assert user.check_password(PASSWORD)
