@@ -190,12 +190,19 @@ def reactivate_user(user_id: int):
     return _set_active(user_id, True)
 
 
-def _set_active(user_id: int, active: bool):
+def _confirmed_person(user_id: int) -> User:
+    """The person an action button of their page was pressed for (404 when not the viewer's
+    to manage, 400 without the form's CSRF token)."""
     person = get_visible_or_404(User, user_id)
     if current_user.role == Role.PARTNER_ADMIN and not person.role.is_partner:
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    return person
+
+
+def _set_active(user_id: int, active: bool):
+    person = _confirmed_person(user_id)
     with saving(accounts.AccountError) as saved:
         service.set_active(current_user, person, active)
     if saved.ok:
@@ -225,11 +232,7 @@ def reset_two_factor(user_id: int):
 @people_managers
 @limiter.limit("30 per hour", methods=["POST"])
 def send_password_reset(user_id: int):
-    person = get_visible_or_404(User, user_id)
-    if current_user.role == Role.PARTNER_ADMIN and not person.role.is_partner:
-        abort(404)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    person = _confirmed_person(user_id)
     with saving(accounts.AccountError) as saved:
         issued = resets.send_reset_by_admin(current_user, person)
     if not saved.ok:
