@@ -9,7 +9,6 @@ the second factor where one is needed. Services flush; views commit.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 from contextlib import nullcontext
@@ -23,7 +22,7 @@ from sqlalchemy import update
 from werkzeug.security import generate_password_hash
 
 from lms import audit
-from lms.auth.service import AccountError, end_all_sessions, password_problem
+from lms.auth.service import AccountError, end_all_sessions, password_problem, token_hash
 from lms.database import end_read_transaction, execute_dml, start_write_transaction
 from lms.extensions import db
 from lms.mail import mail_configured, send_mail
@@ -43,10 +42,6 @@ class IssuedReset:
 
     reset: PasswordReset
     token: str
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def invalid_link_message() -> str:

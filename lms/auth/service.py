@@ -133,7 +133,8 @@ class IssuedInvitation:
     token: str
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
+    """What is stored of a token handed out in a link: its SHA-256 (invitations, resets)."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -191,7 +192,7 @@ def create_invitation(
         role=role,
         job_function=job_function,
         organization=organization,
-        token_hash=_token_hash(token),
+        token_hash=token_hash(token),
         invited_by_id=inviter.id,
         created_at=now,
         expires_at=now + timedelta(days=valid_days),
@@ -213,7 +214,7 @@ def find_usable_invitation(token: str, now: datetime | None = None) -> Invitatio
     if not token or len(token) > 100:
         return None
     invitation = db.session.scalar(
-        db.select(Invitation).where(Invitation.token_hash == _token_hash(token))
+        db.select(Invitation).where(Invitation.token_hash == token_hash(token))
     )
     if invitation is None or not invitation.is_usable(now or utcnow()):
         return None

@@ -37,6 +37,7 @@ from lms.models import (
 from lms.quizzes import service as quiz_service
 from lms.quizzes.service import QuizError
 from tests.factories import login, make_org, make_user
+from tests.factories.content import toml
 
 BASE = "https://academy.example"
 OB_CONTEXT = "https://w3id.org/openbadges/v2"
@@ -48,16 +49,6 @@ EXPIRED = 'class="status status-off">Expired<'
 REVOKED = 'class="status status-revoked">Revoked<'
 
 # --- The content tree ---------------------------------------------------------------------
-
-
-def toml(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    return "[" + ", ".join(toml(v) for v in value) + "]"
 
 
 def entry_lines(fields: dict) -> list[str]:

@@ -6,7 +6,6 @@ to walk it over HTTP (complete lessons, take quizzes with a chosen number of rig
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from sqlalchemy import select
 from lms.content import load_all, sync_all
 from lms.extensions import db
 from lms.models import Attempt, Award, Credential
+from tests.factories.content import toml
 
 ESSENTIALS = "program-essentials"
 ESSENTIALS_JA = "program-essentials-ja"
@@ -38,23 +38,13 @@ COURSE_TITLES = {ESSENTIALS: "Partner Program Essentials",
 QUESTIONS = 4
 
 
-def _toml(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    return "[" + ", ".join(_toml(v) for v in value) + "]"
-
-
 def _table(header: str, fields: dict) -> str:
-    return "\n".join([header, *(f"{k} = {_toml(v)}" for k, v in fields.items())])
+    return "\n".join([header, *(f"{k} = {toml(v)}" for k, v in fields.items())])
 
 
 def _quiz(title: str, **settings) -> str:
     head = {"title": title, "shuffle": False, "review": "after_submit"} | settings
-    lines = [f"{k} = {_toml(v)}" for k, v in head.items()]
+    lines = [f"{k} = {toml(v)}" for k, v in head.items()]
     for n in range(1, QUESTIONS + 1):
         lines += ["", _table("[[questions]]", {"id": f"q{n}", "type": "true_false",
                                                "prompt": f"Statement {n} is true.",
