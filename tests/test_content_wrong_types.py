@@ -76,7 +76,9 @@ CREDENTIALS = {"credentials": [
     {"slug": "alpha-cert", "name": "Alpha certification", "kind": "certification",
      "description": "Certified in alpha.", "criteria": "Pass the exam.",
      "image": "badges/a.svg", "courses": ["alpha"], "quizzes": ["alpha-exam"],
-     "job_function": "technical", "validity_months": 24, "renewal_quiz": "alpha-exam"},
+     "job_function": "technical", "validity_months": 24, "renewal_quiz": "alpha-exam",
+     "ja": {"name": "アルファ認定", "description": "アルファの認定です。",
+            "criteria": "試験に合格すること。"}},
 ]}
 PROGRAM = {
     "currency": "JPY", "review_window_months": 12, "grace_period_days": 90,
