@@ -734,6 +734,8 @@ def test_after_submit_shows_the_correct_answers_and_explanations(site):
     assert "EXPLANATION-SECRET" in html
     assert "Green — <span class=\"status status-ok\">correct</span>" in html
     assert "<strong>Your answer:</strong> horse" in html
+    # A true/false answer in words, as the correct one is (never the raw "true").
+    assert "<strong>Your answer:</strong> True</p>" in html
 
 
 def test_score_only_shows_the_score_and_how_many_were_right(site):
