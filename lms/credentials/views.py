@@ -37,7 +37,7 @@ from lms.database import saving
 from lms.errors import json_error
 from lms.extensions import db
 from lms.formutil import NoControlCharacters, page_arg
-from lms.models import Award, Credential, CredentialStatus, Quiz, Role, utcnow
+from lms.models import Award, Credential, CredentialStatus, Role, utcnow
 from lms.policy import admin_required, roles_required
 
 IMAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
@@ -152,8 +152,8 @@ def _course_titles(slugs: list[str], locale: str) -> dict[str, sharing.Named]:
 def _public_criteria(credential: Credential) -> sharing.PublicCriteria:
     quiz_slugs = [*credential.quizzes, *([credential.renewal_quiz] if credential.renewal_quiz
                                          else [])]
-    quiz_titles = {slug: title for slug, title in db.session.execute(
-        db.select(Quiz.slug, Quiz.title).where(Quiz.slug.in_(quiz_slugs)))} if quiz_slugs else {}
+    quizzes = service.credential_content().quizzes  # cached per content version
+    quiz_titles = {slug: quizzes[slug].title for slug in quiz_slugs if slug in quizzes}
     return sharing.public_criteria(
         credential.courses, credential.quizzes, credential.job_function,
         credential.validity_months, credential.renewal_quiz,
