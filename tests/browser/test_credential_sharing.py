@@ -81,13 +81,13 @@ def test_the_holder_copies_the_link_downloads_the_badge_and_anyone_reads_the_cri
     # has it (the course's Japanese version, the job function, the validity).
     visitor = open_page(locale="ja-JP")
     visitor.goto(f"/verify/{code}")
-    criteria = visitor.get_by_role("region", name="How it is earned")
+    criteria = visitor.get_by_role("region", name="取得条件")  # "How it is earned"
     for shown in ("Nimbus Certified Implementation Engineer", "職種", "技術", "24 か月"):
         expect(criteria).to_contain_text(shown)
     expect(visitor.get_by_role("link", name="Add to LinkedIn profile")).to_have_count(0)
     screenshot(visitor, "browser-verify-criteria-ja.png")
     visitor.goto(f"/verify/{codes['program-essentials']}")
-    expect(visitor.get_by_role("region", name="How it is earned")).to_contain_text(
+    expect(visitor.get_by_role("region", name="取得条件")).to_contain_text(
         "パートナープログラムの基本")
 
 

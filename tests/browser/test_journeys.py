@@ -23,6 +23,7 @@ from tests.browser.helpers import (
 pytestmark = pytest.mark.browser
 
 NCIE = "Nimbus Certified Implementation Engineer (NCIE)"
+NCIE_JA = "Nimbus 認定導入エンジニア（NCIE）"  # its [credentials.ja] name
 EXAM = "nimbus-certified-engineer-exam"
 # The main navigation of a partner member, in Japanese (messages.po).
 MEMBER_NAV_JA = ["ホーム", "コース", "クイズと試験", "ライブラリ", "案件", "マイ資格",
@@ -110,7 +111,7 @@ def test_invited_engineer_trains_in_japanese_and_earns_a_verifiable_certificatio
     # The certification is on "My credentials", valid, with its certificate.
     nav.get_by_role("link", name="マイ資格").click()
     certification = engineer.locator("article").filter(
-        has=engineer.get_by_role("heading", name=NCIE, exact=True))
+        has=engineer.get_by_role("heading", name=NCIE_JA, exact=True))
     expect(certification.get_by_text("有効", exact=True)).to_be_visible()  # not 有効期限
     expect(certification).to_contain_text("認定資格")
     public_path = certification.get_by_role("link", name="公開確認ページ").get_attribute("href")
