@@ -17,6 +17,7 @@ only failures use the budgets up.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import time
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from datetime import timedelta
 
 from flask import Response, current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from limits import RateLimitItem, parse
+from limits import RateLimitItem, parse, parse_many
 from limits.strategies import FixedWindowRateLimiter
 
 from lms.extensions import limiter
@@ -37,8 +38,10 @@ MAX_ACCOUNTS = 5  # accounts one browser is trusted for (the most recent ones)
 
 
 def account_hash(email: str) -> str:
-    """The account's name in cookies and counters: no email in either."""
-    return hashlib.sha256(normalize_email(email).encode("utf-8")).hexdigest()[:32]
+    """The account's name in cookies and counters: no email in either, and keyed with the
+    SECRET_KEY so a list of candidate emails cannot be matched against it."""
+    return hmac.new(current_app.config["SECRET_KEY"].encode("utf-8"),
+                    normalize_email(email).encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -100,9 +103,12 @@ def budgets_for(email: str, address: str | None, nonce: str | None) -> tuple[Bud
     config = current_app.config
     if nonce is not None:
         return (Budget(parse(config["LMS_LOGIN_LIMIT_DEVICE"]), f"device:{nonce}"),)
+    # Each limit of a list ("5 per 15 minutes; 50 per day") counts on its own.
     return (
-        Budget(parse(config["LMS_LOGIN_LIMIT_ACCOUNT"]), f"account:{account_hash(email)}"),
-        Budget(parse(config["LMS_LOGIN_LIMIT_ADDRESS"]), f"address:{address or 'unknown'}"),
+        *(Budget(limit, f"account:{account_hash(email)}")
+          for limit in parse_many(config["LMS_LOGIN_LIMIT_ACCOUNT"])),
+        *(Budget(limit, f"address:{address or 'unknown'}")
+          for limit in parse_many(config["LMS_LOGIN_LIMIT_ADDRESS"])),
     )
 
 
@@ -122,6 +128,22 @@ def give_back(limit: RateLimitItem, *keys: str) -> None:
     strategy = limiter.limiter
     if isinstance(strategy, FixedWindowRateLimiter):
         strategy.hit(limit, *keys, cost=-1)
+
+
+# Guesses of a signed-in person's own password (changing it, turning two factors off), per
+# account: a stolen session cannot test passwords faster than this.
+CURRENT_PASSWORD = parse("10 per hour")
+
+
+def charge_current_password(user_id: int) -> int:
+    """Count one check of a signed-in person's password before it is made (charge())."""
+    return charge(CURRENT_PASSWORD, "current-password", str(user_id)) if limiter.enabled else 0
+
+
+def give_back_current_password(user_id: int) -> None:
+    """The password was right: only wrong ones use the budget up."""
+    if limiter.enabled:
+        give_back(CURRENT_PASSWORD, "current-password", str(user_id))
 
 
 def count_attempt(email: str) -> Attempt:

@@ -31,7 +31,7 @@ from werkzeug.wrappers import Response
 from lms import audit
 from lms.auth import devices
 from lms.auth.service import AccountError, end_all_sessions, sign_in
-from lms.database import execute_dml
+from lms.database import end_read_transaction, execute_dml, start_write_transaction
 from lms.extensions import db, limiter
 from lms.models import AuditAction, RecoveryCode, Role, User, utcnow
 
@@ -218,9 +218,11 @@ def regenerate_recovery_codes(user: User, code: str, now: datetime | None = None
     if not user.has_two_factor:
         raise TwoFactorError(_("Two-factor sign-in is off."), field=None)
     _check_shape(code, allow_recovery=False)
+    _charge_code(user)
     if not _use_totp(user, code, now):
         raise TwoFactorError(_("This code is not right, or it was used already. Wait for the "
                                "next code in your app."))
+    _give_back_attempt(user)
     codes = _replace_recovery_codes(user, now)
     audit.record(AuditAction.USER_UPDATED, actor=user, target=user,
                  recovery_codes="regenerated")
@@ -236,13 +238,24 @@ def disable(user: User, password: str, code: str, now: datetime | None = None) -
                                "it."), field=None)
     if not user.has_two_factor:
         raise TwoFactorError(_("Two-factor sign-in is off."), field=None)
-    if not user.check_password(password or ""):
-        raise TwoFactorError(_("The password is wrong."), field="password")
     kind = _check_shape(code, allow_recovery=True)
+    # Both secrets are counted before they are checked: a stolen session cannot guess either.
+    if devices.charge_current_password(user.id):
+        raise TwoFactorError(_("Too many wrong passwords for this account. Wait a while, then "
+                               "try again."), field="password")
+    # The hash takes a good fraction of a second: not while holding the write lock.
+    end_read_transaction()
+    right = user.check_password(password or "")
+    start_write_transaction()
+    if not right:
+        raise TwoFactorError(_("The password is wrong."), field="password")
+    devices.give_back_current_password(user.id)
+    _charge_code(user)
     accepted = _use_totp(user, code, now) if kind == "totp" else \
         _use_recovery_code(user, code, now) is not None
     if not accepted:
         raise TwoFactorError(_("This code is not right, or it was used already."))
+    _give_back_attempt(user)
     _clear(user)
     audit.record(AuditAction.TWO_FACTOR_DISABLED, actor=user, target=user)
 
@@ -418,6 +431,13 @@ def _count_attempt(user: User) -> int:
     if not limiter.enabled:
         return 0
     return devices.charge(_account_limit(), "two-factor", str(user.id))
+
+
+def _charge_code(user: User) -> None:
+    """Count a code typed by a signed-in person against the account's budget first."""
+    if _count_attempt(user):
+        raise TwoFactorError(_("Too many wrong codes for this account. Wait a few minutes, "
+                               "then try again."))
 
 
 def _give_back_attempt(user: User) -> None:

@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from limits import parse
 
 from lms import audit
 from lms.auth import bp, devices, service, two_factor
@@ -94,9 +93,6 @@ def account():
     return render_template("auth/account.html", form=form, password_form=password_form)
 
 
-PASSWORD_CHECKS = parse("10 per hour")  # guesses of the current password, per account
-
-
 @bp.route("/account/password", methods=["POST"])
 @login_required
 def change_password():
@@ -107,14 +103,13 @@ def change_password():
         user = current_user._get_current_object()
         # Counted before the check, per account: a stolen session cannot guess the password
         # faster from several addresses or concurrent requests.
-        keys = ("current-password", str(user.id))
-        wait = devices.charge(PASSWORD_CHECKS, *keys) if limiter.enabled else 0
+        wait = devices.charge_current_password(user.id)
         if wait:
             return render_error(429, headers=[("Retry-After", str(wait))])
         problem = service.password_problem(password_form.password.data, user.email)
         right = user.check_password(password_form.current.data)
-        if right and limiter.enabled:
-            devices.give_back(PASSWORD_CHECKS, *keys)  # only wrong guesses use the budget
+        if right:
+            devices.give_back_current_password(user.id)
         if not right:
             password_form.current.errors.append(_("The current password is wrong."))
         elif problem:

@@ -427,6 +427,33 @@ def test_a_member_can_turn_it_off_with_password_and_code(app, clock):
     assert login(app.test_client(), user).headers["Location"] == "/"
 
 
+def test_a_stolen_session_cannot_guess_codes_for_new_recovery_codes(app, clock):
+    user = with_two_factor(make_user(Role.MEMBER))
+    client = signed_in(app, user, through_form=False)
+    for guess in ("000000", "111111", "222222", "333333", "444444"):
+        assert client.post("/account/two-factor/recovery-codes",
+                           data={"code-code": guess}).status_code == 400
+    # The account's budget of wrong codes is used up: even the right code is not checked.
+    refused = client.post("/account/two-factor/recovery-codes", data={"code-code": code()})
+    assert refused.status_code == 400
+    assert "Too many wrong codes" in text(refused)
+    assert unused_codes(user) == 10
+
+
+def test_a_stolen_session_cannot_guess_the_password_to_turn_it_off(app, clock):
+    user = with_two_factor(make_user(Role.MEMBER))
+    client = signed_in(app, user, through_form=False)
+    for n in range(10):
+        wrong = client.post("/account/two-factor/disable",
+                            data={"off-password": f"guess-{n}", "off-code": code()})
+        assert "The password is wrong." in text(wrong)
+    refused = client.post("/account/two-factor/disable",
+                          data={"off-password": PASSWORD, "off-code": code()})
+    assert refused.status_code == 400
+    assert "Too many wrong passwords" in text(refused)
+    assert reload(user).has_two_factor
+
+
 def test_setting_up_again_is_refused_while_it_is_on(app, clock):
     user = with_two_factor(make_user(Role.MEMBER))
     client = signed_in(app, user, through_form=False)
