@@ -84,7 +84,9 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         # other client of the account shares one, and of an address another: guessing
         # locks out unknown clients, never the owner's browser.
         "LMS_LOGIN_LIMIT_DEVICE": env.get("LMS_LOGIN_LIMIT_DEVICE", "5 per 15 minutes"),
-        "LMS_LOGIN_LIMIT_ACCOUNT": env.get("LMS_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes"),
+        # Both: a fast attack stops in minutes, a slow one spread over addresses in a day.
+        "LMS_LOGIN_LIMIT_ACCOUNT": env.get("LMS_LOGIN_LIMIT_ACCOUNT",
+                                           "5 per 15 minutes; 50 per day"),
         "LMS_LOGIN_LIMIT_ADDRESS": env.get("LMS_LOGIN_LIMIT_ADDRESS", "20 per 15 minutes"),
         # Roles that must sign in with a second factor; None: decided in check() from LMS_ENV.
         "LMS_REQUIRE_2FA": _roles(env["LMS_REQUIRE_2FA"]) if "LMS_REQUIRE_2FA" in env else None,

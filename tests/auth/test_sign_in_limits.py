@@ -3,6 +3,7 @@ never the owner's browser; attempts are counted before they are evaluated."""
 
 from __future__ import annotations
 
+import hashlib
 import threading
 
 import pytest
@@ -154,9 +155,24 @@ def test_one_browser_is_trusted_for_the_few_accounts_signed_in_last(make_app):
 
 
 @pytest.mark.parametrize("email", ["Someone@Example.test", "  someone@example.test "])
-def test_an_account_has_one_name_however_its_email_is_spelled(email):
+def test_an_account_has_one_name_however_its_email_is_spelled(app, email):
     assert devices.account_hash(email) == devices.account_hash("someone@example.test")
     assert "someone" not in devices.account_hash(email)
+    # Keyed: the plain SHA-256 of a guessed email does not match it.
+    assert devices.account_hash(email) not in hashlib.sha256(b"someone@example.test").hexdigest()
+
+
+def test_a_slow_attack_spread_over_addresses_stops_within_the_day(make_app):
+    app = make_app(LMS_LOGIN_LIMIT_ACCOUNT="100 per 15 minutes; 4 per day",
+                   LMS_LOGIN_LIMIT_ADDRESS="100 per 15 minutes")
+    with app.app_context():
+        owner = make_user(Role.MEMBER)
+        browser = trusted_browser(app, owner)
+        attacker = app.test_client()
+        for n in range(4):
+            assert attempt(attacker, owner.email, address=f"198.51.100.{n}").status_code == 200
+        assert attempt(attacker, owner.email, PASSWORD, address="198.51.100.9").status_code == 429
+        assert attempt(browser, owner.email, PASSWORD).status_code == 302
 
 
 def test_guesses_of_the_current_password_count_per_account_from_any_address(make_app):
