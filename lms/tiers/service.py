@@ -11,11 +11,12 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import BindParameter, Select, bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from lms.audit import record
@@ -37,6 +38,7 @@ from lms.models import (
     User,
     utcnow,
 )
+from lms.models.base import UTCDateTime
 from lms.tiers import rules
 from lms.tiers.program import Program, program_from_dict, program_to_dict
 from lms.tiers.rules import Evaluation, PartnerFacts
@@ -115,12 +117,11 @@ def credential_names() -> dict[str, str]:
 # --- Facts -----------------------------------------------------------------------------
 
 
-def gather_facts(now: datetime, program: Program,
-                 organization_ids: Iterable[int] | None = None) -> dict[int, PartnerFacts]:
-    """Facts of every partner (or of the given ones) at `now`, in two queries."""
-    start = rules.window_start(local_date(now), program.review_window_months, program_zone())
-    ids = list(organization_ids) if organization_ids is not None else None
-
+@lru_cache(maxsize=4)
+def _facts_statements(limited: bool) -> tuple[Select, Select]:
+    """The two statements of gather_facts, built once: the moments and the companies are
+    bound parameters (building them cost as much as running them on a partner's home)."""
+    start, now = bindparam("start", type_=UTCDateTime()), bindparam("now", type_=UTCDateTime())
     deals = (select(Deal.organization_id, Deal.currency, func.count(), func.sum(Deal.amount))
              .where(Deal.status == DealStatus.WON, Deal.closed_at >= start,
                     Deal.closed_at <= now)
@@ -133,19 +134,32 @@ def gather_facts(now: datetime, program: Program,
                      Award.revoked_at.is_(None), Award.issued_at <= now,
                      (Award.expires_at.is_(None)) | (Award.expires_at > now))
               .group_by(User.organization_id, Credential.slug, User.job_function))
+    if limited:
+        companies: BindParameter[list[int]] = bindparam("ids", expanding=True)
+        deals = deals.where(Deal.organization_id.in_(companies))
+        people = people.where(User.organization_id.in_(companies))
+    return deals, people
+
+
+def gather_facts(now: datetime, program: Program,
+                 organization_ids: Iterable[int] | None = None) -> dict[int, PartnerFacts]:
+    """Facts of every partner (or of the given ones) at `now`, in two queries."""
+    start = rules.window_start(local_date(now), program.review_window_months, program_zone())
+    ids = list(organization_ids) if organization_ids is not None else None
+    deals, people = _facts_statements(ids is not None)
+    params: dict[str, object] = {"start": start, "now": now}
     if ids is not None:
-        deals = deals.where(Deal.organization_id.in_(ids))
-        people = people.where(User.organization_id.in_(ids))
+        params["ids"] = ids
 
     # Columns only, for every partner: executed by Core, without the ORM's result layer.
     connection = db.session.connection()
     won: dict[int, int] = defaultdict(int)
     revenue: dict[int, dict[str, int]] = defaultdict(dict)
-    for org_id, currency, count, total in connection.execute(deals).all():
+    for org_id, currency, count, total in connection.execute(deals, params).all():
         won[org_id] += count
         revenue[org_id][currency] = int(total or 0)
     certified: dict[int, dict[tuple[str, str | None], int]] = defaultdict(dict)
-    for holder_org, slug, job, count in connection.execute(people).all():
+    for holder_org, slug, job, count in connection.execute(people, params).all():
         if holder_org is None:  # the query leaves out people of no company
             continue
         key = (slug, job.value if job is not None else None)

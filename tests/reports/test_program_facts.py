@@ -168,3 +168,22 @@ def test_gathering_takes_a_fixed_number_of_queries(app, partners):
     with count_queries() as one_company:
         program_facts.gather(p, [first], program_wide=False)
     assert (queries.n, health.n, one_company.n) == (7, 5, 5)
+
+
+def test_statements_are_built_once_and_bound_to_each_call(app, program):
+    """The statements are kept per shape; the period and the companies of one call never
+    leak into the next (a company's own figures, then everyone's, then another month)."""
+    alpha, beta = program["a"].id, program["b"].id
+    whole = program_facts.gather(program_facts.period(12, NOW))
+    only_alpha = program_facts.gather(program_facts.period(12, NOW), [alpha])
+    built = program_facts._deals_by_month_statement.cache_info()
+    again = program_facts.gather(program_facts.period(12, NOW))
+    after = program_facts._deals_by_month_statement.cache_info()
+    assert (after.misses, after.hits) == (built.misses, built.hits + 1)
+    assert set(only_alpha.deals) == {alpha}
+    assert only_alpha.deals[alpha] == whole.deals[alpha]
+    assert again == whole
+    # Three months ending a year later: Alpha's deals of October-November 2026 left it.
+    later = program_facts.gather(program_facts.period(3, NOW + timedelta(days=365)))
+    assert later.deals == {} and sum(m.registered for m in later.months) == 0
+    assert beta in whole.activity and len(later.months) == 3
