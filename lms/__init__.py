@@ -10,15 +10,16 @@ from pathlib import Path
 
 import flask_babel
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from lms import config as lms_config
+from lms import i18n, numbers
 from lms.database import configure_sqlite
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 from lms.formutil import MAX_ID
+from lms.i18n import lazy_gettext as _l
 from lms.labels import minutes_text, template_labels
 from lms.logs import configure_logging
 from lms.navigation import menu
@@ -74,6 +75,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
+    i18n.install(app)
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -125,8 +127,9 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_templates(app: Flask) -> None:
     """Filters and names every template can use."""
-    for name in ("format_date", "format_datetime", "format_decimal", "format_percent"):
+    for name in ("format_date", "format_datetime", "format_percent"):
         app.jinja_env.filters[name] = getattr(flask_babel, name)
+    app.jinja_env.filters["format_decimal"] = numbers.decimal_filter
     app.jinja_env.filters["duration"] = minutes_text
     # A credential's name, description or criteria in the reader's language.
     app.jinja_env.filters["localized"] = lambda credential, field: credential.text(

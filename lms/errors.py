@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import Flask, Response, jsonify, make_response, render_template, request
-from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from lms.i18n import lazy_gettext as _l
 from lms.logs import request_id
 
 MESSAGES = {

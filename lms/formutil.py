@@ -6,10 +6,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
+from lms.i18n import lazy_gettext as _l
 from lms.text import has_control_characters
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask, current_app, request
-from flask_babel import gettext
 from flask_login import current_user
 
 from lms.auth.service import touch_last_seen as touch
 from lms.errors import json_error, render_error
+from lms.i18n import gettext
 from lms.logs import request_id
 
 LAST_SEEN_RESOLUTION = timedelta(minutes=5)

@@ -2,8 +2,8 @@
 
 from flask import current_app
 from flask_babel import LazyString, get_locale
-from flask_babel import lazy_gettext as _l
 
+from lms.i18n import lazy_gettext as _l
 from lms.models import (
     AssetCategory,
     Audience,
@@ -61,7 +61,7 @@ DEAL_STATUS_LABELS: Labels = {
 
 def minutes_text(minutes: int) -> str:
     """A duration for people: "45 min", "2 h", "1 h 30 min", "1 day"."""
-    from flask_babel import gettext as _
+    from lms.i18n import gettext as _
 
     days, rest = divmod(minutes, 24 * 60)
     if days and not rest:

@@ -6,8 +6,8 @@ from dataclasses import dataclass, replace
 
 from flask import current_app
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 
+from lms.i18n import lazy_gettext as _l
 from lms.models import Role
 
 ALL_SIGNED_IN = tuple(Role)

@@ -1,12 +1,12 @@
 """Forms of the administration pages."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from lms.auth.forms import LOCALE_CHOICES
 from lms.formutil import EmailAddress, NoControlCharacters, choices
+from lms.i18n import lazy_gettext as _l
 from lms.labels import JOB_LABELS, TIER_LABELS
 
 TIER_CHOICES = list(TIER_LABELS.items())

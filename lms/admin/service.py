@@ -6,13 +6,13 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import gettext as _
 from sqlalchemy import func, or_
 
 from lms import audit
 from lms.auth.service import AccountError, end_all_sessions
 from lms.events import learning_progressed
 from lms.extensions import db
+from lms.i18n import gettext as _
 from lms.models import (
     AuditAction,
     Invitation,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
@@ -21,6 +20,7 @@ from lms.auth.forms import ConfirmForm
 from lms.database import saving
 from lms.extensions import db, limiter
 from lms.formutil import choices, id_arg, page_arg, parse_id
+from lms.i18n import gettext as _
 from lms.labels import ROLE_LABELS
 from lms.mail import mail_configured, send_mail
 from lms.models import AuditEvent, Invitation, JobFunction, Organization, Role, Tier, User

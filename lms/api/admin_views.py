@@ -4,8 +4,6 @@ revoke."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField
@@ -17,6 +15,8 @@ from lms.auth.forms import ConfirmForm
 from lms.database import saving
 from lms.extensions import db
 from lms.formutil import NoControlCharacters, choices
+from lms.i18n import gettext as _
+from lms.i18n import lazy_gettext as _l
 from lms.models import ApiToken
 from lms.policy import admin_required
 

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import contains_eager, joinedload
 
 from lms.audit import record
 from lms.database import write_best_effort
 from lms.extensions import db
+from lms.i18n import gettext as _
 from lms.models import ApiToken, AuditAction, Role, User, utcnow
 
 TOKEN_PREFIX = "pa_"  # noqa: S105 - marks our tokens (secret scanners can match it)

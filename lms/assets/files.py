@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from lms.assets.filetypes import (
@@ -20,6 +19,7 @@ from lms.assets.filetypes import (
 from lms.assets.metadata import AssetError
 from lms.assets.storage import get_storage
 from lms.extensions import db
+from lms.i18n import gettext as _
 from lms.models import Asset, AssetVersion
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField, TextAreaField
@@ -11,6 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from lms.assets.filetypes import FILE_TYPES
 from lms.assets.metadata import ASSET_LANGUAGES, AssetData, parse_tags
 from lms.formutil import NoControlCharacters, choices
+from lms.i18n import lazy_gettext as _l
 from lms.labels import ASSET_CATEGORY_LABELS, AUDIENCE_LABELS, TIER_LABELS
 from lms.models import AssetCategory, Audience, Tier
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -29,6 +28,7 @@ from lms.assets.metadata import (
 from lms.assets.storage import get_storage
 from lms.database import start_write_transaction
 from lms.extensions import db
+from lms.i18n import gettext as _
 from lms.markup import render_markdown
 from lms.models import Asset, AssetVersion, AuditAction, User, utcnow
 

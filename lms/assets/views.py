@@ -12,8 +12,6 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import format_decimal
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -29,8 +27,10 @@ from lms.csvutil import csv_response
 from lms.database import saving
 from lms.errors import render_error
 from lms.formutil import page_arg
+from lms.i18n import gettext as _
 from lms.labels import TIER_LABELS
 from lms.models import Asset, AssetVersion, utcnow
+from lms.numbers import format_decimal
 from lms.policy import vendor_required
 
 # A downloaded file never runs anything in the browser, even if opened in a tab.

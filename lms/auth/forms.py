@@ -1,11 +1,11 @@
 """Forms of signing in, accounts and invitations."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from lms.formutil import NoControlCharacters, choices
+from lms.i18n import lazy_gettext as _l
 
 LOCALE_CHOICES = [("", _l("Browser language")), ("en", "English"), ("ja", "日本語")]
 

@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 
 from flask import current_app, url_for
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import update
 from werkzeug.security import generate_password_hash
 
@@ -25,6 +24,7 @@ from lms import audit
 from lms.auth.service import AccountError, end_all_sessions, password_problem, token_hash
 from lms.database import end_read_transaction, execute_dml, start_write_transaction
 from lms.extensions import db
+from lms.i18n import gettext as _
 from lms.mail import mail_configured, send_mail
 from lms.models import AuditAction, PasswordReset, Role, User, normalize_email, utcnow
 from lms.models.users import PASSWORD_METHOD

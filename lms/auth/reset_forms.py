@@ -1,11 +1,11 @@
 """Forms of the password reset: asking for a link, and setting the new password."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from lms.formutil import EmailAddress
+from lms.i18n import lazy_gettext as _l
 
 
 class ForgotPasswordForm(FlaskForm):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import flash, make_response, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.auth import bp, reset
@@ -11,6 +10,7 @@ from lms.auth.reset_forms import ForgotPasswordForm, ResetPasswordForm
 from lms.auth.service import AccountError
 from lms.database import saving
 from lms.extensions import limiter
+from lms.i18n import gettext as _
 from lms.models import normalize_email
 
 # Counted before the work (plain limits, not deduct_when): concurrent requests cannot pass

@@ -113,7 +113,7 @@ def touch_last_seen(user: User, resolution: timedelta) -> None:
 
 def password_problem(password: str, email: str = "") -> str | None:
     """Why a new password is not acceptable, or None."""
-    from flask_babel import gettext as _
+    from lms.i18n import gettext as _
 
     if len(password) < MIN_PASSWORD_LENGTH:
         return _("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
@@ -147,8 +147,7 @@ def create_invitation(
     valid_days: int,
 ) -> IssuedInvitation:
     """Invite a person; the plain token exists only in the returned value and the link."""
-    from flask_babel import gettext as _
-
+    from lms.i18n import gettext as _
     from lms.policy import invitable_roles
 
     email = normalize_email(email)
@@ -225,7 +224,7 @@ def find_usable_invitation(token: str, now: datetime | None = None) -> Invitatio
 
 def accept_invitation(token: str, name: str, password: str) -> User:
     """Create the invited person's account; the link works once (a guarded UPDATE)."""
-    from flask_babel import gettext as _
+    from lms.i18n import gettext as _
 
     now = utcnow()
     invitation = find_usable_invitation(token, now)

@@ -22,7 +22,6 @@ from datetime import datetime, timedelta
 import pyotp
 import segno
 from flask import current_app, redirect, session, url_for
-from flask_babel import gettext as _
 from limits import RateLimitItem, parse
 from sqlalchemy import delete, func, update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -33,6 +32,7 @@ from lms.auth import devices
 from lms.auth.service import AccountError, end_all_sessions, sign_in
 from lms.database import end_read_transaction, execute_dml, start_write_transaction
 from lms.extensions import db, limiter
+from lms.i18n import gettext as _
 from lms.models import AuditAction, RecoveryCode, Role, User, utcnow
 
 TOTP_DIGITS = 6

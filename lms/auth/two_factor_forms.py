@@ -1,9 +1,10 @@
 """Forms of two-factor sign-in: a code, and turning it off."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
+
+from lms.i18n import lazy_gettext as _l
 
 _CODE_MISSING = _l("Enter the code.")
 

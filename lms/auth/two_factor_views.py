@@ -4,8 +4,6 @@ rule that sends people whose role requires it to set it up."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
@@ -14,6 +12,8 @@ from lms.auth.forms import ConfirmForm
 from lms.auth.two_factor_forms import CodeForm, DisableForm
 from lms.database import saving
 from lms.errors import render_error
+from lms.i18n import gettext as _
+from lms.i18n import ngettext
 from lms.models import User
 
 # Open to a signed-in person who must still set up two-factor sign-in: the set-up itself,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms import audit
@@ -21,6 +20,7 @@ from lms.auth.forms import (
 from lms.database import saving
 from lms.errors import render_error
 from lms.extensions import limiter
+from lms.i18n import gettext as _
 from lms.models import AuditAction
 
 

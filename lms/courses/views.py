@@ -15,13 +15,13 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.auth.forms import ConfirmForm
 from lms.courses import bp, service
 from lms.database import saving
 from lms.extensions import db
+from lms.i18n import gettext as _
 from lms.markup import video_embed_url
 from lms.models import Organization, Role
 from lms.policy import roles_required

@@ -10,7 +10,6 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
@@ -24,6 +23,7 @@ from lms.credentials import rules, standing
 from lms.credentials.loader import CredentialSet
 from lms.events import learning_progressed
 from lms.extensions import db
+from lms.i18n import gettext as _
 from lms.labels import JOB_LABELS
 from lms.models import (
     Attempt,

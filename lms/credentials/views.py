@@ -20,8 +20,6 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -37,6 +35,8 @@ from lms.database import saving
 from lms.errors import json_error
 from lms.extensions import db
 from lms.formutil import NoControlCharacters, page_arg
+from lms.i18n import gettext as _
+from lms.i18n import lazy_gettext as _l
 from lms.models import Award, Credential, CredentialStatus, Role, utcnow
 from lms.policy import admin_required, roles_required
 

@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -25,6 +24,7 @@ from lms.deals.history import change_text, initial_changes, record_event
 from lms.deals.rules import CHUNK, CLOSED_STATUSES, DealError
 from lms.deals.validation import DealRow, FieldError, column_order, validate_row
 from lms.extensions import db
+from lms.i18n import gettext as _
 from lms.models import AuditAction, Deal, DealStatus, Organization, User, utcnow
 from lms.text import has_control_characters
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField, TextAreaField
@@ -10,6 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from lms.deals.validation import MAX_LENGTHS, check_date, parse_amount
 from lms.formutil import NoControlCharacters, choices
+from lms.i18n import lazy_gettext as _l
 from lms.models.deals import CURRENCIES, DEFAULT_CURRENCY
 
 CURRENCY_CHOICES = [(code, code) for code in CURRENCIES]

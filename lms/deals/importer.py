@@ -57,8 +57,6 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask_babel import gettext as _
-
 from lms.deals.validation import (
     COLUMNS,
     MAX_LENGTHS,
@@ -67,6 +65,7 @@ from lms.deals.validation import (
     FieldError,
     validate_row,
 )
+from lms.i18n import gettext as _
 from lms.text import has_control_characters
 
 MAX_BYTES = 20 * 1024 * 1024

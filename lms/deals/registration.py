@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from lms.database import start_write_transaction
@@ -22,6 +21,7 @@ from lms.deals.permissions import can_edit
 from lms.deals.rules import ACTIONS, TRANSITIONS, DealError
 from lms.deals.validation import MAX_LENGTHS, MULTILINE_COLUMNS, parse_amount, parse_currency
 from lms.extensions import db
+from lms.i18n import gettext as _
 from lms.labels import DEAL_STATUS_LABELS
 from lms.models import Deal, DealStatus, Organization, User, utcnow
 from lms.models.deals import DEFAULT_CURRENCY

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from flask_babel import gettext as _
-
+from lms.i18n import gettext as _
 from lms.models.deals import CURRENCIES, DEFAULT_CURRENCY, DealStatus
 from lms.text import has_control_characters
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from lms.clock import program_today
@@ -21,6 +19,8 @@ from lms.deals.rules import DealError
 from lms.deals.validation import COLUMNS, REQUIRED_COLUMNS
 from lms.extensions import db
 from lms.formutil import page_arg
+from lms.i18n import gettext as _
+from lms.i18n import lazy_gettext as _l
 from lms.labels import DEAL_STATUS_LABELS
 from lms.models import Deal, utcnow
 from lms.policy import get_visible_or_404, vendor_required

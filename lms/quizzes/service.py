@@ -16,7 +16,6 @@ from decimal import Decimal
 from fractions import Fraction
 
 from flask_babel import format_datetime
-from flask_babel import gettext as _
 from sqlalchemy import Update, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -26,6 +25,7 @@ from lms.credentials import standing as credential_standing
 from lms.database import execute_dml, start_write_transaction
 from lms.events import learning_progressed
 from lms.extensions import db
+from lms.i18n import gettext as _
 from lms.models import Attempt, AttemptStatus, Quiz, QuizKind, QuizVersion, User, utcnow
 from lms.quizzes import scoring
 from lms.quizzes.review import ReviewLevel, review_level

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from lms.auth.forms import ConfirmForm
@@ -15,6 +13,8 @@ from lms.csvutil import csv_response
 from lms.database import saving
 from lms.extensions import db
 from lms.formutil import parse_id
+from lms.i18n import gettext as _
+from lms.i18n import lazy_gettext as _l
 from lms.models import Quiz, QuizKind, utcnow
 from lms.policy import vendor_required
 from lms.quizzes import bp, service

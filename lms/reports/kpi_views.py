@@ -6,13 +6,13 @@ import functools
 from collections.abc import Callable
 
 from flask import abort, render_template, request
-from flask_babel import format_decimal
-from flask_babel import gettext as _
 from markupsafe import Markup
 
 from lms.csvutil import csv_response
 from lms.formutil import page_of
+from lms.i18n import gettext as _
 from lms.labels import TIER_LABELS
+from lms.numbers import format_decimal, formatter
 from lms.policy import vendor_required
 from lms.reports import bp, charts, health, kpis, program_facts
 from lms.reports.charts import Bar, Series
@@ -53,8 +53,7 @@ def kpi_charts(figures: ProgramFigures, program: Program) -> dict[str, Markup]:
     revenue = [m.deals.revenue for m in figures.months]
     certified = [m.certifications for m in figures.months]
 
-    def number(value: float) -> str:
-        return format_decimal(value)
+    number = formatter()
 
     def summary(name: str, values: list) -> str:
         return charts.flow_summary(name, long_labels, values, number, _)

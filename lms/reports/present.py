@@ -4,12 +4,15 @@ the report views and a partner admin's home page): view helpers around the pure 
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
+from babel import Locale
 from babel.dates import format_skeleton
 from babel.numbers import format_compact_decimal
-from flask_babel import format_percent, get_locale, get_translations, pgettext
-from flask_babel import gettext as _
+from flask_babel import format_percent, get_locale
 
+from lms.i18n import gettext as _
+from lms.i18n import pgettext, translations
 from lms.models import Organization
 from lms.reports import health, program_facts
 from lms.reports.health import Reason
@@ -18,7 +21,13 @@ from lms.tiers.program import Program
 
 def month_label(month: date, short: bool = False) -> str:
     """"Dec 2025" / "2025年12月"; short: "Dec" / "12月"."""
-    return format_skeleton("MMM" if short else "yMMM", month, locale=get_locale())
+    return _month_label(month, short, get_locale())
+
+
+@lru_cache(maxsize=1024)
+def _month_label(month: date, short: bool, locale: Locale | None) -> str:
+    # A KPI page labels its months a few times over; Babel's skeletons are slow to resolve.
+    return format_skeleton("MMM" if short else "yMMM", month, locale=locale)
 
 
 def compact(value: float) -> str:
@@ -29,7 +38,7 @@ def compact(value: float) -> str:
 def _ngettext(singular: str, plural: str, n: int) -> str:
     """The translated form only: the pure texts fill in their own placeholders (Flask-Babel's
     ngettext would fill in `num` alone, and fail on the others)."""
-    return get_translations().ngettext(singular, plural, n)
+    return translations().ngettext(singular, plural, n)
 
 
 def reason_words(reason: Reason) -> str:

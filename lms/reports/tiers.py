@@ -6,9 +6,8 @@ import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask_babel import gettext as _
-
 from lms.clock import program_today
+from lms.i18n import gettext as _
 from lms.labels import TIER_LABELS
 from lms.tiers import present, rules, service
 from lms.tiers.program import Program

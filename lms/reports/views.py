@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
 from lms.auth.forms import ConfirmForm
 from lms.csvutil import csv_response
 from lms.database import saving
 from lms.formutil import page_of
+from lms.i18n import gettext as _
+from lms.i18n import ngettext
 from lms.policy import vendor_required
 from lms.reports import bp
 from lms.reports import tiers as tier_report

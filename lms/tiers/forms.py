@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.formutil import NoControlCharacters
+from lms.i18n import lazy_gettext as _l
 from lms.tiers.program import MAX_MIN
 
 KIND_CHOICES = (

@@ -6,13 +6,14 @@ import re
 from dataclasses import dataclass, field
 
 from flask import url_for
-from flask_babel import format_decimal, gettext, ngettext
 from sqlalchemy import literal, select, union_all
 
 from lms.content_cache import cached
 from lms.deals.permissions import can_register
 from lms.extensions import db
+from lms.i18n import gettext, ngettext
 from lms.models import Course, Credential, Quiz
+from lms.numbers import format_decimal
 from lms.tiers import rules
 from lms.tiers.program import Program, Requirement
 from lms.tiers.rules import RequirementResult

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 
 from flask import abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from lms.database import saving
 from lms.extensions import db
 from lms.formutil import choices
+from lms.i18n import gettext as _
 from lms.labels import JOB_LABELS
 from lms.models import (
     DealStatus,
