@@ -1,4 +1,8 @@
-"""The navigation of the layout, by role: each feature adds its entries here."""
+"""The navigation of the layout, by role: each feature adds its entries here.
+
+Entries with a `group` are shown together under that name (a menu that opens), so that every
+role's menu fits one row of a laptop screen; on a phone the whole menu folds behind one
+button (base.html; both work without JavaScript)."""
 
 from __future__ import annotations
 
@@ -13,11 +17,28 @@ from lms.models import Role
 ALL_SIGNED_IN = tuple(Role)
 
 
+REPORTS = _l("Reports")
+TEAM = _l("Team")
+
+
 @dataclass(frozen=True)
 class NavItem:
     endpoint: str
     label: object
     roles: tuple[Role, ...]
+    group: object | None = None
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    """Entries under one name in the menu."""
+
+    label: str
+    items: tuple[NavItem, ...]
+
+    @property
+    def endpoints(self) -> frozenset[str]:
+        return frozenset(item.endpoint for item in self.items)
 
 
 PARTNER_ROLES = (Role.MEMBER, Role.PARTNER_ADMIN)
@@ -32,14 +53,17 @@ NAVIGATION: list[NavItem] = [
     NavItem("credentials.mine", _l("My credentials"), PARTNER_ROLES),
     NavItem("tiers.partner_list", _l("Our tier"), PARTNER_ROLES),
     NavItem("tiers.partner_list", _l("Partners"), VENDOR),
-    NavItem("reports.tiers", _l("Tier report"), VENDOR),
-    NavItem("reports.kpis", _l("KPIs"), VENDOR),
-    NavItem("reports.health", _l("Partner health"), VENDOR),
-    NavItem("credentials.expiring", _l("Expiring"), (Role.PARTNER_ADMIN, *VENDOR)),
-    NavItem("courses.progress", _l("Progress"), (Role.PARTNER_ADMIN, *VENDOR)),
-    NavItem("admin.users", _l("People"), (Role.PARTNER_ADMIN,)),
-    NavItem("assets.usage", _l("Asset usage"), VENDOR),
-    NavItem("quizzes.statistics_list", _l("Quiz statistics"), VENDOR),
+    NavItem("admin.users", _l("People"), (Role.PARTNER_ADMIN,), TEAM),
+    NavItem("courses.progress", _l("Progress"), (Role.PARTNER_ADMIN,), TEAM),
+    NavItem("credentials.expiring", _l("Expiring certifications"), (Role.PARTNER_ADMIN,),
+            TEAM),
+    NavItem("reports.tiers", _l("Tier report"), VENDOR, REPORTS),
+    NavItem("reports.kpis", _l("KPIs"), VENDOR, REPORTS),
+    NavItem("reports.health", _l("Partner health"), VENDOR, REPORTS),
+    NavItem("credentials.expiring", _l("Expiring certifications"), VENDOR, REPORTS),
+    NavItem("courses.progress", _l("Learning progress"), VENDOR, REPORTS),
+    NavItem("assets.usage", _l("Asset usage"), VENDOR, REPORTS),
+    NavItem("quizzes.statistics_list", _l("Quiz statistics"), VENDOR, REPORTS),
     NavItem("admin.index", _l("Administration"), (Role.ADMIN,)),
 ]
 
@@ -61,13 +85,31 @@ def navigation_for(user) -> list[NavItem]:
     return [item for item in NAVIGATION if user.role in item.roles]
 
 
-def menu(user) -> list[NavItem]:
-    """`navigation_for(user)` with its labels in the reader's language, translated once per
-    language and role in each worker (every page shows the menu)."""
+def grouped(items: list[NavItem]) -> list[NavItem | NavGroup]:
+    """The menu's entries: each group where its first entry is, holding all of its own."""
+    entries: list[NavItem | NavGroup] = []
+    groups: dict[str, list[NavItem]] = {}
+    for item in items:
+        if item.group is None:
+            entries.append(item)
+            continue
+        name = str(item.group)
+        if name not in groups:
+            groups[name] = []
+            entries.append(NavGroup(name, ()))
+        groups[name].append(item)
+    return [NavGroup(entry.label, tuple(groups[entry.label])) if isinstance(entry, NavGroup)
+            else entry for entry in entries]
+
+
+def menu(user) -> list[NavItem | NavGroup]:
+    """`navigation_for(user)`, grouped, with its labels in the reader's language: translated
+    once per language and role in each worker (every page shows the menu)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return []
     key = (str(get_locale() or "en"), user.role)
     menus = current_app.extensions.setdefault("lms.menus", {})
     if key not in menus:
-        menus[key] = [replace(item, label=str(item.label)) for item in navigation_for(user)]
+        menus[key] = grouped([replace(item, label=str(item.label), group=item.group and
+                                      str(item.group)) for item in navigation_for(user)])
     return menus[key]
