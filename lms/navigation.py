@@ -87,19 +87,18 @@ def navigation_for(user) -> list[NavItem]:
 
 def grouped(items: list[NavItem]) -> list[NavItem | NavGroup]:
     """The menu's entries: each group where its first entry is, holding all of its own."""
-    entries: list[NavItem | NavGroup] = []
-    groups: dict[str, list[NavItem]] = {}
+    members: dict[str, list[NavItem]] = {}
+    order: list[NavItem | str] = []  # an entry, or the name of a group
     for item in items:
         if item.group is None:
-            entries.append(item)
-            continue
-        name = str(item.group)
-        if name not in groups:
-            groups[name] = []
-            entries.append(NavGroup(name, ()))
-        groups[name].append(item)
-    return [NavGroup(entry.label, tuple(groups[entry.label])) if isinstance(entry, NavGroup)
-            else entry for entry in entries]
+            order.append(item)
+        else:
+            name = str(item.group)
+            if name not in members:
+                order.append(name)
+            members.setdefault(name, []).append(item)
+    return [NavGroup(entry, tuple(members[entry])) if isinstance(entry, str) else entry
+            for entry in order]
 
 
 def menu(user) -> list[NavItem | NavGroup]:
