@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from lms import config as lms_config
-from lms import i18n, numbers
+from lms import dates, i18n, numbers
 from lms.database import configure_sqlite
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 from lms.formutil import MAX_ID
@@ -127,8 +127,9 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_templates(app: Flask) -> None:
     """Filters and names every template can use."""
-    for name in ("format_date", "format_datetime", "format_percent"):
-        app.jinja_env.filters[name] = getattr(flask_babel, name)
+    app.jinja_env.filters["format_date"] = dates.format_date
+    app.jinja_env.filters["format_datetime"] = dates.format_datetime
+    app.jinja_env.filters["format_percent"] = flask_babel.format_percent
     app.jinja_env.filters["format_decimal"] = numbers.decimal_filter
     app.jinja_env.filters["duration"] = minutes_text
     # A credential's name, description or criteria in the reader's language.

@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-from flask_babel import format_datetime
 from sqlalchemy import Update, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -23,6 +22,7 @@ from lms.courses.structure import CourseInfo
 from lms.credentials import service as credentials
 from lms.credentials import standing as credential_standing
 from lms.database import execute_dml, start_write_transaction
+from lms.dates import format_datetime
 from lms.events import learning_progressed
 from lms.extensions import db
 from lms.i18n import gettext as _
@@ -214,13 +214,13 @@ def availability(user: User, quiz: Quiz, version: QuizVersion, attempts: Sequenc
         return info
     if renewal_opens is not None and now < renewal_opens:
         info.reason = _("Your certification can be renewed from %(when)s.",
-                        when=format_datetime(renewal_opens, "short"))
+                        when=format_datetime(renewal_opens))
         return info
     if quiz.kind == QuizKind.EXAM and info.passed is not None \
             and info.passed.submitted_at is not None:
         # The pass counts: another attempt could only use up one (the bug of issue 17).
         info.reason = _("You passed this exam on %(when)s: there is no need to take it again.",
-                        when=format_datetime(info.passed.submitted_at, "short"))
+                        when=format_datetime(info.passed.submitted_at))
         return info
     if left == 0:
         info.reason = _("You have used all %(n)d attempts.", n=version.max_attempts)
@@ -230,7 +230,7 @@ def availability(user: User, quiz: Quiz, version: QuizVersion, attempts: Sequenc
         retry_at = max(finished) + timedelta(minutes=version.cooldown_minutes)
         if now < retry_at:
             info.reason = _("You can try again from %(when)s.",
-                            when=format_datetime(retry_at, "short"))
+                            when=format_datetime(retry_at))
             info.retry_at = retry_at
     return info
 

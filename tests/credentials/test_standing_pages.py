@@ -11,9 +11,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date
 from sqlalchemy import func, select
 
+from lms.dates import format_datetime
 from lms.extensions import db
 from lms.models import (
     Attempt,
@@ -118,7 +119,7 @@ def shown_date(app, moment) -> str:
 
 def shown_datetime(app, moment) -> str:
     with app.test_request_context():
-        return format_datetime(moment, "short")
+        return format_datetime(moment)
 
 
 # --- The criteria on the intro page -----------------------------------------------------------
