@@ -121,9 +121,12 @@ def development_env() -> dict:
 def demo(args: list[str]) -> None:
     setup()
     env = development_env()
-    run(BIN / "lms", "demo", env=env)
     host = os.environ.get("HOST", "127.0.0.1")
     port = os.environ.get("PORT", "5000")
+    # Verification links, badges and invitations point where the demo actually serves.
+    shown = "localhost" if host in ("0.0.0.0", "::") else host  # noqa: S104 (a comparison)
+    env.setdefault("LMS_BASE_URL", f"http://{shown}:{port}")
+    run(BIN / "lms", "demo", env=env)
     print(f"\nServing the demo portal on http://{host}:{port} (Ctrl+C to stop)", flush=True)
     run(BIN / "lms", "run", "--host", host, "--port", port, *args, env=env)
 
