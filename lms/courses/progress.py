@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 
 @dataclass(frozen=True)
@@ -74,3 +74,19 @@ def pick_version(versions: Sequence[tuple[str, str]], person_locale: str, origin
         if locale == person_locale:
             return slug
     return original
+
+
+# Onboarding is stalled when a person whose path is unfinished has not started within a week
+# of joining, or has not learned anything for two weeks (the partner admin's home says who).
+NOT_STARTED_AFTER = timedelta(days=7)
+IDLE_FOR = timedelta(days=14)
+
+
+def onboarding_stalled(path_done: bool, last_activity: datetime | None, joined: datetime,
+                       now: datetime) -> bool:
+    """Whether a person with an onboarding path is stuck on it at `now`."""
+    if path_done:
+        return False
+    if last_activity is None:
+        return now - joined >= NOT_STARTED_AFTER
+    return now - last_activity >= IDLE_FOR

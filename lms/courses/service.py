@@ -32,6 +32,7 @@ from lms.extensions import db
 from lms.markup import normalize_for_search
 from lms.models import (
     Attempt,
+    Award,
     Lesson,
     LessonProgress,
     Organization,
@@ -369,7 +370,36 @@ def next_step(user: User, locale: str) -> NextStep | None:
     return None
 
 
+
+@dataclass(frozen=True)
+class Handoff:
+    """Where a person goes once every lesson of a course is done: the course's quiz still to
+    pass, else the next course of their path (None: the path is done, or they have none)."""
+
+    quiz: QuizInfo | None
+    step: NextStep | None
+
+
+def handoff(user: User, page: CoursePage, locale: str) -> Handoff | None:
+    """None while lessons of the course remain."""
+    card = page.card
+    if card.lessons_total == 0 or card.lessons_done < card.lessons_total:
+        return None
+    if page.quiz is not None and card.requirement_passed is False:
+        return Handoff(page.quiz, None)
+    return Handoff(None, next_step(user, locale))
+
 # --- Progress of people (partner admins, managers) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Onboarding:
+    """A person's onboarding path: steps done, when they last learned, whether stalled."""
+
+    steps_done: int
+    steps_total: int
+    last_activity: datetime | None
+    stalled: bool
 
 
 @dataclass
@@ -378,6 +408,8 @@ class PeopleProgress:
     people: list[User]
     groups: list[CourseInfo]
     table: ProgressTable
+    onboarding: dict[int, Onboarding] = field(default_factory=dict)  # user id -> path
+    credentials: dict[int, int] = field(default_factory=dict)  # user id -> valid ones
 
     def percent(self, user: User, group: CourseInfo) -> int:
         return self.table.group_percent(user.id, group.group_slug)
@@ -385,17 +417,78 @@ class PeopleProgress:
     def complete(self, user: User, group: CourseInfo) -> bool:
         return group.group_slug in self.table.completed_groups(user.id)
 
+    @property
+    def stalled(self) -> list[User]:
+        return [p for p in self.people if self.onboarding[p.id].stalled]
+
 
 def _originals(courses: tuple[CourseInfo, ...]) -> list[CourseInfo]:
     return [c for c in courses if c.translation_of is None]
 
 
-def people_progress(organization: Organization) -> PeopleProgress:
-    """Each active person of `organization` against each course (translations merged)."""
-    people = list(db.session.scalars(select(User).where(
+def last_learning(user_ids: list[int]) -> dict[int, datetime]:
+    """When each person last opened a lesson or started a quiz (one query)."""
+    lessons = (select(LessonProgress.user_id.label("user_id"),
+                      func.max(LessonProgress.last_viewed_at).label("at"))
+               .where(LessonProgress.user_id.in_(user_ids)).group_by(LessonProgress.user_id))
+    attempts = (select(Attempt.user_id.label("user_id"), func.max(Attempt.started_at).label("at"))
+                .where(Attempt.user_id.in_(user_ids)).group_by(Attempt.user_id))
+    latest: dict[int, datetime] = {}
+    for user_id, at in db.session.execute(union_all(lessons, attempts)):
+        if at is not None and (user_id not in latest or at > latest[user_id]):
+            latest[user_id] = at
+    return latest
+
+
+def _valid_credentials(user_ids: list[int], now: datetime) -> dict[int, int]:
+    rows = db.session.execute(
+        select(Award.user_id, func.count(Award.id))
+        .where(Award.user_id.in_(user_ids), Award.revoked_at.is_(None),
+               Award.expires_at.is_(None) | (Award.expires_at > now))
+        .group_by(Award.user_id))
+    return {user_id: count for user_id, count in rows}
+
+
+def _active_people(organization: Organization) -> list[User]:
+    return list(db.session.scalars(select(User).where(
         User.organization_id == organization.id, User.active.is_(True)).order_by(User.name)))
-    table = progress_table([p.id for p in people])
-    return PeopleProgress(organization, people, _originals(table.courses), table)
+
+
+def _onboarding(people: list[User], table: ProgressTable, now: datetime
+                ) -> dict[int, Onboarding]:
+    """Each person's onboarding path from their progress (one query: their last learning)."""
+    latest = last_learning([p.id for p in people])
+    onboarding = {}
+    for person in people:
+        path = (table.content.paths.get(person.job_function.value)
+                if person.job_function is not None else None)
+        steps = path.steps if path is not None else ()
+        done = len(set(steps) & table.completed_groups(person.id))
+        at = latest.get(person.id)
+        onboarding[person.id] = Onboarding(
+            done, len(steps), at,
+            bool(steps) and rules.onboarding_stalled(done == len(steps), at,
+                                                     person.created_at, now))
+    return onboarding
+
+
+def people_progress(organization: Organization, now: datetime | None = None) -> PeopleProgress:
+    """Each active person of `organization` against each course (translations merged), with
+    their onboarding path, last learning and valid credentials (five queries)."""
+    now = now or utcnow()
+    people = _active_people(organization)
+    ids = [p.id for p in people]
+    table = progress_table(ids)
+    return PeopleProgress(organization, people, _originals(table.courses), table,
+                          _onboarding(people, table, now), _valid_credentials(ids, now))
+
+
+def stalled_people(organization: Organization, now: datetime | None = None) -> list[User]:
+    """The active people of `organization` stalled in onboarding (as /progress?stalled=1)."""
+    now = now or utcnow()
+    people = _active_people(organization)
+    onboarding = _onboarding(people, progress_table([p.id for p in people]), now)
+    return [p for p in people if onboarding[p.id].stalled]
 
 
 @dataclass

@@ -19,9 +19,11 @@ from flask_login import current_user, login_required
 
 from lms.auth.forms import ConfirmForm
 from lms.courses import bp, service
+from lms.csvutil import csv_response
 from lms.database import saving
 from lms.extensions import db
 from lms.i18n import gettext as _
+from lms.labels import JOB_LABELS, TIER_LABELS
 from lms.markup import video_embed_url
 from lms.models import Organization, Role
 from lms.policy import roles_required
@@ -55,7 +57,8 @@ def course(course_slug: str):
     page = service.course_page(_person(), course_slug, _locale())
     if page is None:
         abort(404)
-    return render_template("courses/course.html", page=page, card=page.card)
+    return render_template("courses/course.html", page=page, card=page.card,
+                           handoff=service.handoff(_person(), page, _locale()))
 
 
 def _lesson_or_404(course_slug: str, lesson_slug: str):
@@ -82,6 +85,8 @@ def lesson(course_slug: str, lesson_slug: str):
     return render_template(
         "courses/lesson.html", page=page, lesson=current, previous=previous,
         following=following, completed=current.id in page.completed_lesson_ids,
+        # Only on the last lesson: where to go once the course's lessons are done.
+        handoff=service.handoff(_person(), page, _locale()) if following is None else None,
         video_embed=video_embed_url(video) if video else None,
         video_file=url_for("courses.course_file", course_slug=course_slug, filename=video)
         if video and not video_embed_url(video) else None,
@@ -126,23 +131,74 @@ def course_file(course_slug: str, filename: str):
     return response
 
 
-@bp.route("/progress")
-@roles_required(Role.PARTNER_ADMIN, Role.MANAGER, Role.ADMIN)
-def progress():
-    if current_user.role == Role.PARTNER_ADMIN:
-        return render_template("courses/people_progress.html",
-                               report=service.people_progress(current_user.organization))
-    groups, rows = service.partners_progress()
-    return render_template("courses/partners_progress.html", groups=groups, rows=rows)
-
-
-@bp.route("/progress/<org_slug>")
-@roles_required(Role.PARTNER_ADMIN, Role.MANAGER, Role.ADMIN)
-def organization_progress(org_slug: str):
+def _company(org_slug: str) -> Organization:
     org = db.session.scalar(db.select(Organization).where(Organization.slug == org_slug))
     # A partner admin reaches only their own company; any other answers as if it did not exist.
     if org is None or (current_user.role == Role.PARTNER_ADMIN
                        and org.id != current_user.organization_id):
         abort(404)
-    return render_template("courses/people_progress.html",
-                           report=service.people_progress(org))
+    return org
+
+
+def _people_page(org: Organization):
+    report = service.people_progress(org)
+    stalled_only = request.args.get("stalled") == "1"
+    return render_template("courses/people_progress.html", report=report,
+                           people=report.stalled if stalled_only else report.people,
+                           stalled_only=stalled_only)
+
+
+def _people_csv(org: Organization):
+    report = service.people_progress(org)
+    header = [_("Person"), _("Email"), _("Job function"), _("Onboarding steps done"),
+              _("Onboarding steps"), _("Onboarding stalled"), _("Last learning"),
+              _("Valid credentials")]
+    header += [group.title for group in report.groups]
+    rows = []
+    for person in report.people:
+        path = report.onboarding[person.id]
+        row: list[object] = [
+            person.name, person.email,
+            str(JOB_LABELS[person.job_function.value]) if person.job_function else "",
+            path.steps_done, path.steps_total, _("yes") if path.stalled else "",
+            path.last_activity.date().isoformat() if path.last_activity else "",
+            report.credentials.get(person.id, 0)]
+        row += [_("Complete") if report.complete(person, group)
+                else f"{report.percent(person, group)}%" for group in report.groups]
+        rows.append(row)
+    return csv_response(f"progress-{org.slug}.csv", header, rows)
+
+
+@bp.route("/progress")
+@roles_required(Role.PARTNER_ADMIN, Role.MANAGER, Role.ADMIN)
+def progress():
+    if current_user.role == Role.PARTNER_ADMIN:
+        return _people_page(current_user.organization)
+    groups, rows = service.partners_progress()
+    return render_template("courses/partners_progress.html", groups=groups, rows=rows)
+
+
+@bp.route("/progress.csv")
+@roles_required(Role.PARTNER_ADMIN, Role.MANAGER, Role.ADMIN)
+def progress_csv():
+    if current_user.role == Role.PARTNER_ADMIN:
+        return _people_csv(current_user.organization)
+    groups, rows = service.partners_progress()
+    header = [_("Partner"), _("Slug"), _("Tier"), _("People")]
+    header += [_("%(course)s: completed", course=group.title) for group in groups]
+    return csv_response("progress-partners.csv", header, [
+        [row.organization.name, row.organization.slug,
+         str(TIER_LABELS[row.organization.tier.value]), row.people,
+         *(row.completed[group.slug] for group in groups)] for row in rows])
+
+
+@bp.route("/progress/<org_slug>")
+@roles_required(Role.PARTNER_ADMIN, Role.MANAGER, Role.ADMIN)
+def organization_progress(org_slug: str):
+    return _people_page(_company(org_slug))
+
+
+@bp.route("/progress/<org_slug>.csv")
+@roles_required(Role.PARTNER_ADMIN, Role.MANAGER, Role.ADMIN)
+def organization_progress_csv(org_slug: str):
+    return _people_csv(_company(org_slug))

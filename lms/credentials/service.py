@@ -221,20 +221,34 @@ class ExpiringCredential:
     organization_valid_after: int
 
 
+def _expiring(organization_id: int | None, now: datetime) -> list:
+    """Conditions on Award joined to User: expiring within EXPIRING_SOON, not renewed, held
+    by an active person (of one company)."""
+    later = aliased(Award)
+    renewed = select(later.id).where(later.user_id == Award.user_id,
+                                     later.credential_id == Award.credential_id,
+                                     later.period > Award.period).exists()
+    conditions = [Award.revoked_at.is_(None), Award.expires_at > now,
+                  Award.expires_at <= now + rules.EXPIRING_SOON, User.active.is_(True),
+                  ~renewed]
+    if organization_id is not None:
+        conditions.append(User.organization_id == organization_id)
+    return conditions
+
+
+def expiring_count(organization_id: int | None, now: datetime | None = None) -> int:
+    """How many certifications `expiring_for` lists, in one query."""
+    return db.session.scalar(select(func.count(Award.id)).join(User, User.id == Award.user_id)
+                             .where(*_expiring(organization_id, now or utcnow()))) or 0
+
+
 def expiring_for(organization_id: int | None, now: datetime | None = None
                  ) -> list[ExpiringCredential]:
     """Certifications expiring in the next 60 days (one company, or all when None), with how
     many valid holders of that certification the company keeps after the lapse."""
     now = now or utcnow()
-    later = aliased(Award)
-    renewed = select(later.id).where(later.user_id == Award.user_id,
-                                     later.credential_id == Award.credential_id,
-                                     later.period > Award.period).exists()
     stmt = select(Award).join(User, User.id == Award.user_id).where(
-        Award.revoked_at.is_(None), Award.expires_at > now,
-        Award.expires_at <= now + rules.EXPIRING_SOON, User.active.is_(True), ~renewed)
-    if organization_id is not None:
-        stmt = stmt.where(User.organization_id == organization_id)
+        *_expiring(organization_id, now))
     expiring = list(db.session.scalars(stmt.order_by(Award.expires_at)))
     counts = dict(((org, cred), n) for org, cred, n in db.session.execute(
         select(User.organization_id, Award.credential_id, func.count(func.distinct(User.id)))

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from lms.database import database_is_reachable
 from lms.extensions import csrf
 from lms.main import bp, service
+from lms.main.today import manager_today, partner_today
 from lms.models import Role
 
 
@@ -16,7 +17,7 @@ def home():
 
     from lms.courses.service import next_step
 
-    tier = company = None
+    tier = company = today = None
     if current_user.organization_id is not None:
         from lms.tiers.present import partner_overview
 
@@ -25,10 +26,13 @@ def home():
             from lms.reports.present import company_overview
 
             company = company_overview(current_user.organization, tier["program"])
+            today = partner_today(current_user.organization, tier["standing"])
+    elif current_user.is_vendor:
+        today = manager_today()
     step = next_step(current_user, str(get_locale() or "en"))
     return render_template("main/home.html", summary=service.home_summary(current_user),
                            next_step=step, quiz_step=service.blocking_quiz(current_user, step),
-                           tier=tier, company=company)
+                           tier=tier, company=company, today=today)
 
 
 @bp.route("/healthz")

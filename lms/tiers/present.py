@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from flask import url_for
 from sqlalchemy import literal, select, union_all
 
+from lms.clock import program_today
 from lms.content_cache import cached
+from lms.credentials.rules import add_months
 from lms.deals.permissions import can_register
 from lms.extensions import db
 from lms.i18n import gettext, ngettext
@@ -185,4 +187,6 @@ def partner_overview(organization, viewer) -> dict:
         "cards": scorecards(standing, program, vocab, deal_link),
         "demotion_on": rules.demotion_date(organization.at_risk_since,
                                            program.grace_period_days),
+        # The first day whose won deals count (the review window), shown with the scorecards.
+        "window_since": add_months(program_today(), -program.review_window_months),
     }

@@ -153,3 +153,34 @@ def test_key_columns_are_in_view_without_scrolling_the_table(open_page, viewport
     page.goto("/deals")
     for selector in ("thead th:first-child", "thead th.status-cell", "tbody td.status-cell"):
         assert page.evaluate(VISIBLE_IN_BOX, [".table " + selector]), selector
+
+
+def test_the_lesson_outline_stands_beside_the_lesson_on_a_laptop_and_folds_on_a_phone(
+        open_page, live_server):
+    lesson = _paths(live_server.app, ["LESSON"])[0]
+    page = open_page(viewport=LAPTOP)
+    sign_in(page, "sales@sakura-systems.demo.test", DEMO_PASSWORD, ENGLISH)
+    page.goto(lesson)
+    outline = page.locator(".lesson-outline .outline-list")
+    assert outline.is_visible()
+    assert not page.locator(".lesson-outline > summary").is_visible()
+    beside = outline.bounding_box()
+    article = page.locator("article.lesson").bounding_box()
+    assert beside["x"] + beside["width"] <= article["x"]  # to its left, not above it
+    assert page.locator(".lesson-pager-top a[rel=next]").is_visible()
+
+    page.set_viewport_size(PHONE)
+    assert not outline.is_visible()
+    page.locator(".lesson-outline > summary").click()
+    assert outline.is_visible()
+
+
+def test_action_tiles_fit_a_phone(open_page):
+    page = open_page(viewport=PHONE)
+    sign_in(page, "manager@demo.test", DEMO_PASSWORD, ENGLISH)
+    page.goto("/")
+    tiles = page.locator(".action-tile")
+    assert tiles.count() == 6
+    for n in range(tiles.count()):
+        box = tiles.nth(n).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]

@@ -4,7 +4,10 @@ progress, and fixed query counts."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func
@@ -639,8 +642,9 @@ def test_a_partner_admin_sees_their_company_only(app, two_companies):
     assert "Kenji Elsewhere" not in html and "Fuji Partners" not in html
     assert "Complete" in row_of(html, "Ren Finished")
     assert "40%" in row_of(html, "Mei Halfway")
-    # Translations are merged into their original: one column per course group.
-    assert html.count('<th scope="col" class="num">') == 3
+    # Translations are merged into their original: one column per course group (and one
+    # for valid credentials).
+    assert html.count('<th scope="col" class="num">') == 3 + 1
     assert "パートナープログラムの基本" not in html
 
 
@@ -714,3 +718,121 @@ def test_pages_run_the_same_number_of_queries_whatever_the_number_of_courses(mak
                 counts[n][page] = queries.n
 
     assert counts[5] == counts[50]
+
+
+def test_the_progress_page_shows_onboarding_last_learning_and_credentials(app, two_companies):
+    client = signed_in(app, two_companies["admin"])
+
+    html = html_of(client.get("/progress"))
+
+    # Ren finished the first of the two steps of the sales path, today.
+    ren = row_of(html, "Ren Finished")
+    assert "1 of 2" in ren and "never" not in ren and "Stalled" not in ren
+    assert "a course at 100% still waits for its quiz" in html
+
+
+def test_people_stalled_in_onboarding_are_listed_on_their_own(app, two_companies):
+    now = utcnow()
+    ours = two_companies["ours"]
+    member(org=ours, name="Sora Silent", created_at=now - timedelta(days=8))
+    idle = member(org=ours, name="Ida Idle", created_at=now - timedelta(days=60))
+    complete_directly(idle, PPE, 1)
+    db.session.query(LessonProgress).filter_by(user_id=idle.id).update(
+        {"last_viewed_at": now - timedelta(days=20)})
+    db.session.commit()
+    member(org=two_companies["theirs"], name="Theo Theirs", created_at=now - timedelta(days=9))
+    client = signed_in(app, two_companies["admin"])
+
+    html = html_of(client.get("/progress?stalled=1"))
+
+    assert "Stalled in onboarding (2)" in html
+    assert "Sora Silent" in html and "Ida Idle" in html
+    assert "Ren Finished" not in html and "Theo Theirs" not in html
+    assert "Stalled" in row_of(html, "Ida Idle")
+
+
+def test_the_progress_csv_has_every_person_of_the_company_only(app, two_companies):
+    client = signed_in(app, two_companies["admin"])
+
+    response = client.get("/progress.csv")
+
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    header, people = rows[0], {row[0]: row for row in rows[1:]}
+    assert header[:8] == ["Person", "Email", "Job function", "Onboarding steps done",
+                          "Onboarding steps", "Onboarding stalled", "Last learning",
+                          "Valid credentials"]
+    assert set(people) == {"Aoi Admin", "Ren Finished", "Mei Halfway"}
+    assert people["Ren Finished"][header.index("Partner Program Essentials")] == "Complete"
+    assert people["Mei Halfway"][header.index("Partner Program Essentials")] == "40%"
+    assert people["Ren Finished"][3:5] == ["1", "2"]
+    theirs = two_companies["theirs"].slug
+    assert client.get(f"/progress/{theirs}.csv").status_code == 404
+
+
+def test_managers_download_the_partners_progress_and_one_companys(app, two_companies):
+    client = signed_in(app, make_user(Role.MANAGER))
+
+    partners = client.get("/progress.csv").get_data(as_text=True)
+    company = client.get(f"/progress/{two_companies['theirs'].slug}.csv").get_data(as_text=True)
+
+    assert "Sakura Systems K.K." in partners and "Fuji Partners K.K." in partners
+    assert "Kenji Elsewhere" in company and "Ren Finished" not in company
+    member_client = signed_in(app, two_companies["done"])
+    assert member_client.get("/progress.csv").status_code == 403
+
+
+# --- Lesson outline and hand-off ------------------------------------------------------------
+
+
+def test_the_lesson_page_has_the_outline_with_done_marks_and_the_current_lesson(app, content):
+    client = signed_in(app, member())
+    complete_over_http(client, PPE, PPE_LESSONS[:2])
+
+    html = html_of(client.get(f"/courses/{PPE}/deal-registration"))
+
+    outline = re.search(r'<details class="lesson-outline">(.*?)</details>', html, re.S).group(1)
+    assert "2 of 5 lessons done" in outline
+    assert outline.count('class="outline-done"') == 2
+    assert outline.count('class="outline-open"') == 3
+    assert re.search(rf'href="/courses/{PPE}/deal-registration"[^>]*aria-current="page"',
+                     outline)
+    # Previous and next at the top and at the bottom.
+    assert html.count(f'rel="prev" href="/courses/{PPE}/rules-of-engagement"') == 2
+    assert html.count(f'rel="next" class="lesson-pager-next" href="/courses/{PPE}/earning-gold"') \
+        == 2
+
+
+def test_the_last_lesson_hands_off_to_the_next_course_of_the_path(app, content):
+    client = signed_in(app, member())
+    complete_over_http(client, PPE, PPE_LESSONS)
+
+    html = html_of(client.get(f"/courses/{PPE}/certifications-and-renewal"))
+
+    assert "Next in your path" in html
+    assert f'<a href="/courses/{SELLING}" lang="en">Selling Nimbus CRM</a>' in html
+    assert f'href="/courses/{SELLING}/discovery-and-qualification">Start the course' in html
+    # The course page says the same once the course is complete.
+    assert "Next in your path" in html_of(client.get(f"/courses/{PPE}"))
+
+
+def test_no_hand_off_while_lessons_remain(app, content):
+    client = signed_in(app, member())
+    complete_over_http(client, PPE, PPE_LESSONS[:3])
+
+    last = html_of(client.get(f"/courses/{PPE}/certifications-and-renewal"))
+    assert "Next in your path" not in last
+    assert "Next in your path" not in html_of(client.get(f"/courses/{PPE}"))
+
+
+def test_the_end_of_the_path_points_to_the_catalog(app, content):
+    client = signed_in(app, member())
+    complete_over_http(client, PPE, PPE_LESSONS)
+    complete_over_http(client, SELLING)
+
+    last = lessons_of(SELLING)[-1].slug
+    html = html_of(client.get(f"/courses/{SELLING}/{last}"))
+
+    assert "Course complete" in html and "Nothing left on your path" in html
+    assert 'href="/courses">Browse courses' in html

@@ -125,6 +125,8 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("credentials.expiring", "GET"): codes(LOGIN, 403, 200, 200, 200),
     ("courses.progress", "GET"): codes(LOGIN, 403, 200, 200, 200),
     ("courses.organization_progress", "GET"): codes(LOGIN, 403, 404, 200, 200),
+    ("courses.progress_csv", "GET"): codes(LOGIN, 403, 200, 200, 200),
+    ("courses.organization_progress_csv", "GET"): codes(LOGIN, 403, 404, 200, 200),
     ("admin.users", "GET"): codes(LOGIN, 403, 200, 403, 200),
     ("admin.invite", "GET"): codes(LOGIN, 403, 200, 403, 200),
     ("admin.invite", "POST"): codes(LOGIN, 403, 200, 403, 200),

@@ -1001,6 +1001,8 @@ CSV_EXPORTS = {
     "/admin/quizzes/<slug>.csv": ("manager",),
     "/reports/kpis.csv": ("manager",),
     "/reports/health.csv": ("manager",),
+    "/progress.csv": ("manager", "partner_admin"),
+    "/progress/<org_slug>.csv": ("manager",),
 }
 
 
@@ -1009,6 +1011,8 @@ def _export_urls(rule: str) -> list[str]:
         return [f"/admin/quizzes/{QUIZ}.csv"]
     if rule == "/reports/tiers.csv":
         return [f"/reports/tiers.csv?tier={t}" for t in ("silver", "gold", "platinum")]
+    if rule == "/progress/<org_slug>.csv":
+        return ["/progress/alpha.csv"]
     return [rule]
 
 

@@ -11,6 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.clock import program_today
+from lms.credentials.rules import add_months
+from lms.dates import format_date
 from lms.extensions import db
 from lms.models import (
     Award,
@@ -253,6 +255,25 @@ def test_partner_home_shows_the_next_tier_scorecard_with_links(app, certificatio
     assert "6 more won deals" in html
     assert "4 of 10" in html
     assert "/deals/new" in html  # the way to close a deals gap
+
+
+def test_scorecards_say_from_which_day_their_deals_count(app, certifications):
+    org = make_org(tier=Tier.SILVER)
+    won_deals(org, 4, 2_000_000)
+    # A deal won before the review window: in the all-time counts, not in the scorecard.
+    won_deals(org, 1, 2_000_000, days_ago=500)
+    since = add_months(program_today(), -12)
+    with app.test_request_context():
+        shown = format_date(since)
+    client = signed_in(app, make_user(Role.PARTNER_ADMIN, org))
+
+    for path in ("/", f"/partners/{org.slug}"):
+        html = client.get(path).get_data(as_text=True)
+        assert f"Won deals and revenue count from {shown} (the last 12 months)" in html, path
+        assert "4 of 10" in html
+    profile = client.get(f"/partners/{org.slug}").get_data(as_text=True)
+    assert "All deals to date" in profile
+    assert '<span class="stat-value">5</span> <span class="stat-label">Won</span>' in profile
 
 
 def test_scorecard_of_a_partner_at_risk_says_when_it_moves_down(app, certifications):
