@@ -10,7 +10,7 @@ from lms.i18n import lazy_gettext as _l
 from lms.labels import JOB_LABELS, TIER_LABELS
 
 TIER_CHOICES = list(TIER_LABELS.items())
-JOB_FUNCTION_CHOICES = [("", _l("— none —")), *JOB_LABELS.items()]
+JOB_FUNCTION_CHOICES = [("", _l("— none (vendor staff) —")), *JOB_LABELS.items()]
 
 
 class OrganizationForm(FlaskForm):
@@ -30,7 +30,10 @@ class InvitationForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), EmailAddress(),
                                                 Length(max=254)])
     role = SelectField(_l("Role"), choices=[])
-    job_function = SelectField(_l("Job function"), choices=choices(JOB_FUNCTION_CHOICES))
+    job_function = SelectField(
+        _l("Job function"), choices=choices(JOB_FUNCTION_CHOICES),
+        description=_l("Required for partner people: it decides their onboarding path and "
+                       "which certifications count for them."))
     organization_id = SelectField(_l("Company"), choices=[], coerce=str,
                                   validators=[Optional()])
 

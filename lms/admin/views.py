@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from lms.admin import bp, service
 from lms.admin.forms import (
+    JOB_FUNCTION_CHOICES,
     InvitationForm,
     JobFunctionForm,
     OrganizationForm,
@@ -96,6 +97,8 @@ def invite():
     )
     if current_user.role == Role.PARTNER_ADMIN:
         del form.organization_id
+        # Everyone a partner admin invites is a partner person: no "none" to pick by mistake.
+        form.job_function.choices = choices(JOB_FUNCTION_CHOICES[1:])
     if form.validate_on_submit():
         org = None
         if "organization_id" in form and parse_id(form.organization_id.data):

@@ -161,8 +161,10 @@ def create_invitation(
         organization, job_function = None, None
     if organization is not None and not organization.active:
         raise AccountError(_("This company is deactivated."))
-    if role == Role.MEMBER and job_function is None:
-        raise AccountError(_("Choose sales or technical for a member."))
+    if role.is_partner and job_function is None:
+        # It decides the person's onboarding path and which certifications count for them.
+        raise AccountError(_("Choose sales or technical: it decides the onboarding path and "
+                             "the certifications offered."))
     now = utcnow()
     pending = Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None), \
         Invitation.expires_at > now

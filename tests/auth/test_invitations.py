@@ -220,3 +220,41 @@ def test_a_new_invitation_replaces_the_pending_one(app):
     client = app.test_client()
     assert client.get(f"/invitations/{first.token}").status_code == 404
     assert client.get(f"/invitations/{second.token}").status_code == 200
+
+
+@pytest.mark.parametrize("role", ["member", "partner_admin"])
+def test_partner_people_are_invited_with_a_job_function(app, role):
+    org = make_org()
+    client = app.test_client()
+    login(client, make_user(Role.ADMIN))
+
+    response = client.post("/admin/users/invite", data={
+        "email": "no.function@example.test", "role": role, "job_function": "",
+        "organization_id": str(org.id)})
+
+    assert response.status_code == 200
+    assert "it decides the onboarding path" in response.get_data(as_text=True)
+    assert db.session.scalar(db.select(Invitation)) is None
+
+
+def test_a_partner_admin_is_not_offered_no_job_function(app):
+    client = app.test_client()
+    login(client, make_user(Role.PARTNER_ADMIN))
+
+    page = client.get("/admin/users/invite").get_data(as_text=True)
+
+    assert "— none (vendor staff) —" not in page
+    assert "it decides their onboarding path" in page
+
+
+def test_vendor_staff_are_invited_without_one_and_the_link_has_a_copy_button(app):
+    client = app.test_client()
+    login(client, make_user(Role.ADMIN))
+
+    response = client.post("/admin/users/invite", data={
+        "email": "new.manager@vendor.test", "role": "manager", "job_function": ""})
+
+    html = response.get_data(as_text=True)
+    assert LINK_RE.search(html)
+    assert 'data-copy="invitation-link"' in html and "js/share.js" in html
+    assert db.session.scalar(db.select(Invitation)).job_function is None
