@@ -53,6 +53,18 @@ FILE_TYPES: dict[str, FileType] = {t.extension: t for t in (
     FileType("m4v", "video/mp4", "MP4"),
     FileType("zip", "application/zip", "ZIP"),
 )}
+# What each file looks like in the library (its icon): document, spreadsheet, slides...
+FAMILIES = {"pdf": "pdf", "docx": "doc", "doc": "doc", "xlsx": "sheet", "xls": "sheet",
+            "pptx": "slides", "ppt": "slides", "png": "image", "jpg": "image",
+            "jpeg": "image", "gif": "image", "webp": "image", "mp4": "video", "m4v": "video",
+            "zip": "archive"}
+
+
+def family_of(filename: str) -> str:
+    """The icon family of a stored file's name; "file" for anything else."""
+    return FAMILIES.get(extension_of(filename), "file")
+
+
 # The folder an Office Open XML package of each kind must contain.
 OOXML_FOLDERS = {"docx": "word/", "xlsx": "xl/", "pptx": "ppt/"}
 

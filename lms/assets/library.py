@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, and_, bindparam, func, select
@@ -15,7 +16,15 @@ from lms.assets.metadata import ASSET_LANGUAGES, escape_like, normalize_tag
 from lms.content_cache import cached
 from lms.extensions import db
 from lms.markup import normalize_for_search
-from lms.models import Asset, AssetCategory, AssetDownload, AssetVersion, Audience, User
+from lms.models import (
+    Asset,
+    AssetCategory,
+    AssetDownload,
+    AssetVersion,
+    Audience,
+    User,
+    utcnow,
+)
 
 PAGE_SIZE = 24
 MAX_QUERY_WORDS = 10
@@ -91,12 +100,25 @@ def _library_query(viewer: User, filters: LibraryFilters) -> Select[Asset]:
     return stmt.order_by(Asset.updated_at.desc(), Asset.id.desc())
 
 
+# A version this recent marks its asset "new" (the first) or "updated" (a later one).
+RECENT = timedelta(days=30)
+NEW, UPDATED = "new", "updated"
+
+
+def freshness(version: AssetVersion | None, now: datetime) -> str | None:
+    """"new", "updated" or None: whether the current version came in the last 30 days."""
+    if version is None or now - version.created_at > RECENT:
+        return None
+    return NEW if version.number == 1 else UPDATED
+
+
 @dataclass
 class LibraryItem:
     asset: Asset
     version: AssetVersion | None
     locked: bool
     downloads: int | None = None  # vendor staff only
+    fresh: str | None = None  # see freshness()
 
 
 @dataclass
@@ -140,8 +162,10 @@ def library(viewer: User, filters: LibraryFilters, page: int = 1,
     assets = list(pagination.items)
     versions = current_versions(assets)
     counts = download_counts([a.id for a in assets]) if is_vendor(viewer) else {}
+    now = utcnow()
     items = [LibraryItem(a, versions.get(a.id), not can_download(viewer, a),
-                         counts.get(a.id, 0) if is_vendor(viewer) else None) for a in assets]
+                         counts.get(a.id, 0) if is_vendor(viewer) else None,
+                         freshness(versions.get(a.id), now)) for a in assets]
     return LibraryPage(items, pagination, filters, ignored or [], live_languages())
 
 

@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from lms.assets import access, bp, downloads, metadata, publishing
-from lms.assets.filetypes import FILE_TYPES, content_disposition, extension_of
+from lms.assets.filetypes import FILE_TYPES, content_disposition, extension_of, family_of
 from lms.assets.forms import AssetForm, PublishForm, VersionForm
 from lms.assets.library import asset_page, find_version, parse_filters
 from lms.assets.library import library as library_page
@@ -56,7 +56,7 @@ def file_label(version: AssetVersion) -> str:
 
 @bp.context_processor
 def _asset_helpers() -> dict:
-    return {"file_size": file_size, "file_label": file_label,
+    return {"file_size": file_size, "file_label": file_label, "file_family": family_of,
             "language_names": metadata.ASSET_LANGUAGES, "is_vendor": access.is_vendor}
 
 
