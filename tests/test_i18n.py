@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -96,6 +97,23 @@ def test_japanese_catalog_is_complete_and_compiled():
         mo = read_mo(mo_file)
     compiled = {_singular(m.id): _strings(m.string) for m in mo if m.id}
     assert compiled == translated, "messages.mo is stale: run `python dev.py translations`"
+
+
+JAPANESE = "[\u3040-\u30ff\u4e00-\u9fff]"
+# A half-width space between Japanese text and an inserted value, a number or a Latin word
+# ("シルバー 以上"), and ASCII punctuation closing a Japanese phrase ("取得条件:").
+STRAY_SPACE = re.compile(rf"{JAPANESE} +(?:%\(\w+\)[sd]|[A-Za-z0-9])"
+                         rf"|(?:%\(\w+\)[sd]|[A-Za-z0-9]) +{JAPANESE}")
+ASCII_PUNCTUATION = re.compile(rf"{JAPANESE}[:;?!]")
+
+
+def test_japanese_reads_as_japanese():
+    with open(CATALOG / "messages.po", "rb") as po_file:
+        po = read_po(po_file)
+    bad = [string for m in po if m.id
+           for string in (m.string if isinstance(m.string, list | tuple) else (m.string,))
+           if STRAY_SPACE.search(string) or ASCII_PUNCTUATION.search(string)]
+    assert bad == [], bad[:5]
 
 
 def _singular(message_id):

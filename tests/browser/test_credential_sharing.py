@@ -82,7 +82,7 @@ def test_the_holder_copies_the_link_downloads_the_badge_and_anyone_reads_the_cri
     visitor = open_page(locale="ja-JP")
     visitor.goto(f"/verify/{code}")
     criteria = visitor.get_by_role("region", name="取得条件")  # "How it is earned"
-    for shown in ("Nimbus Certified Implementation Engineer", "職種", "技術", "24 か月"):
+    for shown in ("Nimbus Certified Implementation Engineer", "職種", "技術", "24か月"):
         expect(criteria).to_contain_text(shown)
     expect(visitor.get_by_role("link", name="Add to LinkedIn profile")).to_have_count(0)
     screenshot(visitor, "browser-verify-criteria-ja.png")

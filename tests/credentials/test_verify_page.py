@@ -65,7 +65,7 @@ def test_the_page_speaks_japanese_to_a_japanese_reader(site):
     assert '<li lang="ja">デモコース</li>' in criteria  # the course's Japanese version
     assert "Demo Course" not in text
     flat_criteria = flat(criteria)
-    for shown in ("コース デモコース", "クイズと試験 Demo Exam", "職種 技術", "24 か月"):
+    for shown in ("コース デモコース", "クイズと試験 Demo Exam", "職種 技術", "24か月"):
         assert shown in flat_criteria, shown
     assert "有効" in text and "資格の確認" in text
 
