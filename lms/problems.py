@@ -55,6 +55,31 @@ def key_line(text: str, key: str, offset: int = 0) -> int:
     return offset + (text.count("\n", 0, match.start()) + 1 if match else 1)
 
 
+def top_key_line(text: str, key: str) -> int:
+    """The line of a top-level `key = ...` (written before the first table) or of a `[key]`
+    or `[[key]]` table, not of a key of the same name inside another table; else 1."""
+    first_table = re.search(r"^[ \t]*\[", text, re.MULTILINE)
+    head = text[:first_table.start()] if first_table else text
+    if re.search(rf"^[ \t]*{re.escape(key)}[ \t]*=", head, re.MULTILINE):
+        return key_line(head, key)
+    table = re.search(rf"^[ \t]*\[\[?[ \t]*{re.escape(key)}[ \t]*\]\]?", text, re.MULTILINE)
+    return text.count("\n", 0, table.start()) + 1 if table else 1
+
+
+def table_key_line(text: str, table: str, key: str, offset: int = 0) -> int:
+    """The line of `key` inside the table `table` (`[table]` and the keys under it, or an
+    inline `table = { key = ... }` on one line), else of the table, else the first line."""
+    header = re.search(rf"^[ \t]*\[[ \t]*{re.escape(table)}[ \t]*\][ \t]*$", text, re.MULTILINE)
+    if header is None:
+        return key_line(text, table.rpartition(".")[2], offset)
+    before = text.count("\n", 0, header.start())
+    section = text[header.start():]
+    following = re.search(r"^[ \t]*\[", section[1:], re.MULTILINE)  # the next table
+    if following is not None:
+        section = section[:following.start() + 1]
+    return key_line(section, key, offset + before)
+
+
 def table_chunks(text: str, name: str) -> list[tuple[int, str]]:
     """(lines before it, its text) of each `[[name]]` table of a TOML text, in order."""
     starts = [m.start() for m in re.finditer(

@@ -43,19 +43,20 @@ PROBLEM_RE = re.compile(r"^(?P<path>[^\n]+?):(?P<line>\d+): (?P<message>\S[^\n]*
 COURSE = {"title": "Alpha", "summary": "The alpha course.", "audience": "sales", "order": 1,
           "prerequisites": [], "locale": "en"}
 COURSE_JA = {"title": "アルファ", "summary": "アルファ講座。", "audience": "all", "order": 2,
-             "prerequisites": [], "locale": "ja", "translation_of": "alpha"}
+             "prerequisites": [], "locale": "ja", "translation_of": "alpha",
+             "cover": "images/cover.svg"}
 COURSE_BETA = {"title": "Beta", "summary": "After alpha.", "audience": "technical",
                "order": 3, "prerequisites": ["alpha"], "locale": "en"}
 LESSON = {"title": "Welcome", "minutes": 5,
           "video": "https://www.youtube.com/watch?v=aqz-KE-bpKQ"}
 PATHS = {"paths": [{"job_function": "sales", "title": "Sales onboarding",
-                    "courses": ["alpha"]},
+                    "courses": ["alpha"], "ja": {"title": "営業オンボーディング"}},
                    {"job_function": "technical", "title": "Technical onboarding",
                     "courses": ["alpha", "beta"]}]}
 QUIZ = {
     "title": "Alpha check", "kind": "exam", "course": "alpha", "pass_percent": 80,
     "max_attempts": 3, "cooldown_minutes": 10, "time_limit_minutes": 30, "draw": 4,
-    "shuffle": True, "review": "after_pass",
+    "shuffle": True, "review": "after_pass", "ja": {"title": "アルファ確認"},
     "questions": [
         {"id": "q1", "type": "single", "prompt": "Pick B", "options": ["A", "B", "C"],
          "answer": "B", "points": 1, "explanation": "B it is."},
@@ -227,6 +228,8 @@ def write_tree(root: Path) -> None:
                                                          encoding="utf-8")
     (root / "content/badges").mkdir(exist_ok=True)
     (root / "content/badges/a.svg").write_text(SVG, encoding="utf-8")
+    (root / "content/alpha-ja/images").mkdir(exist_ok=True)
+    (root / "content/alpha-ja/images/cover.svg").write_text(SVG, encoding="utf-8")
 
 
 def load_tree(root: Path) -> LoadedContent:

@@ -16,8 +16,22 @@ from urllib.parse import unquote, urlsplit
 
 from lms.markup import is_local_reference, video_embed_url
 from lms.models.users import JOB_FUNCTIONS
-from lms.problems import ContentProblem, Reporter, key_line, table_chunks, toml_error_line
-from lms.tomltypes import Expected, is_table_list, is_text, is_text_list, is_whole
+from lms.problems import (
+    ContentProblem,
+    Reporter,
+    key_line,
+    table_chunks,
+    table_key_line,
+    toml_error_line,
+)
+from lms.tomltypes import (
+    Expected,
+    is_table,
+    is_table_list,
+    is_text,
+    is_text_list,
+    is_whole,
+)
 
 # Bump when rendering changes, so the next sync re-renders every lesson.
 MARKUP_VERSION = "1"
@@ -42,7 +56,10 @@ COURSE_TYPES = {
     "locale": Expected(is_text, f"'locale' must be one of {', '.join(sorted(LOCALES))} "
                                 "(a text)"),
     "translation_of": Expected(is_text, "'translation_of' must be a course slug (a text)"),
+    "cover": Expected(is_text, "'cover' must be an image of the course folder, for example "
+                               "\"images/cover.svg\" (a text)"),
 }
+COVER_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg", ".webp"}
 LESSON_TYPES = {
     "title": TITLE,
     "minutes": Expected(is_whole, "'minutes' must be a whole number from 1 to 600"),
@@ -55,6 +72,7 @@ PATH_TYPES = {
                              missing="missing 'job_function'"),
     "title": Expected(is_text, "'title' must be a text", missing="missing 'title'"),
     "courses": Expected(is_text_list, "'courses' must be a list of course slugs"),
+    "ja": Expected(is_table, "'ja' must be a [paths.ja] table with the Japanese 'title'"),
 }
 COURSE_KEYS, LESSON_KEYS, PATH_KEYS = set(COURSE_TYPES), set(LESSON_TYPES), set(PATH_TYPES)
 VIDEO_FILE_SUFFIXES = {".mp4", ".webm"}
@@ -89,6 +107,7 @@ class CourseSpec:
     translation_of: str | None
     lessons: tuple[LessonSpec, ...]
     content_hash: str
+    cover: str | None = None  # relative to the course folder
 
     @property
     def group_slug(self) -> str:
@@ -100,6 +119,7 @@ class PathSpec:
     job_function: str
     title: str
     courses: tuple[str, ...]
+    titles: tuple[tuple[str, str], ...] = ()  # (locale, title) of the translations
 
 
 @dataclass
@@ -301,6 +321,7 @@ def _load_course(report: Reporter, course_dir: Path, course_dirs: dict[str, Path
     if locale not in LOCALES:
         report.add(toml_path, key_line(text, "locale"),
                    f"locale must be one of {', '.join(sorted(LOCALES))}")
+    cover = _check_cover(report, toml_path, text, course_dir, data.get("cover"))
     lessons = _load_lessons(report, course_dir, course_dirs)
     if len(report.problems) > count_before:
         return None
@@ -309,8 +330,28 @@ def _load_course(report: Reporter, course_dir: Path, course_dirs: dict[str, Path
         audience=audience, order=data.get("order", 100),
         prerequisites=tuple(data.get("prerequisites", [])), locale=locale,
         translation_of=data.get("translation_of", "").strip() or None,
-        lessons=tuple(lessons), content_hash=_hash(raw),
+        lessons=tuple(lessons), content_hash=_hash(raw), cover=cover,
     )
+
+
+def _check_cover(report: Reporter, toml_path: Path, text: str, course_dir: Path,
+                 cover: str | None) -> str | None:
+    """The cover image named in course.toml: a safe image file of the course folder."""
+    if cover is None:
+        return None
+    cover = cover.strip()
+    file = inside_folder(course_dir, cover)
+    line = key_line(text, "cover")
+    if file is None or not file.is_file():
+        report.add(toml_path, line, f"cover '{cover}' is not a file of the course folder")
+    elif file.suffix.lower() not in COVER_SUFFIXES:
+        report.add(toml_path, line, f"cover '{cover}' must be an image: "
+                                    f"{', '.join(sorted(COVER_SUFFIXES))}")
+    elif file.suffix.lower() == ".svg" and svg_is_dangerous(file):
+        report.add(toml_path, line, f"cover '{cover}' contains script or event handlers")
+    else:
+        return PurePosixPath(cover).as_posix()
+    return None
 
 
 def _check_course_links(report: Reporter, root: Path, courses: list[CourseSpec],
@@ -408,8 +449,28 @@ def _load_paths(report: Reporter, root: Path, courses: list[CourseSpec],
                        f"a second path for '{job}'")
         else:
             paths.append(PathSpec(job_function=job, title=entry.get("title", "").strip(),
-                                  courses=tuple(entry.get("courses", []))))
+                                  courses=tuple(entry.get("courses", [])),
+                                  titles=_path_titles(report, path, chunk, offset, entry)))
     return paths
+
+
+def _path_titles(report: Reporter, path: Path, chunk: str, offset: int, entry: dict
+                 ) -> tuple[tuple[str, str], ...]:
+    """The [paths.ja] title, checked: only a non-empty 'title' text."""
+    table = entry.get("ja")
+    if table is None:
+        return ()
+    unknown = sorted(set(table) - {"title"})
+    title = table.get("title")
+    if unknown:
+        report.add(path, table_key_line(chunk, "paths.ja", unknown[0], offset),
+                   f"[paths.ja] knows only 'title', not {', '.join(unknown)}")
+    elif not isinstance(title, str) or not title.strip():
+        report.add(path, table_key_line(chunk, "paths.ja", "title", offset),
+                   "[paths.ja] needs a non-empty 'title' text")
+    else:
+        return (("ja", title.strip()),)
+    return ()
 
 
 def load_content(root: Path) -> ContentSet:

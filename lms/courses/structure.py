@@ -44,6 +44,10 @@ class QuizInfo:
     id: int
     slug: str
     title: str
+    titles: tuple[tuple[str, str], ...] = ()  # (locale, title) of the translations
+
+    def title_in(self, locale: str) -> str:
+        return dict(self.titles).get(locale) or self.title
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,7 @@ class CourseInfo:
     locale: str
     translation_of: str | None
     search_text: str
+    cover: str | None = None  # an image of the course folder
     prerequisite_ids: tuple[int, ...] = ()
     lessons_total: int = 0
     minutes: int = 0
@@ -76,6 +81,10 @@ class PathInfo:
     job_function: str
     title: str
     steps: tuple[str, ...]  # course group slugs, in order
+    titles: tuple[tuple[str, str], ...] = ()  # (locale, title) of the translations
+
+    def title_in(self, locale: str) -> str:
+        return dict(self.titles).get(locale) or self.title
 
 
 @dataclass(frozen=True, eq=False)
@@ -117,17 +126,22 @@ def build() -> Structure:
             select(course_prerequisites.c.course_id, course_prerequisites.c.prerequisite_id)
             .order_by(course_prerequisites.c.course_id, course_prerequisites.c.prerequisite_id)):
         prerequisites[course_id].append(prerequisite_id)
-    quizzes = {slug: QuizInfo(id, slug_, title) for id, slug, slug_, title in db.session.execute(
-        select(Quiz.id, Quiz.course_slug, Quiz.slug, Quiz.title)
-        .where(Quiz.archived_at.is_(None), Quiz.course_slug.is_not(None)).order_by(Quiz.id))}
+    quizzes = {slug: QuizInfo(id, slug_, title, tuple(sorted((titles or {}).items())))
+               for id, slug, slug_, title, titles in db.session.execute(
+                   select(Quiz.id, Quiz.course_slug, Quiz.slug, Quiz.title, Quiz.titles)
+                   .where(Quiz.archived_at.is_(None), Quiz.course_slug.is_not(None))
+                   .order_by(Quiz.id))}
     courses = []
     for row in db.session.execute(
             select(Course.id, Course.slug, Course.title, Course.summary, Course.audience,
-                   Course.position, Course.locale, Course.translation_of, Course.search_text)
+                   Course.position, Course.locale, Course.translation_of, Course.search_text,
+                   Course.cover)
             .where(Course.archived_at.is_(None)).order_by(Course.position, Course.slug)):
         own = lessons.get(row.id, [])
         courses.append(CourseInfo(
-            *row, prerequisite_ids=tuple(prerequisites.get(row.id, ())),
+            row.id, row.slug, row.title, row.summary, row.audience, row.position, row.locale,
+            row.translation_of, row.search_text, cover=row.cover,
+            prerequisite_ids=tuple(prerequisites.get(row.id, ())),
             lessons_total=len(own), minutes=sum(lesson.minutes for lesson in own),
             quiz=quizzes.get(row.translation_of or "") or quizzes.get(row.slug)))
     return Structure(
@@ -143,14 +157,15 @@ def build() -> Structure:
 def _paths() -> dict[str, PathInfo]:
     rows = db.session.execute(
         select(LearningPath.id, LearningPath.job_function, LearningPath.title,
-               LearningPathStep.course_slug)
+               LearningPath.titles, LearningPathStep.course_slug)
         .outerjoin(LearningPathStep, LearningPathStep.path_id == LearningPath.id)
         .order_by(LearningPath.id, LearningPathStep.position)).all()
     steps: dict[str, list[str]] = defaultdict(list)
-    heads: dict[str, tuple[int, str]] = {}
-    for path_id, job_function, title, course_slug in rows:
-        heads[job_function] = (path_id, title)
+    heads: dict[str, tuple[int, str, dict]] = {}
+    for path_id, job_function, title, titles, course_slug in rows:
+        heads[job_function] = (path_id, title, titles or {})
         if course_slug is not None:
             steps[job_function].append(course_slug)
-    return {job: PathInfo(path_id, job, title, tuple(steps[job]))
-            for job, (path_id, title) in heads.items()}
+    return {job: PathInfo(path_id, job, title, tuple(steps[job]),
+                          tuple(sorted(titles.items())))
+            for job, (path_id, title, titles) in heads.items()}

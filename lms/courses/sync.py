@@ -76,7 +76,8 @@ def sync_content(content: ContentSet, progress: Callable[[int], None] | None = N
         course = existing.get(spec.slug)
         fields = dict(title=spec.title, summary=spec.summary, audience=Audience(spec.audience),
                       position=spec.order, locale=spec.locale,
-                      translation_of=spec.translation_of, content_hash=spec.content_hash,
+                      translation_of=spec.translation_of, cover=spec.cover,
+                      content_hash=spec.content_hash,
                       search_text=plain_text(f"{spec.title}\n{spec.summary}"))
         if course is None:
             course = Course(slug=spec.slug, created_at=now, updated_at=now, **fields)
@@ -151,12 +152,14 @@ def _sync_paths(content: ContentSet, report: SyncReport) -> None:
         steps.setdefault(step.path_id, []).append(step)
     for spec in content.paths:
         path = paths.get(spec.job_function)
+        titles = dict(spec.titles)
         if path is None:
-            path = LearningPath(job_function=spec.job_function, title=spec.title)
+            path = LearningPath(job_function=spec.job_function, title=spec.title,
+                                titles=titles)
             db.session.add(path)
             db.session.flush()
             report.created.append(f"path {spec.job_function}")
-        elif set_changed(path, title=spec.title):
+        elif set_changed(path, title=spec.title, titles=titles):
             report.updated.append(f"path {spec.job_function}")
         current = [s.course_slug for s in steps.get(path.id, [])]
         if current != list(spec.courses):

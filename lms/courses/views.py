@@ -131,6 +131,21 @@ def course_file(course_slug: str, filename: str):
     return response
 
 
+@bp.route("/courses/<course_slug>/cover")
+@login_required
+def course_cover(course_slug: str):
+    """The course's cover image: shown on the catalog card even while the course is locked
+    (it is a picture of the course, not its content), with the course files' headers."""
+    course = service.structure().by_slug.get(course_slug)
+    if course is None or course.cover is None:
+        abort(404)
+    folder = Path(current_app.config["LMS_CONTENT_DIR"]) / course_slug
+    response = send_from_directory(folder, course.cover, max_age=3600)
+    response.headers["Content-Security-Policy"] = COURSE_FILE_CSP
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
 def _company(org_slug: str) -> Organization:
     org = db.session.scalar(db.select(Organization).where(Organization.slug == org_slug))
     # A partner admin reaches only their own company; any other answers as if it did not exist.

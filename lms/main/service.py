@@ -41,7 +41,7 @@ class QuizStep:
         return self.best_percent is not None
 
 
-def blocking_quiz(user: User, step: NextStep | None) -> QuizStep | None:
+def blocking_quiz(user: User, step: NextStep | None, locale: str = "en") -> QuizStep | None:
     """When every lesson of the next step's course is done but its quiz is not passed: that
     quiz, with the person's best score and the pass mark (one query, none otherwise)."""
     if step is None or step.card.locked or step.card.complete:
@@ -59,4 +59,4 @@ def blocking_quiz(user: User, step: NextStep | None) -> QuizStep | None:
               & (QuizVersion.number == Quiz.current_version_number))
         .where(Quiz.id == quiz.id)).first()
     pass_percent, best_percent = (row[0], row[1]) if row is not None else (None, None)
-    return QuizStep(quiz.slug, quiz.title, pass_percent, best_percent)
+    return QuizStep(quiz.slug, quiz.title_in(locale), pass_percent, best_percent)

@@ -29,9 +29,11 @@ def home():
             today = partner_today(current_user.organization, tier["standing"])
     elif current_user.is_vendor:
         today = manager_today()
-    step = next_step(current_user, str(get_locale() or "en"))
+    locale = str(get_locale() or "en")
+    step = next_step(current_user, locale)
     return render_template("main/home.html", summary=service.home_summary(current_user),
-                           next_step=step, quiz_step=service.blocking_quiz(current_user, step),
+                           next_step=step,
+                           quiz_step=service.blocking_quiz(current_user, step, locale),
                            tier=tier, company=company, today=today)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.clock import utcnow
@@ -41,6 +41,8 @@ class Course(Base):
     locale: Mapped[str] = mapped_column(String(10), default="en")
     # Slug of the course this one translates; progress in either counts for both.
     translation_of: Mapped[str | None] = mapped_column(String(100))
+    # An image of the course folder ("images/cover.svg"), shown on the catalog card.
+    cover: Mapped[str | None] = mapped_column(String(200))
     content_hash: Mapped[str] = mapped_column(String(64))
     search_text: Mapped[str] = mapped_column(Text, default="")
     archived_at: Mapped[datetime | None]
@@ -117,6 +119,8 @@ class LearningPath(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     job_function: Mapped[str] = mapped_column(String(20), unique=True)
     title: Mapped[str] = mapped_column(String(200))
+    # The title in other languages: {"ja": "..."} (a [paths.ja] table in paths.toml).
+    titles: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
 class LearningPathStep(Base):

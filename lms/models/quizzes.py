@@ -47,6 +47,8 @@ class Quiz(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(100), unique=True)
     title: Mapped[str] = mapped_column(String(200))
+    # The title in other languages: {"ja": "..."} (a [ja] table in the quiz file).
+    titles: Mapped[dict] = mapped_column(JSON, default=dict)
     kind: Mapped[QuizKind] = mapped_column(str_enum(QuizKind, "quiz_kind"))
     # Group slug of the course this quiz completes (DESIGN.md `course = ...`).
     course_slug: Mapped[str | None] = mapped_column(String(100), index=True)
@@ -54,6 +56,10 @@ class Quiz(Base):
     current_version_number: Mapped[int] = mapped_column(default=0)
     archived_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def title_in(self, locale: str | None) -> str:
+        """The title in `locale` when the quiz file gives one, else the original."""
+        return (self.titles or {}).get(locale or "") or self.title
 
     def __repr__(self) -> str:
         return f"<Quiz {self.slug}>"

@@ -10,13 +10,22 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from lms.problems import ContentProblem, ContentWarning, key_line, table_chunks, toml_error_line
+from lms.problems import (
+    ContentProblem,
+    ContentWarning,
+    key_line,
+    table_chunks,
+    table_key_line,
+    toml_error_line,
+    top_key_line,
+)
 from lms.quizzes.scoring import QUESTION_TYPES, QuestionType, is_finite
 from lms.tomltypes import (
     Expected,
     check_types,
     is_boolean,
     is_number,
+    is_table,
     is_table_list,
     is_text,
     is_whole,
@@ -44,6 +53,7 @@ SETTING_TYPES = {
     "review": Expected(is_text, f"review must be one of {', '.join(REVIEWS)} (a text)"),
     "questions": Expected(is_table_list, "questions must be [[questions]] tables",
                           missing=NO_QUESTIONS),
+    "ja": Expected(is_table, "ja must be a [ja] table with the Japanese 'title'"),
 }
 CHOICES = {"kind": ("unknown kind", KINDS), "review": ("unknown review policy", REVIEWS)}
 RANGES = {"pass_percent": (0, 100), **dict.fromkeys(COUNTS, (0, MAX_COUNT))}
@@ -93,6 +103,7 @@ class QuizSpec:
     content_hash: str
     line_of_course: int = 1
     line_of_review: int = 1
+    titles: tuple[tuple[str, str], ...] = ()  # (locale, title) of the translations
 
 
 @dataclass
@@ -120,7 +131,7 @@ class _File:
 def _check_settings(f: _File, data: dict) -> dict:
     """The quiz settings, each problem reported; the values of the right type."""
     def line(key: str) -> int:
-        return key_line(f.text, key) if key in data else 1
+        return top_key_line(f.text, key) if key in data else 1
 
     for key in data:
         if key not in QUIZ_KEYS:
@@ -134,6 +145,12 @@ def _check_setting_values(f: _File, values: dict, line: Line) -> None:
     """The settings' values (of the right TOML type): texts, choices, ranges."""
     if "title" in values and not values["title"].strip():
         f.add(line("title"), "missing 'title'")
+    ja = values.get("ja")
+    if ja is not None and (set(ja) != {"title"} or not isinstance(ja["title"], str)
+                           or not ja["title"].strip()):
+        odd = sorted(set(ja) - {"title"}) or ["title"]
+        f.add(table_key_line(f.text, "ja", odd[0]),
+              "[ja] takes one key: the Japanese 'title' (a non-empty text)")
     for key, (unknown, choices) in CHOICES.items():
         if key in values and values[key] not in choices:
             f.add(line(key), f"{unknown} '{values[key]}' (one of {', '.join(choices)})")
@@ -241,6 +258,7 @@ def load_quiz_file(path: Path, shown: str) -> tuple[QuizSpec | None, list[Conten
         return None, f.problems
     spec = QuizSpec(
         slug=path.stem, title=data["title"].strip(), kind=data.get("kind", "quiz"),
+        titles=(("ja", data["ja"]["title"].strip()),) if "ja" in data else (),
         course=data.get("course"), pass_percent=data.get("pass_percent", 80),
         max_attempts=data.get("max_attempts", 0),
         cooldown_minutes=data.get("cooldown_minutes", 0),

@@ -45,7 +45,8 @@ def sync_quizzes(quizzes: QuizSet, report: SyncReport) -> None:
     ).all())
     for spec in quizzes.quizzes:
         quiz = existing.get(spec.slug)
-        fields = {"title": spec.title, "kind": QuizKind(spec.kind), "course_slug": spec.course}
+        fields = {"title": spec.title, "titles": dict(spec.titles), "kind": QuizKind(spec.kind),
+                  "course_slug": spec.course}
         if quiz is None:
             quiz = Quiz(slug=spec.slug, created_at=now, **fields)
             db.session.add(quiz)

@@ -650,3 +650,59 @@ def test_content_check_passes_on_the_real_content(runner):
 
     assert result.exit_code == 0, result.output
     assert "Content is valid: 4 courses, 20 lessons, 6 quizzes and exams" in result.output
+
+
+# --- Covers and translated path titles ------------------------------------------------------
+
+HARMLESS_SVG = '<svg xmlns="http://www.w3.org/2000/svg"><rect width="1" height="1"/></svg>'
+
+
+def test_a_cover_image_of_the_course_folder_is_kept(root):
+    write_course(root, "basics", COURSE_TOML + 'cover = "images/cover.svg"\n',
+                 files={"images/cover.svg": HARMLESS_SVG})
+
+    content = load_content(root)
+
+    assert content.problems == []
+    assert content.courses[0].cover == "images/cover.svg"
+
+
+@pytest.mark.parametrize(("cover", "files", "message"), [
+    ("images/missing.svg", {}, "cover 'images/missing.svg' is not a file of the course folder"),
+    ("../other/cover.svg", {}, "cover '../other/cover.svg' is not a file of the course folder"),
+    ("notes.txt", {"notes.txt": "hi"}, "cover 'notes.txt' must be an image: .jpeg, .jpg, "
+                                       ".png, .svg, .webp"),
+    ("bad.svg", {"bad.svg": '<svg onload="alert(1)"></svg>'},
+     "cover 'bad.svg' contains script or event handlers"),
+])
+def test_a_bad_cover_is_reported_on_its_line(root, cover, files, message):
+    write_course(root, "basics", COURSE_TOML + f'cover = "{cover}"\n', files=files)
+
+    problem = only_problem(root)
+
+    assert where(problem) == ("content/basics/course.toml", 3)
+    assert problem.message == message
+
+
+def test_a_path_may_carry_its_japanese_title(root):
+    write_course(root, "basics")
+    (root / "paths.toml").write_text(
+        '[[paths]]\njob_function = "sales"\ntitle = "Sales onboarding"\n'
+        'courses = ["basics"]\n\n[paths.ja]\ntitle = "営業オンボーディング"\n', encoding="utf-8")
+
+    (path,) = load_content(root).paths
+
+    assert path.titles == (("ja", "営業オンボーディング"),)
+
+
+@pytest.mark.parametrize("table", ['[paths.ja]\nname = "営業"\n', '[paths.ja]\ntitle = ""\n'])
+def test_a_bad_japanese_path_title_is_reported(root, table):
+    write_course(root, "basics")
+    (root / "paths.toml").write_text(
+        '[[paths]]\njob_function = "sales"\ntitle = "Sales"\ncourses = ["basics"]\n\n' + table,
+        encoding="utf-8")
+
+    problem = only_problem(root)
+
+    assert where(problem) == ("content/paths.toml", 7)  # the key at fault, under [paths.ja]
+    assert "[paths.ja]" in problem.message

@@ -174,8 +174,8 @@ def test_the_catalog_shows_lessons_minutes_and_progress(app, content):
 
     html = html_of(client.get("/courses"))
 
-    card = re.search(r'<article class="card course-card">\s*<h3><a href="/courses/'
-                     rf'{PPE}">.*?</article>', html, re.S).group(0)
+    card = re.search(r'<article class="card course-card with-cover">\s*<img class="course-cover" '
+                     rf'src="/courses/{PPE}/cover".*?</article>', html, re.S).group(0)
     assert "5 lessons" in card and "39 min" in card
     assert "In progress" in card and "40%" in card
 
@@ -773,6 +773,8 @@ def test_the_progress_csv_has_every_person_of_the_company_only(app, two_companie
 
 def test_managers_download_the_partners_progress_and_one_companys(app, two_companies):
     client = signed_in(app, make_user(Role.MANAGER))
+    page = client.get("/progress").get_data(as_text=True)
+    assert 'href="/progress.csv"' in page  # the download is offered where the grid is
 
     partners = client.get("/progress.csv").get_data(as_text=True)
     company = client.get(f"/progress/{two_companies['theirs'].slug}.csv").get_data(as_text=True)
@@ -836,3 +838,47 @@ def test_the_end_of_the_path_points_to_the_catalog(app, content):
 
     assert "Course complete" in html and "Nothing left on your path" in html
     assert 'href="/courses">Browse courses' in html
+
+
+# --- Covers and translated titles -----------------------------------------------------------
+
+
+def test_a_locked_course_still_shows_its_cover(app, content):
+    client = signed_in(app, member())
+    catalog = html_of(client.get("/courses"))
+    assert f'src="/courses/{SELLING}/cover"' in catalog
+
+    response = client.get(f"/courses/{SELLING}/cover")  # locked until PPE is complete
+    response.get_data()
+    response.close()
+
+    assert response.status_code == 200
+    assert response.mimetype == "image/svg+xml"
+    assert "sandbox" in response.headers["Content-Security-Policy"]
+    assert client.get(f"/courses/{SELLING}/files/images/cover.svg").status_code == 403
+
+
+def test_a_course_without_a_cover_answers_404(app, tmp_path):
+    root = tmp_path / "content"
+    write_course_tree(root, 3)
+    app.config.update(LMS_CONTENT_DIR=str(root), LMS_QUIZZES_DIR=str(tmp_path / "content-quizzes"))
+    sync_content()
+    client = signed_in(app, member())
+
+    assert client.get("/courses/course-000/cover").status_code == 404
+    assert client.get("/courses/no-such-course/cover").status_code == 404
+    assert 'class="course-cover"' not in html_of(client.get("/courses"))
+
+
+def test_a_japanese_reader_sees_path_and_quiz_titles_in_japanese(app):
+    sync_content()  # the real courses, paths and quizzes
+    client = signed_in(app, member(locale="ja"))
+
+    home = html_of(client.get("/"))
+    quizzes = html_of(client.get("/quizzes"))
+
+    assert "営業オンボーディング" in home and "Sales onboarding" not in home
+    assert "「パートナープログラムの基本」確認テスト" in quizzes
+    assert "Partner Program Essentials quiz" not in quizzes
+    english = signed_in(app, member())
+    assert "Partner Program Essentials quiz" in html_of(english.get("/quizzes"))

@@ -138,6 +138,16 @@ def test_a_valid_file_gives_its_quiz(tmp_path):
     assert (spec.max_attempts, spec.draw, spec.shuffle) == (0, 0, True)
 
 
+def test_a_quiz_may_carry_its_japanese_title(tmp_path):
+    text = VALID.replace('review = "after_submit"\n',
+                         'review = "after_submit"\n\n[ja]\ntitle = "パートナーの基本"\n')
+    spec, problems = load_quiz_file(write(tmp_path, "partner-basics.toml", text),
+                                    "quizzes/partner-basics.toml")
+
+    assert problems == []
+    assert spec.titles == (("ja", "パートナーの基本"),)
+
+
 # --- Problems, as file:line ------------------------------------------------------------------
 
 
@@ -185,6 +195,9 @@ CASES = {
         [("answer = true", f'answer = "yes"  {MARK}')], "answer must be true or false"),
     "invalid TOML": (
         [('prompt = "Pick B"', f'prompt = "Pick B  {MARK}')], "not valid TOML"),
+    "a [ja] table without a title": (
+        [('review = "after_submit"\n', f'review = "after_submit"\n\n[ja]  {MARK}\nname = "x"\n')],
+        "[ja] takes one key: the Japanese 'title'"),
 }
 
 

@@ -97,6 +97,8 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("courses.lesson", "GET"): SIGNED_IN,
     # A file of a course still locked by its prerequisites (vendor staff are never locked).
     ("courses.course_file", "GET"): codes(LOGIN, 403, 403, 200, 200),
+    # A locked course's cover is still shown on its catalog card.
+    ("courses.course_cover", "GET"): SIGNED_IN,
     ("courses.complete_lesson", "POST"): codes(LOGIN, 302, 302, 302, 302),
     ("quizzes.quiz_list", "GET"): SIGNED_IN,
     ("quizzes.quiz", "GET"): SIGNED_IN,
@@ -269,7 +271,8 @@ def url_for_rule(rule, world: World) -> str:
             args[name] = values[key]
         elif name == "filename" and rule.endpoint == "static":
             args[name] = values["static"]
-        elif name == "course_slug" and rule.endpoint == "courses.course_file":
+        elif name == "course_slug" and rule.endpoint in ("courses.course_file",
+                                                          "courses.course_cover"):
             args[name] = values["locked_course_slug"]
         else:
             args[name] = values[name]
