@@ -51,6 +51,7 @@ PAGES = (
     ("KPI CSV", "/reports/kpis.csv?table=partners"),
     ("health HTML", "/reports/health"),
     ("health CSV", "/reports/health.csv"),
+    ("manager home", "/"),  # its tiles: moves per tier, health at risk, expiring, deals
 )
 
 
@@ -399,7 +400,8 @@ def run(app, args: argparse.Namespace) -> None:
     by_label = {t.label: t.median for t in pages}
     ratio = builds.median / replays.median
     print(f"pages: tiers {by_label['tier HTML']:.3f} s, kpis {by_label['KPI HTML']:.3f} s, "
-          f"health {by_label['health HTML']:.3f} s; tier report build "
+          f"health {by_label['health HTML']:.3f} s, manager home {by_label['manager home']:.3f} s; "
+          f"tier report build "
           f"{builds.median:.3f} s = {ratio:.1f}x its SQL ({replays.median:.3f} s, "
           f"{len(statements)} statements)")
     print(f"tier report: {args.partners} partners, {args.deals} deals, {builds.median:.3f} s")

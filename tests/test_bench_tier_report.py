@@ -37,7 +37,8 @@ def test_quick_run_with_activity_prints_every_page_and_the_ratio(bench, capsys):
     for label, _url in bench.PAGES:
         assert re.search(rf"^{label} +median \d+\.\d{{3}} s", output, re.MULTILINE), label
     pages, last = _figures(output)
-    assert re.fullmatch(r"pages: tiers \d+\.\d{3} s, kpis \d+\.\d{3} s, health \d+\.\d{3} s; "
+    assert re.fullmatch(r"pages: tiers \d+\.\d{3} s, kpis \d+\.\d{3} s, health \d+\.\d{3} s, "
+                        r"manager home \d+\.\d{3} s; "
                         r"tier report build \d+\.\d{3} s = \d+\.\dx its SQL "
                         r"\(\d+\.\d{3} s, \d+ statements\)", pages), pages
     assert re.fullmatch(r"tier report: 40 partners, 4000 deals, \d+\.\d{3} s", last), last

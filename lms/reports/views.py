@@ -43,6 +43,7 @@ def tiers():
                            rows=page.items, page=page, args=args, planned=report.due,
                            gap=present.gap,
                            count=present.format_count, status_text=present.status_text,
+                           window_since=present.window_since(report.program),
                            form=ConfirmForm())
 
 

@@ -174,6 +174,12 @@ def format_count(result: RequirementResult, program: Program) -> str:
                    required=_number(result.required))
 
 
+def window_since(program: Program):
+    """The first day whose won deals count toward a tier (the review window), shown beside
+    every scorecard figure so it never seems to disagree with an all-time count."""
+    return add_months(program_today(), -program.review_window_months)
+
+
 def partner_overview(organization, viewer) -> dict:
     """A partner's tier, its scorecards (with the way to close each gap this viewer may take)
     and when a pending demotion happens: the partner page and the partner's home page."""
@@ -188,5 +194,5 @@ def partner_overview(organization, viewer) -> dict:
         "demotion_on": rules.demotion_date(organization.at_risk_since,
                                            program.grace_period_days),
         # The first day whose won deals count (the review window), shown with the scorecards.
-        "window_since": add_months(program_today(), -program.review_window_months),
+        "window_since": window_since(program),
     }

@@ -274,6 +274,10 @@ def test_scorecards_say_from_which_day_their_deals_count(app, certifications):
     profile = client.get(f"/partners/{org.slug}").get_data(as_text=True)
     assert "All deals to date" in profile
     assert '<span class="stat-value">5</span> <span class="stat-label">Won</span>' in profile
+    # The manager's tier report says the same about its columns.
+    manager = signed_in(app, make_user(Role.MANAGER))
+    report = manager.get("/reports/tiers?tier=silver").get_data(as_text=True)
+    assert f"Won deals and revenue count from {shown} (the last 12 months)" in report
 
 
 def test_scorecard_of_a_partner_at_risk_says_when_it_moves_down(app, certifications):
