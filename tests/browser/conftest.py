@@ -176,15 +176,16 @@ def screenshots_enabled(pytestconfig: pytest.Config) -> bool:
 
 
 @pytest.fixture
-def screenshot(screenshots_enabled) -> Callable[[object, str], None]:
-    """`screenshot(page, "browser-x.png")`: the whole page, only when screenshots are asked for."""
+def screenshot(screenshots_enabled) -> Callable[..., None]:
+    """`screenshot(page, "browser-x.png")`: the whole page (or, with `full_page=False`, the
+    screen), only when screenshots are asked for."""
 
-    def take(page, name: str) -> None:
+    def take(page, name: str, full_page: bool = True) -> None:
         if not screenshots_enabled:
             return
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOT_DIR / name), full_page=True, animations="disabled",
-                        caret="hide")
+        page.screenshot(path=str(SCREENSHOT_DIR / name), full_page=full_page,
+                        animations="disabled", caret="hide")
         logging.getLogger(__name__).info("screenshot written: %s", SCREENSHOT_DIR / name)
 
     return take

@@ -35,6 +35,15 @@ PAGES = {
                                   "/admin/audit", "/admin/api-tokens"]),
 }
 
+# The README's pictures of these pages: (role, locale, screen, path) -> file.
+PICTURES = {
+    ("member", "ja", "laptop", "/"): "home-ja.png",
+    ("manager", "en", "laptop", "/reports/tiers"): "tier-report.png",
+    ("manager", "en", "laptop", "/reports/kpis"): "kpis.png",
+    ("manager", "en", "laptop", "/reports/health"): "health.png",
+    ("manager", "en", "phone", "/deals"): "deals-phone.png",
+}
+
 # What overflows: the page itself, or an element sticking out of the screen (tables may
 # scroll inside their .table-wrap; what is inside a scrolling box is not measured).
 OVERFLOW = """() => {
@@ -90,7 +99,8 @@ def _paths(app, paths: list[str]) -> list[str]:
 
 @pytest.mark.parametrize("locale", ["en", "ja"])
 @pytest.mark.parametrize("role", list(PAGES))
-def test_no_page_scrolls_sideways_on_a_phone_or_a_laptop(open_page, live_server, role, locale):
+def test_no_page_scrolls_sideways_on_a_phone_or_a_laptop(open_page, live_server, screenshot,
+                                                        role, locale):
     email, paths = PAGES[role]
     paths = _paths(live_server.app, paths)
     problems = []
@@ -105,6 +115,8 @@ def test_no_page_scrolls_sideways_on_a_phone_or_a_laptop(open_page, live_server,
                 wide = page.evaluate(OVERFLOW)
                 if wide:
                     problems.append(f"{name} {path}: {wide}")
+                if (role, locale, name, path) in PICTURES:
+                    screenshot(page, PICTURES[role, locale, name, path], full_page=name == "laptop")
             if name == "laptop":
                 for width in (1280, LAPTOP["width"]):
                     page.set_viewport_size({"width": width, "height": LAPTOP["height"]})
@@ -156,7 +168,7 @@ def test_key_columns_are_in_view_without_scrolling_the_table(open_page, viewport
 
 
 def test_the_lesson_outline_stands_beside_the_lesson_on_a_laptop_and_folds_on_a_phone(
-        open_page, live_server):
+        open_page, live_server, screenshot):
     lesson = _paths(live_server.app, ["LESSON"])[0]
     page = open_page(viewport=LAPTOP)
     sign_in(page, "sales@sakura-systems.demo.test", DEMO_PASSWORD, ENGLISH)
@@ -168,14 +180,21 @@ def test_the_lesson_outline_stands_beside_the_lesson_on_a_laptop_and_folds_on_a_
     article = page.locator("article.lesson").bounding_box()
     assert beside["x"] + beside["width"] <= article["x"]  # to its left, not above it
     assert page.locator(".lesson-pager-top a[rel=next]").is_visible()
+    # The next lesson, from the top: the outline marks it as the one being read.
+    page.locator(".lesson-pager-top a[rel=next]").click()
+    assert page.locator(".lesson-pager-top a[rel=prev]").is_visible()
+    current = page.locator(".lesson-outline [aria-current=page] > span:nth-of-type(2)")
+    assert current.inner_text().strip() == page.locator("article.lesson h1").inner_text().strip()
+    screenshot(page, "lesson.png", full_page=False)
 
     page.set_viewport_size(PHONE)
     assert not outline.is_visible()
     page.locator(".lesson-outline > summary").click()
     assert outline.is_visible()
+    screenshot(page, "lesson-phone.png", full_page=False)
 
 
-def test_action_tiles_fit_a_phone(open_page):
+def test_action_tiles_fit_a_phone(open_page, screenshot):
     page = open_page(viewport=PHONE)
     sign_in(page, "manager@demo.test", DEMO_PASSWORD, ENGLISH)
     page.goto("/")
@@ -184,3 +203,74 @@ def test_action_tiles_fit_a_phone(open_page):
     for n in range(tiles.count()):
         box = tiles.nth(n).bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    screenshot(page, "manager-home-phone.png")
+
+
+TILES = """() => [...document.querySelectorAll('.action-tile')].map(tile => ({
+  count: tile.querySelector('.action-tile-count').textContent.trim(),
+  href: tile.querySelector('a').getAttribute('href'),
+  state: tile.querySelector('.action-tile-state').textContent.trim(),
+}))"""
+
+
+@pytest.mark.parametrize(("email", "titles", "picture"), [
+    ("manager@demo.test", 6, "manager-home.png"),
+    ("admin@sakura-systems.demo.test", 4, "partner-admin-home.png"),
+])
+def test_each_tile_says_in_words_whether_it_needs_attention_and_links_to_its_list(
+        open_page, live_server, screenshot, email, titles, picture):
+    page = open_page(viewport=LAPTOP)
+    with reading(live_server.app, email, "en"):
+        sign_in(page, email, DEMO_PASSWORD, ENGLISH)
+        page.goto("/")
+        tiles = page.evaluate(TILES)
+        assert len(tiles) >= titles
+        for tile in tiles:
+            # Colour is never alone: a count says "Needs attention", a zero "Nothing to do".
+            if tile["count"] == "0":
+                assert tile["state"] == "Nothing to do", tile
+            else:
+                assert tile["state"] in ("Needs attention", ""), tile
+            assert page.goto(tile["href"]).status == 200, tile
+        page.goto("/")
+        screenshot(page, picture)
+
+
+def test_every_course_card_shows_its_cover(open_page, screenshot):
+    page = open_page(viewport=LAPTOP)
+    sign_in(page, "sales@sakura-systems.demo.test", DEMO_PASSWORD, ENGLISH)
+    page.goto("/courses")
+    covers = page.locator(".course-card .course-cover")
+    assert covers.count() == page.locator(".course-card").count() > 0
+    page.wait_for_load_state("networkidle")
+    for n in range(covers.count()):
+        covers.nth(n).scroll_into_view_if_needed()
+        loaded = covers.nth(n).evaluate("img => img.complete && img.naturalWidth > 0")
+        assert loaded, covers.nth(n).get_attribute("src")
+    screenshot(page, "catalog.png")
+
+
+def test_library_files_carry_their_type(open_page, screenshot):
+    page = open_page(viewport=LAPTOP)
+    sign_in(page, "sales@sakura-systems.demo.test", DEMO_PASSWORD, ENGLISH)
+    page.goto("/assets")
+    icons = page.locator(".file-icon")
+    assert icons.count() > 0
+    assert all(text.strip().isupper() for text in icons.all_inner_texts())
+    screenshot(page, "asset-library.png")
+
+
+def test_stalled_onboarding_is_one_click_from_the_partner_admins_home(open_page, live_server,
+                                                                      screenshot):
+    email = "admin@sakura-systems.demo.test"
+    page = open_page(viewport=LAPTOP)
+    with reading(live_server.app, email, "en"):
+        sign_in(page, email, DEMO_PASSWORD, ENGLISH)
+        page.goto("/")
+        page.locator(".action-tile a[href='/progress?stalled=1']").click()
+        assert page.url.endswith("/progress?stalled=1")
+        stalled = page.locator("tbody .status-warn")
+        assert stalled.count() > 0
+        assert set(stalled.all_inner_texts()) == {"Stalled"}
+        assert page.locator("a[href='/progress.csv']").is_visible()
+        screenshot(page, "people-progress.png")
