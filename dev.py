@@ -127,8 +127,15 @@ def demo(args: list[str]) -> None:
     shown = "localhost" if host in ("0.0.0.0", "::") else host  # noqa: S104 (a comparison)
     env.setdefault("LMS_BASE_URL", f"http://{shown}:{port}")
     run(BIN / "lms", "demo", env=env)
-    print(f"\nServing the demo portal on http://{host}:{port} (Ctrl+C to stop)", flush=True)
-    run(BIN / "lms", "run", "--host", host, "--port", port, *args, env=env)
+    # The background jobs run beside the server, on the embedded queue (instance/jobs.db).
+    worker = subprocess.Popen([str(BIN / "lms"), "worker"], env=env)
+    try:
+        print(f"\nServing the demo portal on http://{host}:{port}, with the background "
+              f"worker (Ctrl+C to stop)", flush=True)
+        run(BIN / "lms", "run", "--host", host, "--port", port, *args, env=env)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
 
 
 def test(args: list[str]) -> None:

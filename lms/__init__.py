@@ -61,6 +61,9 @@ def create_app(config: dict | None = None) -> Flask:
     register_error_handlers(app)
     register_request_hooks(app)
     register_commands(app)
+    from lms import jobs
+
+    jobs.init_app(app)  # the app the background jobs run in (lms worker)
     return app
 
 

@@ -190,6 +190,46 @@ def close_expired_command() -> None:
     click.echo(f"Closed {closed} expired attempt(s).")
 
 
+@click.command("worker")
+@click.option("--threads", default=2, show_default=True, help="Jobs run side by side.")
+@with_appcontext
+def worker_command(threads: int) -> None:
+    """Run the background jobs: each periodic job when it is due (Ctrl+C stops)."""
+    from lms import jobs
+
+    queue = jobs.use_storage(current_app._get_current_object())  # type: ignore[attr-defined]
+    click.echo(f"Worker on {current_app.config['LMS_QUEUE_URL']} with {threads} thread(s); "
+               f"jobs: " + ", ".join(f"{job.name} ({job.when})" for job in jobs.JOBS))
+    queue.create_consumer(workers=threads, worker_type="thread", periodic=True).run()
+
+
+jobs_cli = click.Group("jobs", help="Background jobs (the worker runs them by itself).")
+
+
+@jobs_cli.command("list")
+def jobs_list_command() -> None:
+    """The periodic jobs and when the worker runs them (the program's time zone)."""
+    from lms import jobs
+
+    for job in jobs.JOBS:
+        click.echo(f"{job.name}: {job.when}")
+
+
+@jobs_cli.command("run")
+@with_appcontext
+def jobs_run_command() -> None:
+    """Run every periodic job once, now, and exit (for cron, or to catch up)."""
+    from lms import jobs
+
+    jobs.init_app(current_app._get_current_object())  # type: ignore[attr-defined]
+    failed = False
+    for name, said in jobs.run_all():
+        click.echo(f"{name}: {said}")
+        failed = failed or said.startswith("failed:")
+    if failed:
+        raise SystemExit(1)
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(init_command)
     app.cli.add_command(demo_command)
@@ -197,6 +237,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(content_cli)
     app.cli.add_command(quizzes_cli)
     app.cli.add_command(credentials_cli)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(jobs_cli)
     from lms.assets.cli import assets_cli
     from lms.deals.cli import deals_cli
     from lms.tiers.cli import tiers_cli

@@ -99,6 +99,10 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "LMS_SMTP_PASSWORD": env.get("LMS_SMTP_PASSWORD", ""),
         "LMS_SMTP_STARTTLS": _bool(env.get("LMS_SMTP_STARTTLS"), default=True),
         "LMS_MAIL_FROM": env.get("LMS_MAIL_FROM", "Partner Academy <no-reply@localhost>"),
+        # The task queue of the background jobs (lms worker): sqlite:///<file> (embedded, the
+        # default), redis://host:port/db (production), or memory:// (one process).
+        "LMS_QUEUE_URL": env.get("LMS_QUEUE_URL",
+                                 "sqlite:///" + str(Path(instance_path) / "jobs.db")),
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": env.get("LMS_TIMEZONE", "Asia/Tokyo"),
         "LMS_LOCALES": ("en", "ja"),

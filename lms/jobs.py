@@ -1,0 +1,181 @@
+"""Background jobs on Huey: the periodic jobs of the portal, without cron.
+
+`lms worker` runs Huey's consumer: its scheduler puts each periodic job on the queue when it
+is due, and its worker threads run them. `lms jobs run` runs every periodic job once, now,
+in the calling process (for cron, or to catch up), and exits.
+
+The queue lives where LMS_QUEUE_URL says: `sqlite:///<file>` (embedded, the default: a file
+beside the database, no server), `redis://host:port/db` (production: several workers on
+several machines share it), or `memory://` (one process; tests). What a job changes is in
+the portal's database, each job in its own transaction: the queue only says when to run it,
+so a lost queue loses no data, and every job is safe to run twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from flask import Flask
+from huey import Huey
+from huey.storage import BaseStorage, MemoryStorage, RedisStorage, SqliteStorage
+
+from lms.config import ConfigError
+
+log = logging.getLogger(__name__)
+QUEUE_NAME = "partner-academy"
+
+
+def storage_for(url: str) -> BaseStorage:
+    """The queue's storage for an LMS_QUEUE_URL."""
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return SqliteStorage(QUEUE_NAME, filename=str(path))
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisStorage(QUEUE_NAME, url=url)
+    if url == "memory://":
+        return MemoryStorage(QUEUE_NAME)
+    raise ConfigError(f"LMS_QUEUE_URL must start with sqlite:///, redis:// or be memory://, "
+                      f"not {url!r}")
+
+
+# The decorators below need the queue when this module is imported; its storage is chosen
+# from the configuration by use_storage(), before a consumer starts or a job is queued.
+queue = Huey(QUEUE_NAME, storage_class=MemoryStorage, utc=True)
+_app: Flask | None = None
+
+
+def init_app(app: Flask) -> None:
+    """Remember the app the jobs run in (its configuration, database and translations)."""
+    global _app
+    _app = app
+
+
+def use_storage(app: Flask) -> Huey:
+    """Point the queue at the app's LMS_QUEUE_URL (a consumer, or code that enqueues)."""
+    init_app(app)
+    queue.storage = storage_for(app.config["LMS_QUEUE_URL"])
+    return queue
+
+
+# --- When a periodic job is due: in the program's time zone (Asia/Tokyo by default) ---------
+
+
+def every_minutes(minutes: int) -> Callable[[datetime], bool]:
+    def due(moment: datetime) -> bool:
+        return (moment.hour * 60 + moment.minute) % minutes == 0
+    return due
+
+
+def daily_at(hour: int, minute: int) -> Callable[[datetime], bool]:
+    """Due once a day at hour:minute of the program's clock. Huey passes a naive UTC time."""
+    def due(moment: datetime) -> bool:
+        from datetime import UTC
+
+        from lms.clock import program_zone
+
+        with _app_context():
+            local = moment.replace(tzinfo=UTC).astimezone(program_zone())
+        return (local.hour, local.minute) == (hour, minute)
+    return due
+
+
+def _app_context():
+    if _app is None:
+        raise RuntimeError("lms.jobs has no app: call init_app(app) first")
+    return _app.app_context()
+
+
+# --- The jobs ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    when: str  # for people: README, `lms jobs list`
+    run: Callable[[], str]  # in an app context; commits its own work; says what it did
+
+
+def close_expired_attempts() -> str:
+    from lms.extensions import db
+    from lms.quizzes.service import close_expired_attempts as close
+
+    closed = close()
+    db.session.commit()
+    return f"closed {closed} expired attempt(s)"
+
+
+def expire_deals() -> str:
+    from lms.deals.expiry import expire_overdue
+    from lms.extensions import db
+
+    expired = expire_overdue()
+    db.session.commit()
+    return f"expired {expired} deal registration(s)"
+
+
+def review_tiers() -> str:
+    from lms.extensions import db
+    from lms.tiers import service
+
+    changes = service.apply()
+    db.session.commit()
+    return f"applied {len(changes)} tier change(s)"
+
+
+JOBS = (
+    Job("close-expired-attempts", "every 5 minutes", close_expired_attempts),
+    Job("expire-deals", "daily at 00:15", expire_deals),
+    Job("review-tiers", "daily at 00:30", review_tiers),
+)
+
+
+def run_job(job: Job) -> str:
+    """Run one job in the app, in a request context (links and translations need one); a
+    failure is logged and rolled back, and never stops the other jobs."""
+    from lms.extensions import db
+
+    assert _app is not None, "init_app(app) first"
+    started = time.perf_counter()
+    with _app.test_request_context("/", base_url=_app.config["LMS_BASE_URL"] or None):
+        try:
+            said = job.run()
+        except Exception:
+            db.session.rollback()
+            log.exception("job %s failed", job.name)
+            raise
+        finally:
+            db.session.remove()
+    log.info("job %s: %s (%.2f s)", job.name, said, time.perf_counter() - started)
+    return said
+
+
+def run_all() -> list[tuple[str, str]]:
+    """Every periodic job once, now: (name, what it did or why it failed)."""
+    done = []
+    for job in JOBS:
+        try:
+            done.append((job.name, run_job(job)))
+        except Exception as error:  # logged by run_job; the next job still runs
+            done.append((job.name, f"failed: {error.__class__.__name__}: {error}"))
+    return done
+
+
+@queue.periodic_task(every_minutes(5), name="close-expired-attempts")
+def _close_expired_attempts_task() -> None:
+    run_job(JOBS[0])
+
+
+@queue.periodic_task(daily_at(0, 15), name="expire-deals")
+def _expire_deals_task() -> None:
+    run_job(JOBS[1])
+
+
+@queue.periodic_task(daily_at(0, 30), name="review-tiers")
+def _review_tiers_task() -> None:
+    run_job(JOBS[2])
