@@ -115,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
         credentials,
         deals,
         main,
+        notifications,
         quizzes,
         reports,
         tiers,
@@ -123,9 +124,17 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp, url_prefix="/admin")
-    for feature in (courses, quizzes, credentials, assets, deals, tiers, reports, api):
+    for feature in (courses, quizzes, credentials, assets, deals, tiers, reports, notifications,
+                    api):
         app.register_blueprint(feature.bp)
     app.register_blueprint(api.admin_bp)
+
+
+def _unread() -> int:
+    """The header's count of unread notifications, loaded with the signed-in person."""
+    from flask import g
+
+    return g.get("unread_notifications", 0) if current_user.is_authenticated else 0
 
 
 def _register_templates(app: Flask) -> None:
@@ -144,6 +153,7 @@ def _register_templates(app: Flask) -> None:
         return {
             **template_labels(),
             "nav_items": menu(current_user),
+            "unread_notifications": _unread(),
             "current_locale": str(flask_babel.get_locale() or "en"),
             "locales": app.config["LMS_LOCALES"],
         }

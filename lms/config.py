@@ -99,6 +99,15 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "LMS_SMTP_PASSWORD": env.get("LMS_SMTP_PASSWORD", ""),
         "LMS_SMTP_STARTTLS": _bool(env.get("LMS_SMTP_STARTTLS"), default=True),
         "LMS_MAIL_FROM": env.get("LMS_MAIL_FROM", "Partner Academy <no-reply@localhost>"),
+        # Notification mail without an SMTP server is written here as .eml files (the demo's
+        # default is instance/mail); empty: in-app only.
+        "LMS_MAIL_DIR": env.get("LMS_MAIL_DIR", str(Path(instance_path) / "mail")
+                                if environment == "development" and not smtp_host else ""),
+        # Tier changes: "daily" (the worker's review-tiers job applies them after midnight) or
+        # "manual" (a manager applies them with "Tier review"; the demo's default, so its
+        # promotions stay due to be shown).
+        "LMS_TIER_REVIEW": env.get("LMS_TIER_REVIEW",
+                                   "manual" if environment == "development" else "daily"),
         # The task queue of the background jobs (lms worker): sqlite:///<file> (embedded, the
         # default), redis://host:port/db (production), or memory:// (one process).
         "LMS_QUEUE_URL": env.get("LMS_QUEUE_URL",
@@ -146,6 +155,9 @@ def check(config: dict) -> None:
                                                                                "manager"})
     elif isinstance(config["LMS_REQUIRE_2FA"], str):
         config["LMS_REQUIRE_2FA"] = _roles(config["LMS_REQUIRE_2FA"])
+    if config.get("LMS_TIER_REVIEW", "daily") not in {"daily", "manual"}:
+        raise ConfigError(f"LMS_TIER_REVIEW must be daily or manual, not "
+                          f"{config['LMS_TIER_REVIEW']!r}.")
     for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if config.get(key) is None:
             config[key] = not development

@@ -120,18 +120,42 @@ def expire_deals() -> str:
 
 
 def review_tiers() -> str:
+    from flask import current_app
+
     from lms.extensions import db
     from lms.tiers import service
+
+    if current_app.config.get("LMS_TIER_REVIEW") == "manual":
+        return "skipped: LMS_TIER_REVIEW=manual (managers apply changes with Tier review)"
 
     changes = service.apply()
     db.session.commit()
     return f"applied {len(changes)} tier change(s)"
 
 
+def remind_credentials() -> str:
+    from lms.extensions import db
+    from lms.notifications.service import remind_expiring_credentials
+
+    written = remind_expiring_credentials()
+    db.session.commit()
+    return f"{written} certification reminder(s)"
+
+
+def deliver_notifications() -> str:
+    from lms.notifications.service import deliver_due
+
+    sent, failed = deliver_due()
+    return f"mailed {sent} notification(s), {failed} to retry"
+
+
 JOBS = (
     Job("close-expired-attempts", "every 5 minutes", close_expired_attempts),
     Job("expire-deals", "daily at 00:15", expire_deals),
     Job("review-tiers", "daily at 00:30", review_tiers),
+    Job("remind-credentials", "daily at 09:00", remind_credentials),
+    # Last: `lms jobs run` delivers what the jobs before it have just written.
+    Job("deliver-notifications", "every minute", deliver_notifications),
 )
 
 
@@ -179,3 +203,13 @@ def _expire_deals_task() -> None:
 @queue.periodic_task(daily_at(0, 30), name="review-tiers")
 def _review_tiers_task() -> None:
     run_job(JOBS[2])
+
+
+@queue.periodic_task(daily_at(9, 0), name="remind-credentials")
+def _remind_credentials_task() -> None:
+    run_job(JOBS[3])
+
+
+@queue.periodic_task(every_minutes(1), name="deliver-notifications")
+def _deliver_notifications_task() -> None:
+    run_job(JOBS[4])

@@ -250,3 +250,29 @@ def test_demo_password_signs_in_the_demo_admin(demo, client):
 
     assert response.status_code == 302
     assert client.get("/admin/users").status_code == 200
+
+
+def test_after_the_demo_jobs_run_remind_the_holder_whose_certification_expires_in_21_days(
+        runner, demo, tmp_path, app):
+    from lms.models import Award, Notification
+
+    app.config["LMS_MAIL_DIR"] = str(tmp_path / "mail")
+    result = runner.invoke(args=["jobs", "run"])
+
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    holder = user_by_email("admin@bluepeak-partners.demo.test")
+    award = db.session.scalar(db.select(Award).where(Award.user_id == holder.id,
+                                                     Award.expires_at.is_not(None)))
+    (reminder,) = db.session.scalars(db.select(Notification).where(
+        Notification.user_id == holder.id))
+    assert reminder.key == f"credential-expiring:{award.id}:30"
+    assert reminder.params["days"] == 21
+    import email
+    from email.policy import default
+
+    mails = [email.message_from_bytes(path.read_bytes(), policy=default)
+             for path in (tmp_path / "mail").glob("*.eml")]
+    (mail,) = [m for m in mails if m["To"] == "admin@bluepeak-partners.demo.test"]
+    assert mail["Subject"].startswith("Your Nimbus Certified Sales Professional (NCSP)")
+    assert "expires in 21 days" in mail.get_content()

@@ -7,9 +7,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import session
+from flask import g, session
 from flask_login import login_user, logout_user
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash
 
 from lms import audit
@@ -24,6 +24,7 @@ from lms.models import (
     AuditAction,
     Invitation,
     JobFunction,
+    Notification,
     Organization,
     Role,
     User,
@@ -44,10 +45,15 @@ def load_session_user(user_id: str) -> User | None:
     ident, _, token = user_id.partition(":")
     if not ident.isdigit() or not token:
         return None
-    user = db.session.get(User, int(ident))
-    if user is None or not secrets.compare_digest(user.session_token, token):
+    # The header's count of unread notifications comes with the person, in the same query.
+    unread = (select(func.count(Notification.id))
+              .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+              .correlate(User).scalar_subquery())
+    row = db.session.execute(select(User, unread).where(User.id == int(ident))).first()
+    if row is None or not secrets.compare_digest(row[0].session_token, token):
         return None
-    return user
+    g.unread_notifications = row[1]
+    return row[0]
 
 
 def authenticate(email: str, password: str) -> User | None:

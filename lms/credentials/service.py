@@ -6,7 +6,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import get_locale
@@ -221,19 +221,29 @@ class ExpiringCredential:
     organization_valid_after: int
 
 
-def _expiring(organization_id: int | None, now: datetime) -> list:
-    """Conditions on Award joined to User: expiring within EXPIRING_SOON, not renewed, held
-    by an active person (of one company)."""
+def _expiring(organization_id: int | None, now: datetime,
+              within: timedelta = rules.EXPIRING_SOON) -> list:
+    """Conditions on Award joined to User: expiring within `within`, not renewed, held by an
+    active person (of one company)."""
     later = aliased(Award)
     renewed = select(later.id).where(later.user_id == Award.user_id,
                                      later.credential_id == Award.credential_id,
                                      later.period > Award.period).exists()
     conditions = [Award.revoked_at.is_(None), Award.expires_at > now,
-                  Award.expires_at <= now + rules.EXPIRING_SOON, User.active.is_(True),
+                  Award.expires_at <= now + within, User.active.is_(True),
                   ~renewed]
     if organization_id is not None:
         conditions.append(User.organization_id == organization_id)
     return conditions
+
+
+def expiring_awards(now: datetime, within_days: int) -> list[Award]:
+    """Every company's certifications expiring within `within_days` days, not renewed, of
+    active people (the reminders' candidates), soonest first, with holder and credential."""
+    return list(db.session.scalars(
+        select(Award).join(User, User.id == Award.user_id)
+        .where(*_expiring(None, now, timedelta(days=within_days)))
+        .order_by(Award.expires_at, Award.id)))
 
 
 def expiring_count(organization_id: int | None, now: datetime | None = None) -> int:

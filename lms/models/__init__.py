@@ -23,6 +23,7 @@ from lms.models.credentials import (
     new_verification_code,
 )
 from lms.models.deals import Deal, DealEvent, DealStatus
+from lms.models.notifications import MailState, Notification
 from lms.models.organizations import Organization, Tier
 from lms.models.quizzes import (
     Attempt,
@@ -71,6 +72,8 @@ __all__ = [
     "LearningPathStep",
     "Lesson",
     "LessonProgress",
+    "MailState",
+    "Notification",
     "Organization",
     "PasswordReset",
     "Quiz",

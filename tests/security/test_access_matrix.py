@@ -100,6 +100,10 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     # A locked course's cover is still shown on its catalog card.
     ("courses.course_cover", "GET"): SIGNED_IN,
     ("courses.complete_lesson", "POST"): codes(LOGIN, 302, 302, 302, 302),
+    ("notifications.inbox", "GET"): SIGNED_IN,
+    # The member's own notification; anyone else's is as if it did not exist.
+    ("notifications.open_notification", "GET"): codes(LOGIN, 302, 404, 404, 404),
+    ("notifications.mark_all_read", "POST"): codes(LOGIN, 302, 302, 302, 302),
     ("quizzes.quiz_list", "GET"): SIGNED_IN,
     ("quizzes.quiz", "GET"): SIGNED_IN,
     ("quizzes.quiz", "POST"): codes(LOGIN, 302, 302, 302, 302),
@@ -243,6 +247,10 @@ def _build_world(app) -> World:
     from lms.api.tokens import create_token
 
     token, _plain = create_token("CRM", users["admin"])
+    from lms.notifications.service import notify
+
+    notification = notify(member, "test:1", "credentials", "credential_expiring", {
+        "credential": {"en": "Certified"}, "days": 30, "expires": "2027-01-31"})
     db.session.commit()
     invitation_row = db.session.scalar(db.select(Invitation))
     values = {
@@ -254,7 +262,7 @@ def _build_world(app) -> World:
         "award_id": award.id, "code": award.verification_code, "deal_id": deal.id,
         "user_id": colleague.id, "invitation_id": invitation_row.id, "token_id": token.id,
         "token": invitation.token, "external_id": "CRM-1",
-        "static": "css/app.css", "image_format": "svg",
+        "static": "css/app.css", "image_format": "svg", "notification_id": notification.id,
     }
     assert db.session.get(ApiToken, token.id) is not None
     return World(values, users)

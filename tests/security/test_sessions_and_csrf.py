@@ -160,6 +160,7 @@ ROUTES: dict[str, Callable[[World], Request]] = {
     "tiers.edit_rules": lambda w: ("admin", "/admin/tiers/edit", _tier_rules),
     "reports.tier_review": lambda w: ("manager", "/reports/tiers/review", {}),
     "courses.complete_lesson": lambda w: ("sales", f"/courses/{COURSE}/{LESSON}/complete", {}),
+    "notifications.mark_all_read": lambda w: ("sales", "/notifications/read", {}),
     "quizzes.quiz": lambda w: ("engineer", f"/quizzes/{QUIZ}", {}),
     "quizzes.attempt": lambda w: ("sales", f"/attempts/{w.attempt_id}", {
         "q-phrase": "ok", "q-port": "42", "q-colour": "Green"}),
