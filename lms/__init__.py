@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import flask_babel
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -132,8 +132,6 @@ def _register_blueprints(app: Flask) -> None:
 
 def _unread() -> int:
     """The header's count of unread notifications, loaded with the signed-in person."""
-    from flask import g
-
     return g.get("unread_notifications", 0) if current_user.is_authenticated else 0
 
 

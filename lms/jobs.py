@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from flask import Flask
@@ -92,54 +93,35 @@ def _app_context():
 
 
 # --- The jobs ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Job:
-    name: str
-    when: str  # for people: README, `lms jobs list`
-    run: Callable[[], str]  # in an app context; commits its own work; says what it did
+# Each runs in an app and request context and says what it did; run_job commits its work.
 
 
 def close_expired_attempts() -> str:
-    from lms.extensions import db
     from lms.quizzes.service import close_expired_attempts as close
 
-    closed = close()
-    db.session.commit()
-    return f"closed {closed} expired attempt(s)"
+    return f"closed {close()} expired attempt(s)"
 
 
 def expire_deals() -> str:
     from lms.deals.expiry import expire_overdue
-    from lms.extensions import db
 
-    expired = expire_overdue()
-    db.session.commit()
-    return f"expired {expired} deal registration(s)"
+    return f"expired {expire_overdue()} deal registration(s)"
 
 
 def review_tiers() -> str:
     from flask import current_app
 
-    from lms.extensions import db
     from lms.tiers import service
 
     if current_app.config.get("LMS_TIER_REVIEW") == "manual":
         return "skipped: LMS_TIER_REVIEW=manual (managers apply changes with Tier review)"
-
-    changes = service.apply()
-    db.session.commit()
-    return f"applied {len(changes)} tier change(s)"
+    return f"applied {len(service.apply())} tier change(s)"
 
 
 def remind_credentials() -> str:
-    from lms.extensions import db
     from lms.notifications.service import remind_expiring_credentials
 
-    written = remind_expiring_credentials()
-    db.session.commit()
-    return f"{written} certification reminder(s)"
+    return f"{remind_expiring_credentials()} certification reminder(s)"
 
 
 def deliver_notifications() -> str:
@@ -149,19 +131,27 @@ def deliver_notifications() -> str:
     return f"mailed {sent} notification(s), {failed} to retry"
 
 
+@dataclass(frozen=True)
+class Job:
+    name: str
+    due: Callable[[datetime], bool]  # the scheduler's test, for a naive UTC minute
+    when: str  # the same, for people: README, `lms jobs list`
+    run: Callable[[], str]
+
+
 JOBS = (
-    Job("close-expired-attempts", "every 5 minutes", close_expired_attempts),
-    Job("expire-deals", "daily at 00:15", expire_deals),
-    Job("review-tiers", "daily at 00:30", review_tiers),
-    Job("remind-credentials", "daily at 09:00", remind_credentials),
+    Job("close-expired-attempts", every_minutes(5), "every 5 minutes", close_expired_attempts),
+    Job("expire-deals", daily_at(0, 15), "daily at 00:15", expire_deals),
+    Job("review-tiers", daily_at(0, 30), "daily at 00:30", review_tiers),
+    Job("remind-credentials", daily_at(9, 0), "daily at 09:00", remind_credentials),
     # Last: `lms jobs run` delivers what the jobs before it have just written.
-    Job("deliver-notifications", "every minute", deliver_notifications),
+    Job("deliver-notifications", every_minutes(1), "every minute", deliver_notifications),
 )
 
 
 def run_job(job: Job) -> str:
-    """Run one job in the app, in a request context (links and translations need one); a
-    failure is logged and rolled back, and never stops the other jobs."""
+    """Run one job in the app, in a request context (links and translations need one), and
+    commit its work; a failure is logged and rolled back."""
     from lms.extensions import db
 
     assert _app is not None, "init_app(app) first"
@@ -169,6 +159,7 @@ def run_job(job: Job) -> str:
     with _app.test_request_context("/", base_url=_app.config["LMS_BASE_URL"] or None):
         try:
             said = job.run()
+            db.session.commit()
         except Exception:
             db.session.rollback()
             log.exception("job %s failed", job.name)
@@ -190,26 +181,6 @@ def run_all() -> list[tuple[str, str]]:
     return done
 
 
-@queue.periodic_task(every_minutes(5), name="close-expired-attempts")
-def _close_expired_attempts_task() -> None:
-    run_job(JOBS[0])
-
-
-@queue.periodic_task(daily_at(0, 15), name="expire-deals")
-def _expire_deals_task() -> None:
-    run_job(JOBS[1])
-
-
-@queue.periodic_task(daily_at(0, 30), name="review-tiers")
-def _review_tiers_task() -> None:
-    run_job(JOBS[2])
-
-
-@queue.periodic_task(daily_at(9, 0), name="remind-credentials")
-def _remind_credentials_task() -> None:
-    run_job(JOBS[3])
-
-
-@queue.periodic_task(every_minutes(1), name="deliver-notifications")
-def _deliver_notifications_task() -> None:
-    run_job(JOBS[4])
+# The consumer's scheduler queues each job when it is due; a worker thread runs it.
+TASKS = {job.name: queue.periodic_task(job.due, name=job.name)(partial(run_job, job))
+         for job in JOBS}

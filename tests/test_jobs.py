@@ -110,7 +110,7 @@ def test_a_queued_job_is_run_by_a_worker_through_the_queue(app, tmp_path, memory
     queue.flush()
     deal_id = overdue_deal()
 
-    jobs._expire_deals_task()  # what the scheduler does when the job is due: queue it
+    jobs.TASKS["expire-deals"]()  # what the scheduler does when the job is due: queue it
 
     assert queue.pending_count() == 1
     assert status_of(deal_id) == DealStatus.REGISTERED  # nothing ran yet
@@ -129,7 +129,8 @@ def test_a_failing_job_is_rolled_back_and_the_others_still_run(app, monkeypatch)
         db.session.flush()
         raise RuntimeError("the CRM is down")
 
-    failing = jobs.Job("close-expired-attempts", "every 5 minutes", broken)
+    failing = jobs.Job("close-expired-attempts", jobs.every_minutes(5), "every 5 minutes",
+                       broken)
     monkeypatch.setattr(jobs, "JOBS", (failing, *jobs.JOBS[1:]))
 
     done = dict(jobs.run_all())

@@ -39,15 +39,22 @@ class LessonInfo:
     search_text: str
 
 
+class Titled:
+    """A title from content, with (locale, title) pairs of its translations."""
+
+    title: str
+    titles: tuple[tuple[str, str], ...]
+
+    def title_in(self, locale: str) -> str:
+        return dict(self.titles).get(locale) or self.title
+
+
 @dataclass(frozen=True)
-class QuizInfo:
+class QuizInfo(Titled):
     id: int
     slug: str
     title: str
     titles: tuple[tuple[str, str], ...] = ()  # (locale, title) of the translations
-
-    def title_in(self, locale: str) -> str:
-        return dict(self.titles).get(locale) or self.title
 
 
 @dataclass(frozen=True)
@@ -76,15 +83,12 @@ class CourseInfo:
 
 
 @dataclass(frozen=True)
-class PathInfo:
+class PathInfo(Titled):
     id: int
     job_function: str
     title: str
     steps: tuple[str, ...]  # course group slugs, in order
     titles: tuple[tuple[str, str], ...] = ()  # (locale, title) of the translations
-
-    def title_in(self, locale: str) -> str:
-        return dict(self.titles).get(locale) or self.title
 
 
 @dataclass(frozen=True, eq=False)

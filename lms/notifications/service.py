@@ -19,7 +19,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.clock import local_date
-from lms.database import execute_dml, start_write_transaction
+from lms.database import end_read_transaction, execute_dml, start_write_transaction
 from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.mail import MailError, deliver
@@ -156,14 +156,14 @@ def deliver_due(now: datetime | None = None) -> tuple[int, int]:
     due = list(db.session.scalars(select(Notification.id).where(
         Notification.mail_state == MailState.PENDING, Notification.mail_next_at <= now)
         .order_by(Notification.mail_next_at, Notification.id).limit(DELIVERY_BATCH)))
-    db.session.commit()
+    end_read_transaction()
     sent = failed = 0
     for notification_id in due:
         start_write_transaction()
-        if not _claim(notification_id, now):
-            db.session.commit()
-            continue
-        db.session.commit()  # the claim holds while the mail server answers
+        claimed = _claim(notification_id, now)
+        db.session.commit()  # a claim holds while the mail server answers
+        if not claimed:
+            continue  # another worker has it, or has sent it
         notification = db.session.get(Notification, notification_id)
         assert notification is not None
         ok = _send(notification, now)
@@ -184,7 +184,7 @@ def _send(notification: Notification, now: datetime) -> bool:
                  "Academy account. All your notifications: %(inbox)s\n",
                  body=message.body, link=base + message.path, inbox=base + "/notifications")
     address, key = user.email, notification.key
-    db.session.commit()  # nothing changed: ends the read before the mail server is called
+    end_read_transaction()  # before the mail server is called: no lock held meanwhile
     error: MailError | None = None
     try:
         delivered = deliver(address, message.title, body,
