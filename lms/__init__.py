@@ -119,13 +119,14 @@ def _register_blueprints(app: Flask) -> None:
         quizzes,
         reports,
         tiers,
+        webhooks,
     )
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp, url_prefix="/admin")
     for feature in (courses, quizzes, credentials, assets, deals, tiers, reports, notifications,
-                    api):
+                    api, webhooks):  # webhooks: its service subscribes to lms.events
         app.register_blueprint(feature.bp)
     app.register_blueprint(api.admin_bp)
 

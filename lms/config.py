@@ -16,6 +16,9 @@ DEV_SECRET_KEY = "dev-only-insecure-key"  # noqa: S105 - refused outside develop
 MIN_SECRET_KEY_LENGTH = 32
 # Credential links, Open Badges ids and invitation mails point here in development only.
 DEV_BASE_URL = "http://localhost:5000"
+# A delivery's connect and read each wait at most this long (lms.webhooks.rules.CLAIM is
+# longer than both together).
+WEBHOOK_TIMEOUT_LIMIT = 60
 KEY_HOWTO = "for example: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
 
 
@@ -112,6 +115,14 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         # default), redis://host:port/db (production), or memory:// (one process).
         "LMS_QUEUE_URL": env.get("LMS_QUEUE_URL",
                                  "sqlite:///" + str(Path(instance_path) / "jobs.db")),
+        # Webhooks (lms.webhooks): plain http:// endpoints (None: only in development and
+        # tests), endpoints on loopback, private, link-local and other internal addresses
+        # (off: never, checked after DNS resolution), and the seconds each connect and read
+        # of a delivery may take.
+        "LMS_WEBHOOK_ALLOW_HTTP": (_bool(env["LMS_WEBHOOK_ALLOW_HTTP"])
+                                   if env.get("LMS_WEBHOOK_ALLOW_HTTP") else None),
+        "LMS_WEBHOOK_ALLOW_PRIVATE": _bool(env.get("LMS_WEBHOOK_ALLOW_PRIVATE")),
+        "LMS_WEBHOOK_TIMEOUT": env.get("LMS_WEBHOOK_TIMEOUT") or "10",
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": env.get("LMS_TIMEZONE", "Asia/Tokyo"),
         "LMS_LOCALES": ("en", "ja"),
@@ -161,6 +172,7 @@ def check(config: dict) -> None:
     for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if config.get(key) is None:
             config[key] = not development
+    _check_webhook_settings(config, development)
     signing_key_problem = signing_setting_problem(config.get("LMS_SIGNING_KEY"))
     if config.get("TESTING") or development:
         if signing_key_problem:
@@ -177,6 +189,21 @@ def check(config: dict) -> None:
         # Every problem at once: whoever deploys fixes the environment in one go.
         raise ConfigError("\n".join(problems))
     config["LMS_BASE_URL"] = config["LMS_BASE_URL"].strip().rstrip("/")
+
+
+def _check_webhook_settings(config: dict, development: bool) -> None:
+    if config.get("LMS_WEBHOOK_ALLOW_HTTP") is None:
+        config["LMS_WEBHOOK_ALLOW_HTTP"] = development
+    config.setdefault("LMS_WEBHOOK_ALLOW_PRIVATE", False)
+    timeout = config.get("LMS_WEBHOOK_TIMEOUT", 10)
+    try:
+        seconds = float(timeout)
+    except (TypeError, ValueError):
+        seconds = 0.0
+    if not 1 <= seconds <= WEBHOOK_TIMEOUT_LIMIT:
+        raise ConfigError(f"LMS_WEBHOOK_TIMEOUT must be a number of seconds from 1 to "
+                          f"{WEBHOOK_TIMEOUT_LIMIT}, not {timeout!r}.")
+    config["LMS_WEBHOOK_TIMEOUT"] = seconds
 
 
 def _secret_key_problem(key: str | bytes | None) -> str | None:

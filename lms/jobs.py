@@ -104,8 +104,11 @@ def close_expired_attempts() -> str:
 
 def expire_deals() -> str:
     from lms.deals.expiry import expire_overdue
+    from lms.deals.notices import warn_expiring
 
-    return f"expired {expire_overdue()} deal registration(s)"
+    expired = expire_overdue()
+    return (f"expired {expired} deal registration(s), {warn_expiring()} notification(s) of "
+            f"registrations expiring within 14 days")
 
 
 def review_tiers() -> str:
@@ -114,14 +117,26 @@ def review_tiers() -> str:
     from lms.tiers import service
 
     if current_app.config.get("LMS_TIER_REVIEW") == "manual":
-        return "skipped: LMS_TIER_REVIEW=manual (managers apply changes with Tier review)"
+        from lms.tiers.notices import promotions_due
+
+        return (f"LMS_TIER_REVIEW=manual: managers apply changes with Tier review; "
+                f"{promotions_due()} notification(s) of promotions due")
     return f"applied {len(service.apply())} tier change(s)"
 
 
 def remind_credentials() -> str:
     from lms.notifications.service import remind_expiring_credentials
+    from lms.tiers.notices import lapses_ahead
 
-    return f"{remind_expiring_credentials()} certification reminder(s)"
+    reminders = remind_expiring_credentials()
+    return (f"{reminders} certification reminder(s), {lapses_ahead()} warning(s) of tier "
+            f"requirements they would break")
+
+
+def nudge_learners() -> str:
+    from lms.courses.notices import nudge_learners as nudge
+
+    return f"{nudge()} notification(s) of onboarding not started or stalled"
 
 
 def deliver_notifications() -> str:
@@ -129,6 +144,13 @@ def deliver_notifications() -> str:
 
     sent, failed = deliver_due()
     return f"mailed {sent} notification(s), {failed} to retry"
+
+
+def deliver_webhooks() -> str:
+    from lms.webhooks.service import deliver_due
+
+    delivered, failed = deliver_due()
+    return f"delivered {delivered} webhook(s), {failed} to retry"
 
 
 @dataclass(frozen=True)
@@ -144,8 +166,10 @@ JOBS = (
     Job("expire-deals", daily_at(0, 15), "daily at 00:15", expire_deals),
     Job("review-tiers", daily_at(0, 30), "daily at 00:30", review_tiers),
     Job("remind-credentials", daily_at(9, 0), "daily at 09:00", remind_credentials),
+    Job("nudge-learners", daily_at(9, 5), "daily at 09:05", nudge_learners),
     # Last: `lms jobs run` delivers what the jobs before it have just written.
     Job("deliver-notifications", every_minutes(1), "every minute", deliver_notifications),
+    Job("deliver-webhooks", every_minutes(1), "every minute", deliver_webhooks),
 )
 
 

@@ -74,6 +74,7 @@ ADMINISTRATION: list[NavItem] = [
     NavItem("tiers.rules_overview", _l("Tier rules"), (Role.ADMIN,)),
     NavItem("credentials.admin_awards", _l("Awards"), (Role.ADMIN,)),
     NavItem("api_tokens.token_list", _l("API tokens"), (Role.ADMIN,)),
+    NavItem("webhooks.endpoint_list", _l("Webhooks"), (Role.ADMIN,)),
     NavItem("admin.audit_log", _l("Audit log"), (Role.ADMIN,)),
 ]
 

@@ -265,7 +265,7 @@ def test_after_the_demo_jobs_run_remind_the_holder_whose_certification_expires_i
     award = db.session.scalar(db.select(Award).where(Award.user_id == holder.id,
                                                      Award.expires_at.is_not(None)))
     (reminder,) = db.session.scalars(db.select(Notification).where(
-        Notification.user_id == holder.id))
+        Notification.user_id == holder.id, Notification.kind == "credential_expiring"))
     assert reminder.key == f"credential-expiring:{award.id}:30"
     assert reminder.params["days"] == 21
     import email
@@ -273,6 +273,7 @@ def test_after_the_demo_jobs_run_remind_the_holder_whose_certification_expires_i
 
     mails = [email.message_from_bytes(path.read_bytes(), policy=default)
              for path in (tmp_path / "mail").glob("*.eml")]
-    (mail,) = [m for m in mails if m["To"] == "admin@bluepeak-partners.demo.test"]
+    (mail,) = [m for m in mails if m["To"] == "admin@bluepeak-partners.demo.test"
+               and m["X-Partner-Academy-Notification"] == reminder.key]
     assert mail["Subject"].startswith("Your Nimbus Certified Sales Professional (NCSP)")
     assert "expires in 21 days" in mail.get_content()

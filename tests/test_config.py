@@ -182,3 +182,37 @@ def test_a_short_key_is_fine_in_development(tmp_path):
                                LMS_BASE_URL="http://127.0.0.1:8000/")
     check(config)
     assert config["LMS_BASE_URL"] == "http://127.0.0.1:8000"
+
+
+# --- Webhooks: https only outside development, internal addresses only when allowed ----------
+
+
+@pytest.mark.parametrize(("environment", "allow_http"), [("production", False),
+                                                         ("development", True),
+                                                         ("test", True)])
+def test_webhooks_default_to_https_and_public_addresses(tmp_path, environment, allow_http):
+    config = production_config(tmp_path, LMS_ENV=environment)
+    check(config)
+    assert config["LMS_WEBHOOK_ALLOW_HTTP"] is allow_http
+    assert config["LMS_WEBHOOK_ALLOW_PRIVATE"] is False  # in development too
+    assert config["LMS_WEBHOOK_TIMEOUT"] == 10.0
+
+
+def test_webhook_settings_from_the_environment(tmp_path):
+    config = production_config(tmp_path, LMS_WEBHOOK_ALLOW_HTTP="1",
+                               LMS_WEBHOOK_ALLOW_PRIVATE="yes", LMS_WEBHOOK_TIMEOUT="2.5")
+    check(config)
+    assert config["LMS_WEBHOOK_ALLOW_HTTP"] is True
+    assert config["LMS_WEBHOOK_ALLOW_PRIVATE"] is True
+    assert config["LMS_WEBHOOK_TIMEOUT"] == 2.5
+    development = production_config(tmp_path, LMS_ENV="development",
+                                    LMS_WEBHOOK_ALLOW_HTTP="0")
+    check(development)
+    assert development["LMS_WEBHOOK_ALLOW_HTTP"] is False
+
+
+@pytest.mark.parametrize("timeout", ["0", "0.5", "61", "ten", "nan"])
+def test_a_webhook_timeout_out_of_range_is_refused(tmp_path, timeout):
+    with pytest.raises(ConfigError, match="LMS_WEBHOOK_TIMEOUT must be a number of seconds "
+                                          "from 1 to 60"):
+        check(production_config(tmp_path, LMS_WEBHOOK_TIMEOUT=timeout))

@@ -71,14 +71,16 @@ def test_the_scheduler_queues_each_job_when_it_is_due(app):
     names = {moment: sorted(task.name for task in jobs.queue.read_periodic(moment))
              for moment in (datetime(2027, 1, 31, 15, 15), datetime(2027, 1, 31, 15, 30),
                             datetime(2027, 1, 31, 15, 31))}
-    every = "deliver-notifications"
+    every = ["deliver-notifications", "deliver-webhooks"]
     assert names == {
-        datetime(2027, 1, 31, 15, 15): ["close-expired-attempts", every, "expire-deals"],
-        datetime(2027, 1, 31, 15, 30): ["close-expired-attempts", every, "review-tiers"],
-        datetime(2027, 1, 31, 15, 31): [every],
+        datetime(2027, 1, 31, 15, 15): ["close-expired-attempts", *every, "expire-deals"],
+        datetime(2027, 1, 31, 15, 30): ["close-expired-attempts", *every, "review-tiers"],
+        datetime(2027, 1, 31, 15, 31): every,
     }
     assert sorted(task.name for task in jobs.queue.read_periodic(datetime(2027, 2, 1, 0, 0))) \
-        == ["close-expired-attempts", every, "remind-credentials"]  # 09:00 in Tokyo
+        == ["close-expired-attempts", *every, "remind-credentials"]  # 09:00 in Tokyo
+    assert sorted(task.name for task in jobs.queue.read_periodic(datetime(2027, 2, 1, 0, 5))) \
+        == ["close-expired-attempts", *every, "nudge-learners"]  # 09:05 in Tokyo
 
 
 # --- Where the queue lives -------------------------------------------------------------------
@@ -136,7 +138,7 @@ def test_a_failing_job_is_rolled_back_and_the_others_still_run(app, monkeypatch)
     done = dict(jobs.run_all())
 
     assert done["close-expired-attempts"] == "failed: RuntimeError: the CRM is down"
-    assert done["expire-deals"] == "expired 1 deal registration(s)"
+    assert done["expire-deals"].startswith("expired 1 deal registration(s), ")
     assert status_of(deal_id) == DealStatus.EXPIRED
     assert db.session.scalar(select(Organization).where(Organization.slug == "half-done")) \
         is None
@@ -150,10 +152,14 @@ def test_jobs_run_runs_every_job_once_and_says_what_each_did(app):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == "close-expired-attempts: closed 0 expired attempt(s)"
-    assert lines[1] == "expire-deals: expired 1 deal registration(s)"
+    assert lines[1] == ("expire-deals: expired 1 deal registration(s), 0 notification(s) of "
+                        "registrations expiring within 14 days")
     assert lines[2].startswith("review-tiers: applied ")
-    assert lines[3] == "remind-credentials: 0 certification reminder(s)"
-    assert lines[4] == "deliver-notifications: mailed 0 notification(s), 0 to retry"
+    assert lines[3] == ("remind-credentials: 0 certification reminder(s), 0 warning(s) of tier "
+                        "requirements they would break")
+    assert lines[4] == "nudge-learners: 0 notification(s) of onboarding not started or stalled"
+    assert lines[5] == "deliver-notifications: mailed 0 notification(s), 0 to retry"
+    assert lines[6].startswith("deliver-webhooks: ")
     assert status_of(deal_id) == DealStatus.EXPIRED
     again = app.test_cli_runner().invoke(args=["jobs", "run"])
     assert "expire-deals: expired 0 deal registration(s)" in again.output  # safe to rerun
@@ -165,13 +171,15 @@ def test_jobs_list_says_when_each_job_runs(app):
                                           "expire-deals: daily at 00:15",
                                           "review-tiers: daily at 00:30",
                                           "remind-credentials: daily at 09:00",
-                                          "deliver-notifications: every minute"]
+                                          "nudge-learners: daily at 09:05",
+                                          "deliver-notifications: every minute",
+                                          "deliver-webhooks: every minute"]
 
 
 def test_with_manual_tier_review_the_job_leaves_changes_to_the_managers(make_app):
     app = make_app(LMS_TIER_REVIEW="manual")
     with app.app_context():
         (review,) = [job for job in jobs.JOBS if job.name == "review-tiers"]
-        assert jobs.run_job(review).startswith("skipped: LMS_TIER_REVIEW=manual")
+        assert jobs.run_job(review).startswith("LMS_TIER_REVIEW=manual: managers apply")
     with pytest.raises(ConfigError, match="LMS_TIER_REVIEW must be daily or manual"):
         make_app(LMS_TIER_REVIEW="weekly")

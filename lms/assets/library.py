@@ -13,6 +13,7 @@ from sqlalchemy import Select, and_, bindparam, func, select
 from lms.assets.access import can_download, is_vendor
 from lms.assets.downloads import download_counts
 from lms.assets.metadata import ASSET_LANGUAGES, escape_like, normalize_tag
+from lms.assets.notices import OldCopies, old_copies
 from lms.content_cache import cached
 from lms.extensions import db
 from lms.markup import normalize_for_search
@@ -176,6 +177,7 @@ class AssetPage:
     current: AssetVersion | None
     can_download: bool
     downloads: dict[int, int] = field(default_factory=dict)  # vendor: {version id: count}
+    old_copies: list[OldCopies] = field(default_factory=list)  # vendor: per partner
 
     @property
     def total_downloads(self) -> int:
@@ -184,16 +186,17 @@ class AssetPage:
 
 def asset_page(viewer: User, asset: Asset) -> AssetPage:
     """One asset with its versions (newest first); vendor staff also see downloads per
-    version."""
+    version and the old copies in circulation per partner."""
     versions = list(db.session.scalars(select(AssetVersion).where(
         AssetVersion.asset_id == asset.id).order_by(AssetVersion.number.desc())))
     current = next((v for v in versions if v.number == asset.current_version), None)
-    downloads: dict[int, int] = {}
-    if is_vendor(viewer):
-        downloads = dict(db.session.execute(
-            select(AssetDownload.version_id, func.count(AssetDownload.id))
-            .where(AssetDownload.asset_id == asset.id).group_by(AssetDownload.version_id)).all())
-    return AssetPage(asset, versions, current, can_download(viewer, asset), downloads)
+    if not is_vendor(viewer):
+        return AssetPage(asset, versions, current, can_download(viewer, asset))
+    downloads = dict(db.session.execute(
+        select(AssetDownload.version_id, func.count(AssetDownload.id))
+        .where(AssetDownload.asset_id == asset.id).group_by(AssetDownload.version_id)).all())
+    return AssetPage(asset, versions, current, can_download(viewer, asset), downloads,
+                     old_copies(asset))
 
 
 def find_version(asset: Asset, number: int | None = None) -> AssetVersion | None:

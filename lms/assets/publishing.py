@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from lms import audit
+from lms.assets import notices
 from lms.assets.files import StoredUpload, Upload, store_upload
 from lms.assets.metadata import (
     ASSET_LANGUAGES,
@@ -145,6 +146,7 @@ def add_version(actor: User | None, asset: Asset, upload: Upload, change_note: s
     audit.record(AuditAction.ASSET_VERSION_ADDED, actor=actor, asset=asset.slug, version=number,
                  sha256=stored.sha256, filename=stored.filename)
     db.session.flush()
+    notices.version_added(asset, version, now)
     return version
 
 
@@ -175,4 +177,5 @@ def restore_version(actor: User, asset: Asset, number: int, now: datetime | None
     audit.record(AuditAction.ASSET_VERSION_ADDED, actor=actor, asset=asset.slug,
                  version=new_number, restored_from=number)
     db.session.flush()
+    notices.version_added(asset, version, now)
     return version

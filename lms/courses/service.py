@@ -27,7 +27,8 @@ from lms.courses.structure import (
     structure,
 )
 from lms.database import write_best_effort
-from lms.events import learning_progressed
+from lms.event_data import moment, organization_data, person_data
+from lms.events import learning_progressed, publish
 from lms.extensions import db
 from lms.markup import normalize_for_search
 from lms.models import (
@@ -333,11 +334,29 @@ def mark_complete(user: User, lesson: LessonInfo) -> bool:
     row = _progress_row(user, lesson)
     if row.completed_at is not None:
         return False
+    before = completed_groups_of(user)
     row.completed_at = utcnow()
     row.last_viewed_at = row.completed_at
     db.session.flush()
     learning_progressed.send(user)
+    announce_completed(user, before, row.completed_at)
     return True
+
+
+def completed_groups_of(user: User) -> set[str]:
+    """The courses (translations merged) the person has completed (two queries)."""
+    return progress_table([user.id]).completed_groups(user.id)
+
+
+def announce_completed(user: User, before: set[str], now: datetime) -> None:
+    """Publish `course.completed` for each course completed since `before` was read."""
+    content = structure()
+    for group in sorted(completed_groups_of(user) - before):
+        course = content.by_slug.get(group)
+        publish("course.completed", {
+            "course": group, "course_title": course.title if course else group,
+            "person": person_data(user), "organization": organization_data(user.organization),
+            "completed_at": moment(now)})
 
 
 # --- Learning paths -----------------------------------------------------------------------

@@ -15,13 +15,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from lms import audit
+from lms.clock import local_date
 from lms.content_cache import cached
 from lms.courses.progress import percent, pick_version
 from lms.courses.service import ProgressTable, own_progress, progress_table
 from lms.courses.structure import CourseInfo
 from lms.credentials import rules, standing
 from lms.credentials.loader import CredentialSet
-from lms.events import learning_progressed
+from lms.event_data import award_data, moment
+from lms.events import learning_progressed, publish
 from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.labels import JOB_LABELS
@@ -143,7 +145,23 @@ def _add_award(user: User, credential: Credential, period: int, issued: datetime
             db.session.add(award)
     except IntegrityError:
         return []  # awarded by a concurrent request: once is enough
+    _announce_award(award, user, credential)
     return [award]
+
+
+def _announce_award(award: Award, user: User, credential: Credential) -> None:
+    """Webhooks hear of every award; the holder is congratulated, with the share links."""
+    from lms.notifications.service import names_of, notify
+
+    award.user, award.credential = user, credential
+    publish("credential.awarded", award_data(award))
+    notify(user, f"credential-earned:{award.id}", "credentials", "credential_earned", {
+        "award": award.id, "credential": names_of(credential.name, credential.translations),
+        "code": award.verification_code, "image": credential.image,
+        "renewal": award.period > 1,
+        "issued": local_date(award.issued_at).isoformat(),
+        "expires": local_date(award.expires_at).isoformat() if award.expires_at else None,
+    }, min(award.issued_at, utcnow()))  # when it was earned (a backdated award: then)
 
 
 @learning_progressed.connect
@@ -181,6 +199,8 @@ def revoke(actor: User, award: Award, reason: str) -> None:
     award.revoked_by_id = actor.id
     audit.record(AuditAction.CREDENTIAL_REVOKED, actor=actor, target=award.user,
                  credential=award.credential.slug, period=award.period, reason=reason[:200])
+    publish("credential.revoked", {**award_data(award), "reason": award.revoked_reason,
+                                   "revoked_at": moment(award.revoked_at)})
     db.session.flush()
 
 

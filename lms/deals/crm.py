@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from lms import audit
 from lms.clock import day_start, local_date, program_today
 from lms.database import start_write_transaction
-from lms.deals import importer
+from lms.deals import importer, notices
 from lms.deals.conflicts import ConflictIndex, lock_customer, set_conflict
 from lms.deals.customers import customer_key
 from lms.deals.history import change_text, initial_changes, record_event
@@ -26,6 +26,7 @@ from lms.deals.validation import DealRow, FieldError, column_order, validate_row
 from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.models import AuditAction, Deal, DealStatus, Organization, User, utcnow
+from lms.notifications.service import Audience, Batch
 from lms.text import has_control_characters
 
 
@@ -161,10 +162,16 @@ def _apply_rows(rows: list[DealRow], organization_ids: Mapping[str, int],
         events.append((deal, from_status if moved else None, deal.status if moved else None,
                        changes, row.rejection_reason if moved else ""))
     db.session.flush()
-    for deal, before, after, changes, note in events:
-        record_event(deal, actor, source, now, from_status=before, to_status=after,
-                     changes=changes, note=note)
-    db.session.flush()
+    audience, batch = Audience(), Batch(now)
+    with db.session.no_autoflush:  # everything read below is flushed: one flush at the end
+        for deal, before, after, changes, note in events:
+            record_event(deal, actor, source, now, from_status=before, to_status=after,
+                         changes=changes, note=note)
+            if before is None and after is not None:  # new: the vendor's CRM registered it
+                notices.registered(deal, now, audience, by_partner=False, batch=batch)
+            elif before is not None:
+                notices.status_changed(deal, before, now, audience, batch)
+    batch.write()
     return applied
 
 

@@ -50,4 +50,16 @@ def expire_overdue(now: datetime | None = None) -> int:
                                  from_status=status, to_status=DealStatus.EXPIRED, changes={},
                                  note="") for deal_id, status in rows)
     db.session.flush()
+    _announce(dict(rows), now)
     return len(rows)
+
+
+def _announce(before: dict[int, DealStatus], now: datetime) -> None:
+    """Webhooks hear of each expiry (people were warned 14 days ahead: lms.deals.notices)."""
+    from lms.deals.notices import status_changed
+
+    ids = list(before)
+    for start in range(0, len(ids), CHUNK):
+        for deal in db.session.scalars(select(Deal).where(Deal.id.in_(ids[start:start + CHUNK]))
+                                       .execution_options(populate_existing=True)):
+            status_changed(deal, before[deal.id], now)

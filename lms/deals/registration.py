@@ -13,6 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from lms.database import start_write_transaction
+from lms.deals import notices
 from lms.deals.conflicts import ConflictIndex, lock_customer, set_conflict
 from lms.deals.customers import customer_key
 from lms.deals.expiry import expiry_days, is_overdue
@@ -100,6 +101,7 @@ def register_deal(organization: Organization, registered_by: User | None, *, cus
     db.session.flush()
     record_event(deal, registered_by, source, now, to_status=DealStatus.REGISTERED,
                  changes=initial_changes(deal))
+    notices.registered(deal, now)
     db.session.flush()
     return deal
 
@@ -132,6 +134,7 @@ def edit_deal(deal: Deal, actor: User, *, customer_name: str, amount: object, cu
             set_conflict(deal, ConflictIndex.load([new_key]).first_for(deal, claimed_at=now))
     deal.updated_at = now
     record_event(deal, actor, source, now, changes=changes)
+    notices.edited(deal, now)
     db.session.flush()
     return changes
 
@@ -177,4 +180,5 @@ def change_status(deal: Deal, action: str, actor: User | None, *, reason: str = 
         deal.closed_at = now
     record_event(deal, actor, source, now, from_status=current, to_status=target,
                  changes=changes, note=reason)
+    notices.status_changed(deal, current, now)
     db.session.flush()

@@ -23,7 +23,7 @@ from lms.models.credentials import (
     new_verification_code,
 )
 from lms.models.deals import Deal, DealEvent, DealStatus
-from lms.models.notifications import MailState, Notification
+from lms.models.notifications import MailState, Notification, NotificationSettings
 from lms.models.organizations import Organization, Tier
 from lms.models.quizzes import (
     Attempt,
@@ -42,6 +42,12 @@ from lms.models.users import (
     Role,
     User,
     normalize_email,
+)
+from lms.models.webhooks import (
+    DeliveryState,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 
 __all__ = [
@@ -66,6 +72,7 @@ __all__ = [
     "Deal",
     "DealEvent",
     "DealStatus",
+    "DeliveryState",
     "Invitation",
     "JobFunction",
     "LearningPath",
@@ -74,6 +81,7 @@ __all__ = [
     "LessonProgress",
     "MailState",
     "Notification",
+    "NotificationSettings",
     "Organization",
     "PasswordReset",
     "Quiz",
@@ -87,6 +95,9 @@ __all__ = [
     "TierChangeKind",
     "TierProgramVersion",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "course_prerequisites",
     "new_verification_code",
     "normalize_email",

@@ -45,6 +45,10 @@ class AuditAction(enum.StrEnum):
     TWO_FACTOR_RESET = "two_factor_reset"
     RECOVERY_CODE_USED = "recovery_code_used"
     SIGN_IN_LOCKED = "sign_in_locked"
+    WEBHOOK_CREATED = "webhook_created"
+    WEBHOOK_UPDATED = "webhook_updated"
+    WEBHOOK_DELETED = "webhook_deleted"
+    WEBHOOK_SECRET_ROTATED = "webhook_secret_rotated"  # noqa: S105
 
 
 class AuditEvent(Base):

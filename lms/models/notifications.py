@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.clock import utcnow
@@ -50,5 +50,22 @@ class Notification(Base):
     mail_next_at: Mapped[datetime | None]  # due from then (also a claim's lease)
     mail_sent_at: Mapped[datetime | None]
     mail_error: Mapped[str | None] = mapped_column(Text)
+    # Held for the recipient's daily digest (mail_next_at is then the digest's time).
+    mail_digest: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class NotificationSettings(Base):
+    """A person's choices about notification mail; without a row: every category, at once.
+    The inbox always shows everything."""
+
+    __tablename__ = "notification_settings"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    # Categories (lms.notifications.messages.CATEGORIES) not to be mailed.
+    muted: Mapped[list] = mapped_column(JSON, default=list)
+    # One mail a day with everything new, instead of one mail per notification.
+    digest: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -11,8 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from flask import current_app
+
 from lms.dates import format_date
 from lms.i18n import gettext as _
+from lms.i18n import lazy_gettext as _l
+from lms.labels import TIER_LABELS
+from lms.models import Tier
 
 
 @dataclass(frozen=True)
@@ -47,12 +52,211 @@ def credential_expiring(params: dict, locale: str) -> Message:
         "/credentials")
 
 
+def _day(value: str) -> str:
+    return format_date(date.fromisoformat(value))
+
+
+def _tier(value: str) -> str:
+    return str(TIER_LABELS[Tier(value)])
+
+
+# --- Credentials -----------------------------------------------------------------------------
+
+
+def credential_earned(params: dict, locale: str) -> Message:
+    from lms.credentials.sharing import share_links
+
+    name = _name(params["credential"], locale)
+    config = current_app.config
+    links = share_links(
+        name=params["credential"].get("en", name), image=params.get("image", ""),
+        verification_code=params["code"], issued_on=date.fromisoformat(params["issued"]),
+        expires_on=date.fromisoformat(params["expires"]) if params.get("expires") else None,
+        base_url=config["LMS_BASE_URL"], issuer=config["LMS_ISSUER_NAME"])
+    links_of = {"credential": name, "verify": links.verify_url, "linkedin": links.linkedin_url}
+    if params.get("renewal"):
+        title = _("Your %(credential)s is renewed", credential=name)
+        body = _("Your %(credential)s is renewed. Anyone can check it at %(verify)s\n\n"
+                 "Update it on your LinkedIn profile: %(linkedin)s", **links_of)
+    else:
+        title = _("You earned %(credential)s", credential=name)
+        body = _("Congratulations: %(credential)s is yours. Anyone can check it at "
+                 "%(verify)s\n\nAdd it to your LinkedIn profile: %(linkedin)s", **links_of)
+    return Message(
+        title, body,
+        "/credentials")
+
+
+# --- Deals -----------------------------------------------------------------------------------
+
+
+def deal_registered(params: dict, locale: str) -> Message:
+    return Message(
+        _("%(partner)s registered a deal for %(customer)s",
+          partner=params["partner"], customer=params["customer"]),
+        _("A new deal registration from %(partner)s for %(customer)s waits for your decision.",
+          partner=params["partner"], customer=params["customer"]),
+        f"/deals/{params['deal']}")
+
+
+def deal_decided(params: dict, locale: str) -> Message:
+    path = f"/deals/{params['deal']}"
+    if params["status"] == "rejected":
+        return Message(
+            _("Deal for %(customer)s rejected", customer=params["customer"]),
+            _("The channel team rejected the deal registration for %(customer)s. The "
+              "reason: %(reason)s", customer=params["customer"], reason=params["reason"]),
+            path)
+    return Message(
+        _("Deal for %(customer)s approved", customer=params["customer"]),
+        _("The channel team approved the deal registration for %(customer)s: it is yours "
+          "to work until it is won or lost.", customer=params["customer"]),
+        path)
+
+
+def deal_conflict(params: dict, locale: str) -> Message:
+    return Message(
+        _("Deal for %(customer)s conflicts with another registration",
+          customer=params["customer"]),
+        _("Another partner registered %(customer)s first. The channel team decides which "
+          "registration stands; the deal page shows the state.", customer=params["customer"]),
+        f"/deals/{params['deal']}")
+
+
+def deal_expiring(params: dict, locale: str) -> Message:
+    return Message(
+        _("Deal registration for %(customer)s expires on %(date)s",
+          customer=params["customer"], date=_day(params["expires"])),
+        _("The registration for %(customer)s expires in %(days)d days, on %(date)s, unless "
+          "it is won or lost before then.", customer=params["customer"],
+          days=params["days"], date=_day(params["expires"])),
+        f"/deals/{params['deal']}")
+
+
+# --- Tiers -----------------------------------------------------------------------------------
+
+
+def tier_changed(params: dict, locale: str) -> Message:
+    names = {"partner": params["partner"], "tier": _tier(params["to"]),
+             "previous": _tier(params["from"])}
+    if params["kind"] == "promotion":
+        return Message(_("%(partner)s is now %(tier)s", **names),
+                       _("%(partner)s moved up from %(previous)s to %(tier)s.", **names),
+                       params["path"])
+    return Message(_("%(partner)s moved down to %(tier)s", **names),
+                   _("%(partner)s no longer meets the %(previous)s requirements and is now "
+                     "%(tier)s. The scorecard shows what it takes to move up again.", **names),
+                   params["path"])
+
+
+def tier_recovered(params: dict, locale: str) -> Message:
+    names = {"partner": params["partner"], "tier": _tier(params["tier"])}
+    return Message(_("%(partner)s meets %(tier)s again", **names),
+                   _("%(partner)s meets every %(tier)s requirement again: its grace period "
+                     "is over and it keeps %(tier)s.", **names), params["path"])
+
+
+def tier_at_risk(params: dict, locale: str) -> Message:
+    names = {"partner": params["partner"], "tier": _tier(params["tier"]),
+             "date": _day(params["demotion"])}
+    return Message(_("%(partner)s no longer meets %(tier)s", **names),
+                   _("%(partner)s no longer meets the %(tier)s requirements. Unless it meets "
+                     "them again, it moves down on %(date)s. The scorecard shows what is "
+                     "missing.", **names), params["path"])
+
+
+def tier_promotion_due(params: dict, locale: str) -> Message:
+    names = {"partner": params["partner"], "tier": _tier(params["to"])}
+    if params.get("manager"):
+        body = _("%(partner)s meets every %(tier)s requirement. Apply the promotion in the "
+                 "tier review.", **names)
+    else:
+        body = _("%(partner)s meets every %(tier)s requirement. The channel team confirms "
+                 "promotions in its tier review.", **names)
+    return Message(_("%(partner)s qualifies for %(tier)s", **names), body, params["path"])
+
+
+def tier_lapse(params: dict, locale: str) -> Message:
+    names = {"date": _day(params["date"]), "tier": _tier(params["tier"]),
+             "actual": params["actual"], "required": params["required"],
+             "partner": params["partner"], "credential": _name(params["credential"], locale)}
+    if params.get("job_function") == "sales":
+        title = _("On %(date)s %(tier)s falls to %(actual)d of %(required)d certified sales "
+                  "people", **names)
+    elif params.get("job_function") == "technical":
+        title = _("On %(date)s %(tier)s falls to %(actual)d of %(required)d certified "
+                  "engineers", **names)
+    else:
+        title = _("On %(date)s %(tier)s falls to %(actual)d of %(required)d certified "
+                  "people", **names)
+    return Message(
+        title,
+        _("%(partner)s: certifications in %(credential)s expire on %(date)s and are not "
+          "renewed yet. After that it has %(actual)d of the %(required)d that %(tier)s "
+          "requires, and its grace period starts at the next tier review.", **names),
+        params["path"])
+
+
+# --- Learning --------------------------------------------------------------------------------
+
+
+def learning_not_started(params: dict, locale: str) -> Message:
+    if params.get("person_name"):
+        return Message(
+            _("%(person)s has not started onboarding", person=params["person_name"]),
+            _("%(person)s joined a week ago and has not opened a lesson yet. A word from you "
+              "helps.", person=params["person_name"]),
+            "/progress?stalled=1")
+    return Message(_("Your onboarding is waiting"),
+                   _("You joined Partner Academy a week ago: your onboarding path starts with "
+                     "a short course. Your home page shows the next step."), "/")
+
+
+def onboarding_stalled(params: dict, locale: str) -> Message:
+    return Message(
+        _("%(person)s's onboarding has stalled", person=params["person_name"]),
+        _("%(person)s has not learned anything for two weeks and has not finished the "
+          "onboarding path.", person=params["person_name"]),
+        "/progress?stalled=1")
+
+
+# --- Sales assets ----------------------------------------------------------------------------
+
+
+def asset_updated(params: dict, locale: str) -> Message:
+    names = {"asset": params["title"], "version": params["version"]}
+    note = params.get("note") or ""
+    body = (_("A new version (v%(version)d) of %(asset)s, which you downloaded, is out. "
+              "What changed: %(note)s", note=note, **names) if note else
+            _("A new version (v%(version)d) of %(asset)s, which you downloaded, is out.",
+              **names))
+    return Message(_("%(asset)s has a new version", **names),
+                   body + "\n\n" + _("Please replace the copy you have."),
+                   f"/assets/{params['slug']}")
+
+
 KINDS: dict[str, Callable[[dict, str], Message]] = {
     "credential_expiring": credential_expiring,
+    "credential_earned": credential_earned,
+    "deal_registered": deal_registered,
+    "deal_decided": deal_decided,
+    "deal_conflict": deal_conflict,
+    "deal_expiring": deal_expiring,
+    "tier_changed": tier_changed,
+    "tier_at_risk": tier_at_risk,
+    "tier_recovered": tier_recovered,
+    "tier_promotion_due": tier_promotion_due,
+    "tier_lapse": tier_lapse,
+    "learning_not_started": learning_not_started,
+    "onboarding_stalled": onboarding_stalled,
+    "asset_updated": asset_updated,
 }
 
 # Categories a person can turn off by mail (the inbox keeps everything).
 CATEGORIES = ("credentials", "deals", "tiers", "learning", "assets")
+CATEGORY_LABELS = {"credentials": _l("certifications and badges"), "deals": _l("deals"),
+                   "tiers": _l("partner tiers"), "learning": _l("learning and onboarding"),
+                   "assets": _l("sales assets"), "all": _l("everything")}
 
 
 def render(kind: str, params: dict, locale: str) -> Message:

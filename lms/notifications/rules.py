@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Collection
+from datetime import UTC, datetime, time, timedelta, tzinfo
 
 # Certification reminders, in days before the expiry: one message per stage.
 REMINDER_DAYS = (90, 60, 30, 7)
@@ -38,3 +39,34 @@ def next_attempt(first_tried: datetime, attempts: int, now: datetime) -> datetim
     if now - first_tried >= GIVE_UP_AFTER:
         return None
     return now + retry_delay(attempts)
+
+
+# The daily digest goes out at this hour where the program runs.
+DIGEST_HOUR = 8
+
+
+def next_digest(now: datetime, zone: tzinfo, hour: int = DIGEST_HOUR) -> datetime:
+    """The next digest time after `now` (aware, UTC): today's `hour` in `zone`, or
+    tomorrow's once it has passed."""
+    local = now.astimezone(zone)
+    slot = datetime.combine(local.date(), time(hour), tzinfo=zone)
+    if slot <= local:
+        slot = datetime.combine(local.date() + timedelta(days=1), time(hour), tzinfo=zone)
+    return slot.astimezone(UTC)
+
+
+def digest_first_tried(created_at: datetime) -> datetime:
+    """When a digest's delivery counts as first tried, for giving up: a notification waits
+    up to a day for its digest, so the day of retries starts a day after it was written."""
+    return created_at + timedelta(days=1)
+
+
+def mail_choice(category: str, muted: Collection[str], digest: bool) -> str:
+    """What to do with a notification's mail: "muted", "digest" or "now"."""
+    if category in muted or ALL_CATEGORIES in muted:
+        return "muted"
+    return "digest" if digest else "now"
+
+
+# An unsubscribe token for every category at once (the digest's one-click header).
+ALL_CATEGORIES = "all"

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 from sqlalchemy import update
 
 from lms.auth.forms import ConfirmForm
 from lms.database import saving, write_best_effort
+from lms.extensions import csrf
 from lms.i18n import gettext as _
 from lms.models import Notification, utcnow
 from lms.notifications import bp, service
+from lms.notifications.forms import SettingsForm
+from lms.notifications.messages import CATEGORIES, CATEGORY_LABELS
 
 
 @bp.route("/notifications")
@@ -47,3 +50,44 @@ def mark_all_read():
         if saved.ok:
             flash(_("Every notification is marked read."), "success")
     return redirect(url_for("notifications.inbox"))
+
+
+# --- Mail choices and unsubscribing ---------------------------------------------------------
+
+
+@bp.route("/notifications/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    form = SettingsForm()
+    if form.validate_on_submit():
+        muted = [c for c in CATEGORIES if not form[c].data]
+        with saving() as saved:
+            service.save_settings(current_user, muted, form.delivery.data == "digest")
+        if saved.ok:
+            flash(_("Your notification settings are saved."), "success")
+            return redirect(url_for("notifications.settings"))
+    elif not form.is_submitted():
+        chosen = service.settings_of(current_user)
+        for category in CATEGORIES:
+            form[category].data = category not in chosen.muted
+        form.delivery.data = "digest" if chosen.digest else "now"
+    return render_template("notifications/settings.html", form=form), \
+        400 if form.errors else 200
+
+
+@bp.route("/notifications/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the signed token is the authority: a mail client's one-click POST has no form
+def unsubscribe(token: str):
+    """A mail's unsubscribe link: GET asks (link checkers must not unsubscribe anyone),
+    POST stops that category's mail, from the page or a mail client (RFC 8058)."""
+    found = service.read_unsubscribe_token(token)
+    if found is None:
+        abort(404)
+    person, category = found
+    done = False
+    if request.method == "POST":
+        with saving() as saved:
+            service.mute(person, category)
+        done = saved.ok
+    return render_template("notifications/unsubscribe.html", token=token, done=done,
+                           category=CATEGORY_LABELS[category], email=person.email)

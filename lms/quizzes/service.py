@@ -18,7 +18,8 @@ from fractions import Fraction
 from sqlalchemy import Update, select, update
 from sqlalchemy.exc import IntegrityError
 
-from lms.courses.structure import CourseInfo
+from lms.courses.service import announce_completed, completed_groups_of
+from lms.courses.structure import CourseInfo, structure
 from lms.credentials import service as credentials
 from lms.credentials import standing as credential_standing
 from lms.database import execute_dml, start_write_transaction
@@ -89,6 +90,10 @@ def _grade_into(attempt: Attempt, answers: Mapping, status: AttemptStatus, now: 
     questions = [snapshot_question(q) for q in attempt.questions]
     version = db.session.get_one(QuizVersion, attempt.quiz_version_id)
     grade = scoring.grade(questions, answers, version.pass_percent)
+    user = db.session.get_one(User, attempt.user_id)
+    # A course's quiz passed may complete the course: what was complete before, to compare.
+    before = (completed_groups_of(user) if grade.passed
+              and attempt.quiz_id in structure().quizzes() else None)
     graded = _changes_one_row(
         update(Attempt)
         .where(Attempt.id == attempt.id, Attempt.status == AttemptStatus.OPEN)
@@ -99,7 +104,9 @@ def _grade_into(attempt: Attempt, answers: Mapping, status: AttemptStatus, now: 
     )
     db.session.refresh(attempt)
     if graded and grade.passed:
-        learning_progressed.send(db.session.get(User, attempt.user_id), now=now)
+        learning_progressed.send(user, now=now)
+        if before is not None:
+            announce_completed(user, before, now)
     return graded
 
 

@@ -350,3 +350,21 @@ def evaluation_to_dict(evaluation: Evaluation, current: str) -> dict:
             for result in evaluation.tiers
         },
     }
+
+
+def first_shortfall(actual: int, required: int, lapses: Iterable[date]
+                    ) -> tuple[date, int] | None:
+    """The first day on which certifications lapsing (one per day listed, not renewed) take a
+    met requirement below `required`, and the count left then; None when they never do, or
+    when it is short already (the tier review deals with that)."""
+    if actual < required:
+        return None
+    left = actual
+    by_day: dict[date, int] = {}
+    for day in lapses:
+        by_day[day] = by_day.get(day, 0) + 1
+    for day in sorted(by_day):
+        left -= by_day[day]
+        if left < required:
+            return day, max(left, 0)
+    return None

@@ -39,7 +39,8 @@ from lms.models import (
     utcnow,
 )
 from lms.models.base import UTCDateTime
-from lms.tiers import rules
+from lms.notifications.service import Audience
+from lms.tiers import notices, rules
 from lms.tiers.program import Program, program_from_dict, program_to_dict
 from lms.tiers.rules import Evaluation, PartnerFacts
 
@@ -306,7 +307,8 @@ def apply(actor: User | None = None, now: datetime | None = None) -> list[TierCh
     # (SQLite: BEGIN IMMEDIATE above already serialises writers).
     db.session.execute(select(Organization.id).where(Organization.active.is_(True))
                        .with_for_update())
-    planned, _program, version = plan(now)
+    planned, program, version = plan(now)
+    audience = Audience()
     # The companies that change, as ORM objects to write (plan() read plain rows).
     ids = [item.standing.organization.id for item in planned]
     changing = {org.id: org for org in db.session.scalars(
@@ -330,6 +332,7 @@ def apply(actor: User | None = None, now: datetime | None = None) -> list[TierCh
                    kind=decision.kind, from_tier=change.from_tier.value,
                    to_tier=decision.tier)
         org.at_risk_since = decision.at_risk_since
+        notices.applied(org, change, program, audience, now)
         changes.append(change)
     return changes
 

@@ -4,82 +4,14 @@ loopback, also when that server was down at first."""
 
 from __future__ import annotations
 
-import email
-import socket
 from datetime import timedelta
-from email.policy import default as email_policy
-
-import pytest
-from aiosmtpd.controller import Controller
-from sqlalchemy import select
 
 from lms.extensions import db
-from lms.models import MailState, Notification, Role, utcnow
+from lms.models import MailState, Role
 from lms.notifications.service import deliver_due, remind_expiring_credentials
-from tests.factories import make_org, make_user, signed_in
-from tests.factories.learning import award, credential
-
-NOW = utcnow()
-
-
-class Inbox:
-    """An SMTP server's handler that keeps every message it accepts."""
-
-    def __init__(self):
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email_policy))
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_port() -> int:
-    return free_port()
-
-
-@pytest.fixture
-def mail_app(make_app, smtp_port):
-    app = make_app(LMS_SMTP_HOST="127.0.0.1", LMS_SMTP_PORT=smtp_port, LMS_SMTP_STARTTLS=False,
-                   LMS_BASE_URL="https://academy.example.test")
-    with app.app_context():
-        yield app
-
-
-def start_smtp(port: int) -> tuple[Controller, Inbox]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    return controller, inbox
-
-
-@pytest.fixture
-def company():
-    """A holder whose certification expires in 21 days, their partner admin (reading
-    Japanese), and another company's admin."""
-    org = make_org(slug="sakura")
-    holder = make_user(Role.MEMBER, org, name="Haruto Sato", email="haruto@sakura.test")
-    admin = make_user(Role.PARTNER_ADMIN, org, name="Yuki Tanaka", email="yuki@sakura.test",
-                      locale="ja")
-    outsider = make_user(Role.PARTNER_ADMIN, make_org(slug="other"), email="x@other.test")
-    cert = credential()
-    cert.translations = {"ja": {"name": "認定資格"}}
-    held = award(holder, cert, issued_at=NOW - timedelta(days=700),
-                 expires_at=NOW + timedelta(days=21))
-    db.session.commit()
-    return {"holder": holder, "admin": admin, "outsider": outsider, "award": held,
-            "credential": cert}
-
-
-def notifications_of(user) -> list[Notification]:
-    db.session.expire_all()
-    return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id)))
+from tests.factories import make_user, signed_in
+from tests.factories.learning import award
+from tests.notifications.mailbox import NOW, notifications_of, start_smtp
 
 
 def test_the_holder_and_their_partner_admin_are_reminded_once(mail_app, company):

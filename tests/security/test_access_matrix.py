@@ -32,8 +32,11 @@ from lms.models import (
     JobFunction,
     Role,
     Tier,
+    WebhookDelivery,
+    WebhookEndpoint,
     utcnow,
 )
+from lms.webhooks.rules import new_secret
 from tests.factories import login, make_org, make_user
 
 ROLES = ("anonymous", "member", "other_admin", "manager", "admin")
@@ -104,6 +107,11 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     # The member's own notification; anyone else's is as if it did not exist.
     ("notifications.open_notification", "GET"): codes(LOGIN, 302, 404, 404, 404),
     ("notifications.mark_all_read", "POST"): codes(LOGIN, 302, 302, 302, 302),
+    ("notifications.settings", "GET"): SIGNED_IN,
+    ("notifications.settings", "POST"): codes(LOGIN, 302, 302, 302, 302),
+    # The link of a mail, for whoever holds it; the world's token is not one of these.
+    ("notifications.unsubscribe", "GET"): codes(404, 404, 404, 404, 404),
+    ("notifications.unsubscribe", "POST"): codes(404, 404, 404, 404, 404),
     ("quizzes.quiz_list", "GET"): SIGNED_IN,
     ("quizzes.quiz", "GET"): SIGNED_IN,
     ("quizzes.quiz", "POST"): codes(LOGIN, 302, 302, 302, 302),
@@ -186,6 +194,16 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("api_tokens.token_list", "POST"): codes(LOGIN, 403, 403, 403, 400),
     ("api_tokens.revoke", "POST"): codes(LOGIN, 403, 403, 403, 302),
     ("api_tokens.rotate", "POST"): codes(LOGIN, 403, 403, 403, 200),
+    ("webhooks.endpoint_list", "GET"): ADMIN,
+    ("webhooks.new_endpoint", "GET"): ADMIN,
+    ("webhooks.new_endpoint", "POST"): codes(LOGIN, 403, 403, 403, 400),
+    ("webhooks.edit_endpoint", "GET"): ADMIN,
+    ("webhooks.edit_endpoint", "POST"): codes(LOGIN, 403, 403, 403, 400),
+    ("webhooks.rotate_secret", "POST"): codes(LOGIN, 403, 403, 403, 200),  # the new secret
+    ("webhooks.enable_endpoint", "POST"): codes(LOGIN, 403, 403, 403, 302),
+    ("webhooks.send_test", "POST"): codes(LOGIN, 403, 403, 403, 302),
+    ("webhooks.redeliver", "POST"): codes(LOGIN, 403, 403, 403, 302),
+    ("webhooks.delete_endpoint", "POST"): codes(LOGIN, 403, 403, 403, 302),  # the last route
     ("admin.reset_two_factor", "POST"): codes(LOGIN, 403, 403, 403, 302),
     ("admin.send_password_reset", "POST"): codes(LOGIN, 403, 404, 403, 200),
     # --- the JSON API without a token ----------------------------------------------------------
@@ -251,6 +269,13 @@ def _build_world(app) -> World:
 
     notification = notify(member, "test:1", "credentials", "credential_expiring", {
         "credential": {"en": "Certified"}, "days": 30, "expires": "2027-01-31"})
+    endpoint = WebhookEndpoint(url="https://93.184.215.14/hooks", secret=new_secret(),
+                               event_types=None)
+    db.session.add(endpoint)
+    db.session.flush()
+    delivery = WebhookDelivery(endpoint_id=endpoint.id, message_id="msg_1",
+                               event_type="tier.changed", payload="{}", next_at=now)
+    db.session.add(delivery)
     db.session.commit()
     invitation_row = db.session.scalar(db.select(Invitation))
     values = {
@@ -263,6 +288,7 @@ def _build_world(app) -> World:
         "user_id": colleague.id, "invitation_id": invitation_row.id, "token_id": token.id,
         "token": invitation.token, "external_id": "CRM-1",
         "static": "css/app.css", "image_format": "svg", "notification_id": notification.id,
+        "endpoint_id": endpoint.id, "delivery_id": delivery.id,
     }
     assert db.session.get(ApiToken, token.id) is not None
     return World(values, users)

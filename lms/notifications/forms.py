@@ -1,0 +1,20 @@
+"""The form of a person's notification mail choices."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField
+
+from lms.formutil import choices
+from lms.i18n import lazy_gettext as _l
+
+
+class SettingsForm(FlaskForm):
+    # One box per category of lms.notifications.messages.CATEGORIES: checked = mailed.
+    credentials = BooleanField(_l("Certifications and badges: reminders before expiry, "
+                                  "credentials earned"))
+    deals = BooleanField(_l("Deals: decisions, conflicts, registrations about to expire"))
+    tiers = BooleanField(_l("Partner tiers: promotions, grace periods, requirements at risk"))
+    learning = BooleanField(_l("Learning: onboarding not started or stalled"))
+    assets = BooleanField(_l("Sales assets: new versions of files you downloaded"))
+    delivery = RadioField(_l("When"), choices=choices([
+        ("now", _l("One mail for each notification, as it happens")),
+        ("digest", _l("One daily digest at 08:00 with everything new"))]), default="now")
