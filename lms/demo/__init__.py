@@ -4,7 +4,7 @@ Each step creates only what is missing, so a second run changes nothing:
 people.py (partners and people), learning.py (progress, attempts, credentials), tiers.py
 (deals, certified staff, tier history), assets.py (the sales-asset library, files from
 files.py), activity.py (signing dates, lost deals, when people were last seen) and
-integrations.py (the admin's API tokens).
+integrations.py (the admin's API tokens) and inbox.py (what notifications said).
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from lms.clock import program_today
+from lms.clock import program_today, utcnow
 from lms.credentials.service import award_all
 from lms.demo.activity import seed_activity
 from lms.demo.assets import seed_assets
 from lms.demo.dates import morning
+from lms.demo.inbox import seed_inbox
 from lms.demo.integrations import seed_api_tokens
 from lms.demo.learning import seed_attempts, seed_credential_states, seed_progress
 from lms.demo.people import ADMIN_EMAIL, DEMO_PASSWORD, MANAGER_EMAIL, person, seed_people
@@ -52,6 +53,7 @@ def load_demo(today: date | None = None) -> DemoReport:
     report.assets_created = seed_assets(morning(today), person(MANAGER_EMAIL))
     report.deals_created += seed_activity(today)
     seed_api_tokens(morning(today), person(ADMIN_EMAIL))
+    seed_inbox(min(morning(today), utcnow()))  # never a notice from the future
     report.logins.append(("<role>@<partner-slug>.demo.test",
                           "admin / sales / engineer at every other demo partner"))
     return report
