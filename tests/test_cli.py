@@ -233,6 +233,36 @@ def test_demo_shows_api_tokens_of_every_state_to_its_admin(demo, client):
     assert count(ApiToken) == len(DEMO_TOKENS)
 
 
+def test_demo_shows_a_paused_webhook_endpoint_with_its_delivery_log(demo, client):
+    from lms.demo.integrations import DEMO_DELIVERIES, DEMO_WEBHOOK_URL
+    from lms.models import WebhookEndpoint
+
+    login(client, "admin@demo.test", password=DEMO_PASSWORD)
+    (endpoint,) = db.session.scalars(db.select(WebhookEndpoint))
+    assert endpoint.url == DEMO_WEBHOOK_URL and not endpoint.enabled
+
+    listing = client.get("/admin/webhooks").get_data(as_text=True)
+    page = client.get(f"/admin/webhooks/{endpoint.id}").get_data(as_text=True)
+
+    assert DEMO_WEBHOOK_URL in listing
+    assert "Paused for the demo" in page
+    assert page.count("deal.registered") >= len(DEMO_DELIVERIES)
+    assert "503" in page and "200" in page  # a failed attempt retried, in the log
+
+
+def test_demo_inbox_holds_this_weeks_news_and_the_older_is_read(demo):
+    from lms.models import Notification
+
+    kinds = set(db.session.scalars(db.select(Notification.kind).where(
+        Notification.read_at.is_(None))))
+    assert {"credential_expiring", "deal_decided", "deal_registered", "tier_lapse",
+            "tier_promotion_due", "onboarding_stalled"} <= kinds
+    manager = user_by_email("manager@demo.test")
+    unread = db.session.scalar(db.select(db.func.count(Notification.id)).where(
+        Notification.user_id == manager.id, Notification.read_at.is_(None)))
+    assert 0 < unread < 30  # this week's, not the hundreds of the demo's history
+
+
 def test_demo_a_second_time_creates_nothing(runner, demo):
     organizations, users, api_tokens = count(Organization), count(User), count(ApiToken)
 

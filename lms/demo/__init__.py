@@ -18,7 +18,7 @@ from lms.demo.activity import seed_activity
 from lms.demo.assets import seed_assets
 from lms.demo.dates import morning
 from lms.demo.inbox import seed_inbox
-from lms.demo.integrations import seed_api_tokens
+from lms.demo.integrations import seed_api_tokens, seed_webhooks
 from lms.demo.learning import seed_attempts, seed_credential_states, seed_progress
 from lms.demo.people import ADMIN_EMAIL, DEMO_PASSWORD, MANAGER_EMAIL, person, seed_people
 from lms.demo.tiers import seed_tier_story
@@ -53,7 +53,9 @@ def load_demo(today: date | None = None) -> DemoReport:
     report.assets_created = seed_assets(morning(today), person(MANAGER_EMAIL))
     report.deals_created += seed_activity(today)
     seed_api_tokens(morning(today), person(ADMIN_EMAIL))
-    seed_inbox(min(morning(today), utcnow()))  # never a notice from the future
+    latest = min(morning(today), utcnow())  # never a notice or delivery from the future
+    seed_webhooks(latest, person(ADMIN_EMAIL))
+    seed_inbox(latest)
     report.logins.append(("<role>@<partner-slug>.demo.test",
                           "admin / sales / engineer at every other demo partner"))
     return report
