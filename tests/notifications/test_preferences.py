@@ -18,6 +18,7 @@ from lms.notifications.service import (
     unsubscribe_token,
 )
 from tests.factories import csrf_token, make_org, make_user, signed_in
+from tests.notifications.mailbox import NOW as REMINDED
 from tests.notifications.mailbox import notifications_of, start_smtp
 
 # 10:00 in Tokyo: the next digest is tomorrow's 08:00 (23:00 UTC today).
@@ -154,11 +155,11 @@ def test_a_digest_that_fails_is_tried_again_as_one_mail(mail_app, company, smtp_
 
 def test_every_mail_carries_a_one_click_unsubscribe_for_its_category(mail_app, company,
                                                                      smtp_port):
-    remind_expiring_credentials()
+    remind_expiring_credentials(REMINDED)
     db.session.commit()
     controller, inbox = start_smtp(smtp_port)
     try:
-        deliver_due()
+        deliver_due(REMINDED)
     finally:
         controller.stop()
     mail = next(m for m in inbox.messages if m["To"] == "haruto@sakura.test")
