@@ -161,10 +161,10 @@ def unread_count(user: User) -> int:
         Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
 
 
-def inbox(user: User, limit: int = 100) -> list[Notification]:
-    return list(db.session.scalars(
-        select(Notification).where(Notification.user_id == user.id)
-        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
+def inbox_query(user: User):
+    """The person's notifications, newest first (the inbox pages through it)."""
+    return (select(Notification).where(Notification.user_id == user.id)
+            .order_by(Notification.created_at.desc(), Notification.id.desc()))
 
 
 def own(user: User, notification_id: int) -> Notification | None:

@@ -9,20 +9,26 @@ from sqlalchemy import update
 
 from lms.auth.forms import ConfirmForm
 from lms.database import saving, write_best_effort
-from lms.extensions import csrf
+from lms.extensions import csrf, db
+from lms.formutil import page_arg
 from lms.i18n import gettext as _
 from lms.models import Notification, utcnow
 from lms.notifications import bp, service
 from lms.notifications.forms import SettingsForm
 from lms.notifications.messages import CATEGORIES, CATEGORY_LABELS
 
+PAGE_SIZE = 25
+
 
 @bp.route("/notifications")
 @login_required
 def inbox():
     locale = str(get_locale() or "en")
-    items = [(n, service.message_of(n, locale)) for n in service.inbox(current_user)]
-    return render_template("notifications/inbox.html", items=items, form=ConfirmForm())
+    page = db.paginate(service.inbox_query(current_user), page=page_arg(), per_page=PAGE_SIZE,
+                       max_per_page=PAGE_SIZE)
+    items = [(n, service.message_of(n, locale)) for n in page.items]
+    return render_template("notifications/inbox.html", items=items, page=page,
+                           unread=service.unread_count(current_user), form=ConfirmForm())
 
 
 @bp.route("/notifications/<int:notification_id>")

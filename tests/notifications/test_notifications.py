@@ -157,3 +157,23 @@ def test_two_workers_never_mail_the_same_notification(mail_app, company):
     start_write_transaction()
     assert _claim(mine.id, NOW + timedelta(minutes=6)) is True
     db.session.commit()
+
+
+def test_the_inbox_pages_through_many_notifications_newest_first(mail_app, company):
+    from lms.notifications.service import notify
+
+    holder = company["holder"]
+    for n in range(30):
+        notify(holder, f"many:{n}", "deals", "deal_conflict", {
+            "deal": n, "customer": f"Customer {n:02d}", "partner": "Sakura"},
+            NOW + timedelta(minutes=n))
+    db.session.commit()
+    client = signed_in(mail_app, holder)
+
+    first = client.get("/notifications").get_data(as_text=True)
+    second = client.get("/notifications?page=2").get_data(as_text=True)
+
+    assert "Customer 29" in first and "Customer 05" in first and "Customer 04" not in first
+    assert "Customer 04" in second and "Customer 00" in second and "Customer 29" not in second
+    assert "Page 1 of 2" in first
+    assert "Mark all read" in second  # 30 unread, wherever the page
