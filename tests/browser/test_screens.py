@@ -23,16 +23,18 @@ LAPTOP = {"width": 1366, "height": 900}
 PAGES = {
     "member": ("sales@sakura-systems.demo.test",
                ["/", "/courses", "COURSE", "LESSON", "/quizzes", "/assets", "/deals",
-                "/credentials", "/partners", "/account"]),
+                "/credentials", "/partners", "/account", "/notifications",
+                "/notifications/settings"]),
     "partner_admin": ("admin@sakura-systems.demo.test",
                       ["/", "/admin/users", "/progress", "/credentials/expiring", "/partners",
                        "/deals"]),
     "manager": ("manager@demo.test",
                 ["/", "/partners", "/reports/tiers", "/reports/kpis", "/reports/health",
                  "/deals", "/reports/assets", "/admin/quizzes", "/credentials/expiring",
-                 "/progress"]),
+                 "/progress", "/notifications"]),
     "admin": ("admin@demo.test", ["/", "/admin/", "/admin/users", "/admin/organizations",
-                                  "/admin/audit", "/admin/api-tokens"]),
+                                  "/admin/audit", "/admin/api-tokens",
+                                  "/admin/webhooks", "/admin/webhooks/1"]),
 }
 
 # The README's pictures of these pages: (role, locale, screen, path) -> file.
@@ -42,6 +44,9 @@ PICTURES = {
     ("manager", "en", "laptop", "/reports/kpis"): "kpis.png",
     ("manager", "en", "laptop", "/reports/health"): "health.png",
     ("manager", "en", "phone", "/deals"): "deals-phone.png",
+    ("manager", "en", "phone", "/notifications"): "notifications-phone.png",
+    ("member", "ja", "phone", "/notifications/settings"): "notification-settings-ja-phone.png",
+    ("admin", "en", "laptop", "/admin/webhooks/1"): "webhook-endpoint.png",
 }
 
 # What overflows: the page itself, or an element sticking out of the screen (tables may
