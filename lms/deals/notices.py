@@ -10,6 +10,7 @@ Called inside the transaction of the change, so the notifications commit with it
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -41,7 +42,7 @@ def _partner_side(deal: Deal, audience: Audience) -> list[User | None]:
     return [registrant, *audience.partner_admins(deal.organization_id)]
 
 
-def _notify(users: list[User | None], key: str, kind: str, params: dict, now: datetime,
+def _notify(users: Sequence[User | None], key: str, kind: str, params: dict, now: datetime,
             batch: Batch | None) -> None:
     if batch is None:
         notify_all(users, key, CATEGORY, kind, params, now)
@@ -64,7 +65,7 @@ def registered(deal: Deal, now: datetime, audience: Audience | None = None, *,
     publish("deal.registered", deal_data(deal))
     _conflict(deal, audience, now, batch)
     if by_partner and deal.status == DealStatus.REGISTERED:
-        _notify(list(audience.managers()), f"deal-registered:{deal.id}", "deal_registered",
+        _notify(audience.managers(), f"deal-registered:{deal.id}", "deal_registered",
                 _params(deal), now, batch)
 
 

@@ -17,7 +17,7 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import force_locale
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.clock import local_date, program_zone
@@ -45,17 +45,21 @@ def notify(user: User, key: str, category: str, kind: str, params: dict,
         Notification.user_id == user.id, Notification.key == key))
     if exists is not None:
         return None
-    now = now or utcnow()
-    notification = Notification(
-        user_id=user.id, key=key, category=category, kind=kind, params=params,
-        created_at=now, mail_next_at=now,
-        mail_state=MailState.PENDING if user.email else MailState.NONE)
+    notification = _new(user, key, category, kind, params, now or utcnow())
     try:
         with db.session.begin_nested():  # a racing twin inserted it first: told once
             db.session.add(notification)
     except IntegrityError:
         return None
     return notification
+
+
+def _new(user: User, key: str, category: str, kind: str, params: dict,
+         now: datetime) -> Notification:
+    """The row of one notification: its mail due now, or none without an address."""
+    return Notification(user_id=user.id, key=key, category=category, kind=kind,
+                        params=params, created_at=now, mail_next_at=now,
+                        mail_state=MailState.PENDING if user.email else MailState.NONE)
 
 
 def partner_admins(organization_id: int | None) -> list[User]:
@@ -120,10 +124,7 @@ class Batch:
         for user in users:
             if user is None or not user.active or (user.id, key) in self._pending:
                 continue
-            self._pending[(user.id, key)] = Notification(
-                user_id=user.id, key=key, category=category, kind=kind, params=params,
-                created_at=self.now, mail_next_at=self.now,
-                mail_state=MailState.PENDING if user.email else MailState.NONE)
+            self._pending[(user.id, key)] = _new(user, key, category, kind, params, self.now)
 
     def write(self) -> int:
         """Add what is new to the session and flush; how many were written."""
@@ -154,11 +155,6 @@ def message_of(notification: Notification, locale: str) -> Message:
 
 
 # --- The inbox ------------------------------------------------------------------------------
-
-
-def unread_count(user: User) -> int:
-    return db.session.scalar(select(func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
 
 
 def inbox_query(user: User):
@@ -247,8 +243,13 @@ def save_settings(user: User, muted: Iterable[str], digest: bool,
     start_write_transaction()
     settings = db.session.get(NotificationSettings, user.id, with_for_update=True)
     if settings is None:
-        settings = NotificationSettings(user_id=user.id)
-        db.session.add(settings)
+        try:  # PostgreSQL: two first saves at once (a double click) both found no row
+            with db.session.begin_nested():
+                settings = NotificationSettings(user_id=user.id)
+                db.session.add(settings)
+        except IntegrityError:
+            settings = db.session.get_one(NotificationSettings, user.id, with_for_update=True,
+                                          populate_existing=True)
     settings.muted, settings.digest, settings.updated_at = muted, digest, now or utcnow()
     db.session.flush()
     return settings

@@ -28,7 +28,7 @@ def inbox():
                        max_per_page=PAGE_SIZE)
     items = [(n, service.message_of(n, locale)) for n in page.items]
     return render_template("notifications/inbox.html", items=items, page=page,
-                           unread=service.unread_count(current_user), form=ConfirmForm())
+                           form=ConfirmForm())
 
 
 @bp.route("/notifications/<int:notification_id>")

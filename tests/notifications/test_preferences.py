@@ -202,3 +202,29 @@ def test_a_forged_or_altered_token_is_not_found(mail_app, company):
     client.post(f"/notifications/unsubscribe/{unsubscribe_token(other, 'deals')}")
     assert stored_settings(company["holder"]) is None
     assert settings_of(other).muted == ["deals"]
+
+
+def test_a_first_save_that_loses_a_race_updates_the_row_the_other_wrote(mail_app, company,
+                                                                        monkeypatch):
+    """PostgreSQL: two first saves at once both find no row; the second one's insert fails
+    and it updates the winner's row instead of answering 500."""
+    holder = company["holder"]
+    real_get = db.session.get
+    calls = []
+
+    def racing_get(model, ident, **kw):
+        if model is NotificationSettings and not calls:
+            calls.append(ident)  # the other request inserts between our read and our insert
+            db.session.execute(NotificationSettings.__table__.insert().values(
+                user_id=holder.id, muted=["assets"], digest=False, updated_at=NOW))
+            return None
+        return real_get(model, ident, **kw)
+
+    monkeypatch.setattr(db.session, "get", racing_get)
+    save_settings(holder, ["deals"], digest=True)
+    db.session.commit()
+    monkeypatch.undo()
+
+    saved = stored_settings(holder)
+    assert calls == [holder.id]
+    assert saved.muted == ["deals"] and saved.digest is True
