@@ -19,6 +19,9 @@ import flask_babel
 from babel import Locale
 from babel.support import NullTranslations
 from flask import Flask
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
 
 _catalogs: dict[Locale, NullTranslations] = {}
 
@@ -51,14 +54,50 @@ def pgettext(context: str, string: str, **variables: Any) -> str:
 
 def install(app: Flask) -> None:
     """Templates' _(), gettext(), ngettext()... through `translations` (after Babel's
-    init_app, which installed its own)."""
-    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=lambda s: translations().ugettext(s),
-        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
-        pgettext=lambda c, s: translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
-        newstyle=True,
-    )
+    init_app, which installed its own).
+
+    Jinja's own "newstyle" callables wrap the translation function in a second context-aware
+    call (two `Context.call`s per label, each inspecting the callable); these are one call
+    each, with the same result: the translation, marked safe when the template escapes, and
+    always formatted with its variables (so a literal percent sign is written %%).
+    """
+    env = app.jinja_env
+    env.newstyle_gettext = True  # type: ignore[attr-defined]  # {% trans %} passes variables
+    env.globals.update(_=_template_gettext, gettext=_template_gettext,
+                       ngettext=_template_ngettext, pgettext=_template_pgettext,
+                       npgettext=_template_npgettext)
+
+
+def _safe(eval_ctx: EvalContext, text: str) -> str:
+    # A translation is our own text, trusted as Jinja trusts it; its variables are escaped.
+    return Markup(text) if eval_ctx.autoescape else text  # noqa: S704
+
+
+@pass_eval_context
+def _template_gettext(eval_ctx: EvalContext, string: str, /, **variables: Any) -> str:
+    return _safe(eval_ctx, translations().ugettext(string)) % variables
+
+
+@pass_eval_context
+def _template_ngettext(eval_ctx: EvalContext, singular: str, plural: str, num: int, /,
+                       **variables: Any) -> str:
+    variables.setdefault("num", num)
+    return _safe(eval_ctx, translations().ungettext(singular, plural, num)) % variables
+
+
+@pass_eval_context
+def _template_pgettext(eval_ctx: EvalContext, context: str, string: str, /,
+                       **variables: Any) -> str:
+    variables.setdefault("context", context)
+    return _safe(eval_ctx, translations().upgettext(context, string)) % variables
+
+
+@pass_eval_context
+def _template_npgettext(eval_ctx: EvalContext, context: str, singular: str, plural: str,
+                        num: int, /, **variables: Any) -> str:
+    variables.setdefault("context", context)
+    variables.setdefault("num", num)
+    return _safe(eval_ctx, translations().unpgettext(context, singular, plural, num)) % variables
 
 
 def lazy_gettext(string: str, **variables: Any) -> flask_babel.LazyString:

@@ -149,3 +149,39 @@ def test_the_fast_gettext_says_what_flask_babel_says(app):
         assert str(i18n.lazy_gettext("Sign out")) == flask_babel.gettext("Sign out")
         assert i18n.gettext("%(n)d bytes", n=5) == flask_babel.gettext("%(n)d bytes", n=5)
         assert "5" in i18n.gettext("%(n)d bytes", n=5)
+
+
+def test_templates_translate_as_jinjas_newstyle_gettext_does(app):
+    """The templates' one-call _(), ngettext() and pgettext() give what Jinja's newstyle
+    callables give: the translation marked safe, its variables escaped, %% always formatted."""
+    from jinja2 import Environment
+
+    from lms import i18n
+
+    jinja = Environment(extensions=["jinja2.ext.i18n"], autoescape=True)
+    jinja.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: i18n.translations().ugettext(s),
+        ngettext=lambda s, p, n: i18n.translations().ungettext(s, p, n),
+        pgettext=lambda c, s: i18n.translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: i18n.translations().unpgettext(c, s, p, n),
+        newstyle=True)
+    sources = [
+        '{{ _("Sign out") }}',
+        '{{ _("Hello %(name)s", name="<b>Kim</b>") }}',
+        '{{ _("100%% done") }}',
+        '{{ gettext("Language") }}',
+        '{{ ngettext("%(num)d download", "%(num)d downloads", 1) }}',
+        '{{ ngettext("%(num)d download", "%(num)d downloads", 3) }}',
+        '{{ ngettext("%(num)d of %(what)s", "%(num)d of %(what)s", 2, what="<i>") }}',
+        '{{ pgettext("menu", "Home") }}',
+        '{{ npgettext("files", "%(num)d file", "%(num)d files", 4) }}',
+    ]
+    for locale in ("ja", "en"):
+        with app.test_request_context("/", headers={"Accept-Language": locale}):
+            ours = [app.jinja_env.from_string(s).render() for s in sources]
+            theirs = [jinja.from_string(s).render() for s in sources]
+            assert ours == theirs
+            assert "&lt;b&gt;Kim&lt;/b&gt;" in ours[1]
+            assert ours[2] == "100% done"
+    with app.test_request_context("/", headers={"Accept-Language": "ja"}):
+        assert app.jinja_env.from_string('{{ _("Sign out") }}').render() != "Sign out"
