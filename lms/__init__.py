@@ -23,6 +23,7 @@ from lms.i18n import lazy_gettext as _l
 from lms.labels import minutes_text, template_labels
 from lms.logs import configure_logging
 from lms.navigation import menu
+from lms.urls import PortalFlask
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -35,7 +36,7 @@ class BoundedIntConverter(IntegerConverter):
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the application; `config` overrides what the environment says (tests use it)."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = PortalFlask(__name__, instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(lms_config.from_environment(app.instance_path))
     if config:
