@@ -8,9 +8,9 @@ built once in a request is kept for every later request of the worker.
 
 Kept: a link inside a request, to an absolute endpoint, without `_external`, `_scheme`,
 `_method` or `_anchor`, whose values are hashable. Anything else is built by Flask as usual;
-so is a link that fails to build (its error handling is Flask's). The app registers no
-URL defaults or value preprocessors (a link would then depend on more than its arguments):
-`PortalFlask` refuses to keep links if any are registered.
+so is a link that fails to build (its error handling is Flask's). The app registers no URL
+defaults (`url_defaults`: a link would then depend on more than its arguments); should one be
+registered, `PortalFlask` stops keeping links.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class PortalFlask(Flask):
                 _external: bool | None = None, **values: Any) -> str:
         if (_anchor is None and _method is None and _scheme is None and not _external
                 and endpoint[:1] != "." and has_request_context()
-                and not self.url_default_functions):
+                and not any(self.url_default_functions.values())):
             try:
                 key = (request.script_root, endpoint,
                        *((name, value.__class__, value) for name, value in values.items()))

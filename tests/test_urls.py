@@ -81,3 +81,12 @@ def test_pages_link_as_before(client, app):
         html = client.get("/courses").get_data(as_text=True)
         assert 'href="/static/css/app.css"' in html
         assert 'href="/courses"' in html
+
+
+def test_links_are_not_kept_once_url_defaults_exist(app):
+    app._links.clear()
+    app.url_default_functions[None].append(lambda endpoint, values: values.setdefault("x", "1")
+                                           if endpoint == "main.home" else None)
+    with app.test_request_context("/"):
+        assert url_for("main.home") == "/?x=1"
+        assert not app._links
