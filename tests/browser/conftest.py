@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from flask import Flask
@@ -20,6 +21,9 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from lms import create_app
 from lms.extensions import db
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -51,6 +55,27 @@ def browser_available() -> None:
 class LiveServer:
     url: str
     app: Flask
+
+
+def _buffered(app: Flask) -> WSGIApplication:
+    """The app with each response read whole and closed before the server writes a byte.
+
+    werkzeug's development server (3.1) drains the request after the response, and when the
+    browser resets the connection during that drain (it does, navigating away while a
+    favicon is in flight) the reset skips the response's close(): the static file stays
+    open, is garbage-collected later with a ResourceWarning, and pytest fails whichever test
+    is running. A closed list has nothing to leak; every test response is small.
+    """
+
+    def buffered(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return buffered
 
 
 class _QuietRequestHandler(WSGIRequestHandler):
@@ -89,7 +114,7 @@ def live_server(browser_available, tmp_path_factory) -> Iterator[LiveServer]:
         db.session.commit()
         db.session.remove()
 
-    server = make_server("127.0.0.1", 0, app, threaded=True,
+    server = make_server("127.0.0.1", 0, _buffered(app), threaded=True,
                          request_handler=_QuietRequestHandler)
     url = f"http://127.0.0.1:{server.server_port}"
     # Known only once the port is: credential and invitation links must point here.
