@@ -59,6 +59,7 @@ def generate(partners: int, people: int, deals: int, rng: random.Random,
              activity: bool = False) -> None:
     """The program; with `activity`, what its people did (drawn from a generator of its own,
     so that partners, people, awards and deals are the same either way)."""
+    from lms.activity import rebuild as rebuild_activity
     from lms.extensions import db
     from lms.models import Award, Credential, Deal, Organization, User
 
@@ -126,6 +127,8 @@ def generate(partners: int, people: int, deals: int, rng: random.Random,
             batch = []
     if batch:
         db.session.execute(db.insert(Deal), batch)
+    if activity:  # bulk inserts bypass the flush that keeps the activity rollup
+        rebuild_activity(db.session.connection())
     db.session.commit()
     if db.engine.dialect.name == "sqlite":  # fold the bulk load's WAL into the database file
         with db.engine.connect() as conn:

@@ -72,6 +72,8 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     # Its session listeners give every change of authored content a new content version,
     # which the workers' in-memory copies check (issue 15).
+    # Its flush listener keeps people's activity rolled up for the KPI pages.
+    import lms.activity
     import lms.content_cache  # noqa: F401
     with app.app_context():
         configure_sqlite(db.engine)

@@ -12,7 +12,7 @@ from flask_login import login_user, logout_user
 from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash
 
-from lms import audit
+from lms import activity, audit
 from lms.database import (
     end_read_transaction,
     execute_dml,
@@ -114,7 +114,7 @@ def touch_last_seen(user: User, resolution: timedelta) -> None:
     now = utcnow()
     if user.last_seen_at is not None and now - user.last_seen_at < resolution:
         return
-    write_best_effort(update(User).where(User.id == user.id).values(last_seen_at=now))
+    write_best_effort(*activity.seen(user, now, db.session.get_bind().dialect.name))
 
 
 def password_problem(password: str, email: str = "") -> str | None:

@@ -317,6 +317,7 @@ def record_view(user: User, lesson: LessonInfo, last_viewed_at: datetime | None)
 
     At most once per LESSON_VIEW_RESOLUTION, and best-effort: a page view never waits long
     for, or fails on, a busy database. One statement, safe when two tabs race (upsert).
+    The person's activity is the request's "last seen" (lms.activity.seen), not this.
     """
     now = utcnow()
     if last_viewed_at is not None and now - last_viewed_at < LESSON_VIEW_RESOLUTION:

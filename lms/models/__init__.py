@@ -24,7 +24,7 @@ from lms.models.credentials import (
 )
 from lms.models.deals import Deal, DealEvent, DealStatus
 from lms.models.notifications import MailState, Notification, NotificationSettings
-from lms.models.organizations import Organization, Tier
+from lms.models.organizations import Organization, OrganizationActivityMonth, Tier
 from lms.models.quizzes import (
     Attempt,
     AttemptStatus,
@@ -83,6 +83,7 @@ __all__ = [
     "Notification",
     "NotificationSettings",
     "Organization",
+    "OrganizationActivityMonth",
     "PasswordReset",
     "Quiz",
     "QuizKind",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.clock import program_today, utcnow
@@ -45,3 +45,16 @@ class Organization(Base):
 
     def __repr__(self) -> str:
         return f"<Organization {self.slug}>"
+
+
+class OrganizationActivityMonth(Base):
+    """A local month (its first day) in which someone of the company did anything: signed
+    in, studied, sat a quiz or registered a deal. Written by lms.activity with the event, so
+    "was the company active in this period" reads a few rows per company, not every event.
+    History stays with the company the person belonged to at the time."""
+
+    __tablename__ = "organization_activity_months"
+
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[date] = mapped_column(primary_key=True)

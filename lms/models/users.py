@@ -74,6 +74,9 @@ class User(UserMixin, Base):
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime | None]
+    # The latest of every activity: sign-ins and pages (last_seen_at), lessons, attempts,
+    # deals registered. Kept by lms.activity where those are written; read by the KPIs.
+    last_active_at: Mapped[datetime | None]
     # The second factor (RFC 6238): the base32 secret, set while enrolling and confirmed by
     # the first valid code (two_factor_enabled_at); the time step of the last code accepted,
     # so a code works once.

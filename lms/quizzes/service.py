@@ -18,6 +18,7 @@ from fractions import Fraction
 from sqlalchemy import Update, select, update
 from sqlalchemy.exc import IntegrityError
 
+from lms import activity
 from lms.courses.service import announce_completed, completed_groups_of
 from lms.courses.structure import CourseInfo, structure
 from lms.credentials import service as credentials
@@ -102,6 +103,9 @@ def _grade_into(attempt: Attempt, answers: Mapping, status: AttemptStatus, now: 
                 percent=grade.percent, passed=grade.passed,
                 results={r.question_id: str(r.points) for r in grade.results})
     )
+    if graded:  # a plain UPDATE: the flush listener does not see it
+        for statement in activity.recorded(user.id, now, db.session.get_bind().dialect.name):
+            db.session.execute(statement)
     db.session.refresh(attempt)
     if graded and grade.passed:
         learning_progressed.send(user, now=now)
