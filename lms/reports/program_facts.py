@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Date,
     String,
     and_,
     bindparam,
@@ -48,8 +49,8 @@ from lms.models import (
     CredentialKind,
     Deal,
     DealStatus,
-    LessonProgress,
     Organization,
+    OrganizationActivityMonth,
     User,
     utcnow,
 )
@@ -65,6 +66,7 @@ from lms.reports.kpis import (
     ProgramFacts,
     ProgramFigures,
     Training,
+    first_of_month,
 )
 from lms.tiers.program import Program
 from lms.tiers.service import program_in_force
@@ -87,10 +89,18 @@ def _at(name: str):
     return bindparam(name, type_=UTCDateTime())
 
 
+def _day(name: str):
+    """A day of the period (the first of a month), bound when the statement runs."""
+    return bindparam(name, type_=Date())
+
+
 def _moments(p: Period, ids: list[int] | None) -> dict[str, Any]:
     """The parameters of every statement below, for the period `p` and the companies `ids`."""
     params: dict[str, Any] = {"start": p.start, "end": p.end, "before": p.previous_start,
                               "now": p.now, "active_since": p.active_since}
+    params.update({"before_month": first_of_month(p.first_day, -p.length),
+                   "start_month": p.first_day,
+                   "end_month": first_of_month(p.months[-1], 1)})
     params.update({f"bound_{i}": moment for i, moment in enumerate(p.bounds)})
     params.update({f"month_end_{i}": moment for i, moment in enumerate(p.month_ends())})
     if ids is not None:
@@ -250,45 +260,33 @@ def _deals_by_month(p: Period, ids: list[int] | None) -> tuple[DealTally, ...]:
     return tuple(tallies.get(index, DealTally()) for index in range(p.length))
 
 
-def _per_person(user_id, columns, where=(), *, periods: bool):
-    """One row per person of a table of events: the latest of the `columns`, and, with
-    `periods`, whether any of them falls in the period before and in the period."""
-    at = latest(*columns)
-    fields = [user_id.label("user_id"), func.max(at).label("last_at")]
-    if periods:
-        for name, start, end in (("before", "before", "start"), ("now", "start", "end")):
-            inside = or_(*[and_(c >= _at(start), c < _at(end)) for c in columns])
-            fields.append(func.max(case((inside, 1), else_=0)).label(name))
-    return select(*fields).where(*where).group_by(user_id).subquery()
-
-
 @_shape
 def _activity_statement(periods: bool, limited: bool):
-    sources = [
-        _per_person(LessonProgress.user_id, (LessonProgress.started_at,
-                                             LessonProgress.last_viewed_at,
-                                             LessonProgress.completed_at), periods=periods),
-        _per_person(Attempt.user_id, (Attempt.started_at, Attempt.submitted_at),
-                    periods=periods),
-        _per_person(Deal.registered_by_id, (Deal.registered_at,),
-                    (Deal.registered_by_id.is_not(None),), periods=periods),
-    ]
-    last_at = latest(User.last_seen_at, *[s.c.last_at for s in sources])
+    last_at = User.last_active_at
     recent = and_(User.active.is_(True), last_at >= _at("active_since"))
-    fields = [User.organization_id,
-              func.sum(case((User.active.is_(True), 1), else_=0)),
-              func.sum(case((recent, 1), else_=0)),
-              func.max(last_at)]
-    if periods:
-        for name, start, end in (("before", "before", "start"), ("now", "start", "end")):
-            seen = and_(User.last_seen_at >= _at(start), User.last_seen_at < _at(end))
-            fields.append(func.max(case((or_(seen, *[s.c[name] == 1 for s in sources]), 1),
-                                        else_=0)))
-    stmt = select(*fields).select_from(User)
-    for source in sources:
-        stmt = stmt.outerjoin(source, source.c.user_id == User.id)
-    return _only(stmt.where(User.organization_id.is_not(None))
-                 .group_by(User.organization_id), User.organization_id, limited)
+    people = _only(
+        select(User.organization_id.label("organization_id"),
+               func.sum(case((User.active.is_(True), 1), else_=0)).label("people"),
+               func.sum(case((recent, 1), else_=0)).label("recent"),
+               func.max(last_at).label("last_at"))
+        .where(User.organization_id.is_not(None))
+        .group_by(User.organization_id), User.organization_id, limited).subquery()
+    fields = [people.c.organization_id, people.c.people, people.c.recent, people.c.last_at]
+    if not periods:
+        return select(*fields)
+    month = OrganizationActivityMonth.month
+    flags = [func.max(case((and_(month >= _day(start), month < _day(end)), 1), else_=0))
+             .label(name) for name, start, end in (("before", "before_month", "start_month"),
+                                                   ("now", "start_month", "end_month"))]
+    active_months = _only(
+        select(OrganizationActivityMonth.organization_id.label("organization_id"), *flags)
+        .where(month >= _day("before_month"), month < _day("end_month"))
+        .group_by(OrganizationActivityMonth.organization_id),
+        OrganizationActivityMonth.organization_id, limited).subquery()
+    return (select(*fields, func.coalesce(active_months.c.before, 0),
+                   func.coalesce(active_months.c.now, 0))
+            .outerjoin(active_months,
+                       active_months.c.organization_id == people.c.organization_id))
 
 
 def _activity(p: Period, ids: list[int] | None, *, periods: bool = True
@@ -296,9 +294,8 @@ def _activity(p: Period, ids: list[int] | None, *, periods: bool = True
     """Per company: active people, those active lately, the last activity, and (`periods`)
     whether anyone was active in this period and the one before: one query.
 
-    People's events (sign-ins, lessons, attempts, deals they registered) are first reduced
-    to one row per person and table (the deals in the order of the index (registered_by_id,
-    registered_at)), then joined to the people: far fewer rows to group than every event."""
+    It reads the rollup lms.activity keeps where events are written (each person's latest
+    activity, each company's active months), never the events themselves."""
     activity = {}
     for org_id, people, lately, last, *flags in _run(
             _activity_statement(periods, ids is not None), p, ids).all():
