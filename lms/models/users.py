@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -57,6 +57,10 @@ class User(UserMixin, Base):
             "(role IN ('member', 'partner_admin')) = (organization_id IS NOT NULL)",
             name="organization_matches_role",
         ),
+        # The KPI and health pages count each company's people, active and active lately,
+        # from this index alone (narrow rows in company order: no table scan, no sort).
+        Index("ix_users_organization_id_active_last_active_at", "organization_id", "active",
+              "last_active_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

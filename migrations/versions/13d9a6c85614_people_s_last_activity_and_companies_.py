@@ -35,6 +35,8 @@ def upgrade():
     )
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('last_active_at', sa.DateTime(timezone=True), nullable=True))
+    op.create_index('ix_users_organization_id_active_last_active_at', 'users',
+                    ['organization_id', 'active', 'last_active_at'], unique=False)
 
     # ### end Alembic commands ###
     _backfill()
@@ -90,7 +92,8 @@ def _backfill():
 def downgrade():
     # Not batch mode: on SQLite it rebuilds "users", and dropping the old table with foreign
     # keys on deletes every person's lesson progress and attempts (ON DELETE CASCADE).
-    # SQLite has dropped columns in place since 3.35.
+    # SQLite has dropped columns in place since 3.35 (not an indexed one: the index first).
+    op.drop_index('ix_users_organization_id_active_last_active_at', table_name='users')
     if op.get_bind().dialect.name == 'sqlite':
         op.execute('ALTER TABLE users DROP COLUMN last_active_at')
     else:
