@@ -172,12 +172,17 @@ def rebuild(connection: Connection) -> None:
     """Recompute the rollup from the events (after loading events around the ORM).
 
     Reads each event moment once; fine for a migration or a benchmark, never for a page."""
+    company = dict(connection.execute(select(USERS.c.id, USERS.c.organization_id)).all())
     latest: dict[int, datetime] = {}
     months: set[tuple[int, date]] = set()
     for user_id, at in connection.execute(_event_moments()):
         if user_id not in latest or latest[user_id] < at:
             latest[user_id] = at
-        months.add((user_id, month_of(at)))
+        if company.get(user_id) is not None:
+            months.add((company[user_id], month_of(at)))
     connection.execute(USERS.update().values(last_active_at=None))
     connection.execute(MONTHS.delete())
-    _write(connection, latest, months)
+    _write(connection, latest, set())
+    if months:
+        connection.execute(MONTHS.insert(), [{"organization_id": org, "month": month}
+                                             for org, month in sorted(months)])

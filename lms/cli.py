@@ -230,12 +230,31 @@ def jobs_run_command() -> None:
         raise SystemExit(1)
 
 
+activity_cli = click.Group("activity", help="People's activity behind the KPI pages.")
+
+
+@activity_cli.command("rebuild")
+@with_appcontext
+def activity_rebuild_command() -> None:
+    """Recompute each person's last activity and each company's active months from the
+    stored events (after loading lessons, attempts or deals with SQL, around the portal)."""
+    from lms.activity import rebuild
+    from lms.models import OrganizationActivityMonth, User
+
+    rebuild(db.session.connection())
+    db.session.commit()
+    people = db.session.scalar(db.select(db.func.count()).where(User.last_active_at.is_not(None)))
+    months = db.session.scalar(db.select(db.func.count()).select_from(OrganizationActivityMonth))
+    click.echo(f"Activity rebuilt: {people} person(s) with activity, {months} company month(s).")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(init_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(content_cli)
     app.cli.add_command(quizzes_cli)
+    app.cli.add_command(activity_cli)
     app.cli.add_command(credentials_cli)
     app.cli.add_command(worker_command)
     app.cli.add_command(jobs_cli)

@@ -217,3 +217,22 @@ def test_the_migration_fills_the_rollup_from_the_events_already_stored(tmp_path)
         assert _event_counts() == counts
         db.session.remove()
         db.engine.dispose()
+
+
+def test_lms_activity_rebuild_counts_rows_loaded_around_the_portal(app, runner):
+    org = make_org()
+    person = make_user(Role.MEMBER, org)
+    # A deal loaded with SQL: no flush, so nothing rolled up yet.
+    db.session.execute(Deal.__table__.insert().values(
+        organization_id=org.id, registered_by_id=person.id, customer_name="Loaded",
+        customer_key="loaded", amount=1, currency="JPY", status="registered",
+        registered_at=at("2026-02-03T03:00"), updated_at=at("2026-02-03T03:00")))
+    db.session.commit()
+    assert rollup()[0][person.id] is None
+
+    result = runner.invoke(args=["activity", "rebuild"])
+
+    assert result.exit_code == 0, result.output
+    assert "1 person(s) with activity, 1 company month(s)" in result.output
+    assert rollup()[0][person.id] == at("2026-02-03T03:00")
+    assert months_of(org.id) == {date(2026, 2, 1)}
