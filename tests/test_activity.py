@@ -4,9 +4,12 @@ moment and each company's active months, equal to what the events themselves say
 from __future__ import annotations
 
 import random
+import threading
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, select
 
@@ -236,3 +239,40 @@ def test_lms_activity_rebuild_counts_rows_loaded_around_the_portal(app, runner):
     assert "1 person(s) with activity, 1 company month(s)" in result.output
     assert rollup()[0][person.id] == at("2026-02-03T03:00")
     assert months_of(org.id) == {date(2026, 2, 1)}
+
+
+def test_two_people_first_active_in_a_month_at_once_both_succeed(app):
+    """PostgreSQL: the second company-month insert waits for the first, then does nothing
+    (ON CONFLICT), never a unique violation; SQLite writers never overlap."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL: concurrent writers of the same company month")
+    org = make_org()
+    first, second = make_user(Role.MEMBER, org), make_user(Role.MEMBER, org)
+    inserted = threading.Event()
+    errors: list[BaseException] = []
+
+    def sign_in_at(user_id: int, hold: bool) -> None:
+        with app.app_context():
+            try:
+                db.session.get_one(User, user_id).last_seen_at = at("2026-04-02T03:00")
+                db.session.flush()  # the month row is written, not yet committed
+                if hold:
+                    inserted.set()
+                    time.sleep(0.5)
+                db.session.commit()
+            except BaseException as error:  # reported below, in the test's thread
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    holder = threading.Thread(target=sign_in_at, args=(first.id, True))
+    holder.start()
+    assert inserted.wait(5)
+    other = threading.Thread(target=sign_in_at, args=(second.id, False))
+    other.start()
+    holder.join(10)
+    other.join(10)
+    assert errors == []
+    people, _ = rollup()
+    assert people[first.id] == people[second.id] == at("2026-04-02T03:00")
+    assert months_of(org.id) == {date(2026, 4, 1)}
