@@ -120,6 +120,7 @@ def close_if_expired(attempt: Attempt, now: datetime | None = None) -> bool:
     if not attempt.is_open or not is_past_deadline(attempt, now):
         return False
     start_write_transaction()
+    _lock_person(attempt.user_id)
     db.session.refresh(attempt)
     if not attempt.is_open:
         return False
@@ -264,9 +265,13 @@ def draw_questions(pool: Sequence[Mapping], draw: int, shuffle: bool,
     return questions
 
 
-def _lock_person(user: User) -> None:
+def _lock_person(user: User | int) -> None:
+    """Take the person's row first: every path that grades locks the person, then the
+    attempt (grading also moves the person's last activity), so two never wait on each other
+    in opposite orders."""
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+        user_id = user if isinstance(user, int) else user.id
+        db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
 
 
 def start_attempt(user: User, quiz: Quiz, now: datetime | None = None,
