@@ -98,16 +98,19 @@ def seen(user: User, at: datetime, dialect: str) -> tuple[Executable, ...]:
 
 def _write(connection: Connection, latest: dict[int, datetime],
            months: set[tuple[int, date]]) -> None:
-    if latest:
+    if latest:  # in one order (of people), as every writer locks them
         connection.execute(_advance_statement(),
-                           [{"uid": uid, "at": at} for uid, at in latest.items()])
+                           [{"uid": uid, "at": at} for uid, at in sorted(latest.items())])
     if months:
         connection.execute(_month_statement(connection.dialect.name),
                            [{"uid": uid, "month": month} for uid, month in sorted(months)])
 
 
 def _events(obj: Any, new: bool) -> Iterator[tuple[int, datetime]]:
-    """(person, moment) of each activity the flush of `obj` (`new`: inserted) writes."""
+    """(person, moment) of each activity the flush of `obj` (`new`: inserted) writes.
+
+    Moments must be Python datetimes (every writer here sets them so): one set as an SQL
+    expression (func.now()) is not known until read back, and is not recorded."""
     names = _MOMENTS.get(type(obj))
     if names is None:
         return
@@ -131,28 +134,32 @@ def _events(obj: Any, new: bool) -> Iterator[tuple[int, datetime]]:
                 yield user_id, value
 
 
-def _moved(obj: Any) -> Iterator[tuple[int, date]]:
-    """A person moved to another company: their last activity's month becomes the new
-    company's too (`seen` takes a person active this month as recorded this month)."""
-    if isinstance(obj, User) and obj.last_active_at is not None \
-            and inspect(obj).attrs.organization_id.history.has_changes():
-        yield obj.id, month_of(obj.last_active_at)
+def _moved(obj: Any) -> bool:
+    return isinstance(obj, User) and inspect(obj).attrs.organization_id.history.has_changes()
 
 
 @event.listens_for(Session, "after_flush")
 def _record_flushed(session: Session, _context) -> None:
     latest: dict[int, datetime] = {}
     months: set[tuple[int, date]] = set()
-    for obj in session.dirty:
-        months.update(_moved(obj))
     for new, objects in ((True, session.new), (False, session.dirty)):
         for obj in objects:
             for user_id, at in _events(obj, new):
                 if user_id not in latest or latest[user_id] < at:
                     latest[user_id] = at
                 months.add((user_id, month_of(at)))
-    if latest or months:
-        _write(session.connection(), latest, months)
+    moved = sorted(obj.id for obj in session.dirty if _moved(obj))
+    if not (latest or moved):
+        return
+    connection = session.connection()
+    _write(connection, latest, months)
+    if moved:
+        # A person moved to another company: their last activity's month becomes the new
+        # company's too (`seen` takes a person active this month as recorded this month).
+        # Read from the table: the session's copy may predate a write by another request.
+        lasts = connection.execute(select(USERS.c.id, USERS.c.last_active_at).where(
+            USERS.c.id.in_(moved), USERS.c.last_active_at.is_not(None)))
+        _write(connection, {}, {(uid, month_of(last)) for uid, last in lasts})
 
 
 def _event_moments():

@@ -16,7 +16,15 @@ from sqlalchemy import func, select
 from lms import activity, create_app
 from lms.cli import upgrade_database
 from lms.extensions import db
-from lms.models import Attempt, Deal, LessonProgress, OrganizationActivityMonth, Role, User
+from lms.models import (
+    Attempt,
+    Deal,
+    Lesson,
+    LessonProgress,
+    OrganizationActivityMonth,
+    Role,
+    User,
+)
 from lms.quizzes import service as quizzes
 from lms.reports import program_facts
 from lms.reports.kpis import Activity
@@ -276,3 +284,84 @@ def test_two_people_first_active_in_a_month_at_once_both_succeed(app):
     people, _ = rollup()
     assert people[first.id] == people[second.id] == at("2026-04-02T03:00")
     assert months_of(org.id) == {date(2026, 4, 1)}
+
+
+def test_the_expiry_job_and_a_request_of_the_same_company_never_deadlock(app, monkeypatch):
+    """The job grades A (writing the company's month), then C; meanwhile C's own request
+    writes C's activity and the same month. The job locks A and C before grading anyone, so
+    C's request waits for the job instead of each waiting on the other (PostgreSQL)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL: row locks of concurrent transactions")
+    org = make_org()
+    a, c = make_user(Role.MEMBER, org), make_user(Role.MEMBER, org)
+    for person in (a, c):
+        row = attempt(person, quiz(), started_at=at("2026-04-30T09:00"))
+        row.deadline_at = at("2026-04-30T10:00")
+    the_lesson = lesson()
+    db.session.commit()
+    c_id, lesson_id = c.id, the_lesson.id
+    graded_first = threading.Event()
+    errors: list[BaseException] = []
+    grade = quizzes.close_if_expired
+
+    def grade_slowly(row, now=None):
+        graded = grade(row, now)
+        if not graded_first.is_set():
+            graded_first.set()
+            time.sleep(0.5)  # the request comes in between
+        return graded
+
+    monkeypatch.setattr(quizzes, "close_if_expired", grade_slowly)
+
+    def job() -> None:
+        with app.app_context():
+            try:
+                quizzes.close_expired_attempts(at("2026-05-02T01:00"))
+                db.session.commit()
+            except BaseException as error:  # reported below, in the test's thread
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    def request() -> None:
+        with app.app_context():
+            try:
+                assert graded_first.wait(5)
+                progress(db.session.get_one(User, c_id), db.session.get_one(Lesson, lesson_id),
+                         started_at=at("2026-05-02T00:30"))
+                db.session.commit()
+            except BaseException as error:
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=job), threading.Thread(target=request)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert errors == []
+    assert months_of(org.id) == {date(2026, 4, 1), date(2026, 5, 1)}
+
+
+def test_a_move_and_activity_in_one_transaction_mark_the_new_company(app):
+    old, new = make_org(name="Old"), make_org(name="New")
+    person = make_user(Role.MEMBER, old, last_seen_at=at("2026-10-02T09:00"))
+    person.last_seen_at = at("2026-11-02T09:00")  # active in November...
+    person.organization_id = new.id  # ...and moved, in the same flush
+    db.session.commit()
+    assert months_of(new.id) == {date(2026, 11, 1)}
+
+
+def test_the_first_request_of_a_month_is_written_even_minutes_after_the_last(app, monkeypatch):
+    """23:58 on 31 October, then 00:01 on 1 November in Tokyo: within "last seen"'s five
+    minutes, but the company's November must be recorded (a lesson view then relies on it)."""
+    from lms.auth import service as auth
+
+    org = make_org()
+    person = make_user(Role.MEMBER, org, last_seen_at=at("2026-10-31T14:58"))
+    monkeypatch.setattr(auth, "utcnow", lambda: at("2026-10-31T15:01"))
+    auth.touch_last_seen(person, timedelta(minutes=5))
+    db.session.commit()
+    assert months_of(org.id) == {date(2026, 10, 1), date(2026, 11, 1)}
+    assert rollup()[0][person.id] == at("2026-10-31T15:01")

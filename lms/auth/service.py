@@ -112,8 +112,9 @@ def touch_last_seen(user: User, resolution: timedelta) -> None:
     """Record activity at most once per `resolution`, so pages do not write on every hit;
     best-effort: a busy database skips it rather than fail the page."""
     now = utcnow()
-    if user.last_seen_at is not None and now - user.last_seen_at < resolution:
-        return
+    if user.last_seen_at is not None and now - user.last_seen_at < resolution \
+            and activity.month_of(user.last_seen_at) == activity.month_of(now):
+        return  # (the first request of a month is always written: the company's month)
     write_best_effort(*activity.seen(user, now, db.session.get_bind().dialect.name))
 
 

@@ -131,10 +131,16 @@ def close_expired_attempts(now: datetime | None = None) -> int:
     """Close every open attempt past its deadline (the `lms quizzes close-expired` job)."""
     now = now or utcnow()
     start_write_transaction()
+    expired = list(db.session.scalars(select(Attempt).where(
+        Attempt.status == AttemptStatus.OPEN, Attempt.deadline_at.is_not(None),
+        Attempt.deadline_at <= now).order_by(Attempt.user_id, Attempt.id)))
+    # Every person first, in one order: grading records their activity (their company's
+    # month too), and a person's request that wrote that month must never wait on this job
+    # while the job waits on the person.
+    for user_id in sorted({attempt.user_id for attempt in expired}):
+        _lock_person(user_id)
     closed = 0
-    for attempt in db.session.scalars(select(Attempt).where(
-            Attempt.status == AttemptStatus.OPEN, Attempt.deadline_at.is_not(None),
-            Attempt.deadline_at <= now)):
+    for attempt in expired:
         closed += close_if_expired(attempt, now)
     db.session.flush()
     return closed
