@@ -70,9 +70,9 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
-    # Its session listeners give every change of authored content a new content version,
-    # which the workers' in-memory copies check (issue 15).
-    # Its flush listener keeps people's activity rolled up for the KPI pages.
+    # Their session listeners: every change of authored content gets a new content version,
+    # which the workers' in-memory copies check (issue 15); people's activity is rolled up for
+    # the KPI pages as it is written.
     import lms.activity
     import lms.content_cache  # noqa: F401
     with app.app_context():

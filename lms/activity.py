@@ -96,6 +96,11 @@ def seen(user: User, at: datetime, dialect: str) -> tuple[Executable, ...]:
     return update, _month_statement(dialect, user.id, month_of(at))
 
 
+def _keep_latest(latest: dict[int, datetime], user_id: int, at: datetime) -> None:
+    if user_id not in latest or latest[user_id] < at:
+        latest[user_id] = at
+
+
 def _write(connection: Connection, latest: dict[int, datetime],
            months: set[tuple[int, date]]) -> None:
     if latest:  # in one order (of people), as every writer locks them
@@ -145,8 +150,7 @@ def _record_flushed(session: Session, _context) -> None:
     for new, objects in ((True, session.new), (False, session.dirty)):
         for obj in objects:
             for user_id, at in _events(obj, new):
-                if user_id not in latest or latest[user_id] < at:
-                    latest[user_id] = at
+                _keep_latest(latest, user_id, at)
                 months.add((user_id, month_of(at)))
     moved = sorted(obj.id for obj in session.dirty if _moved(obj))
     if not (latest or moved):
@@ -183,8 +187,7 @@ def rebuild(connection: Connection) -> None:
     latest: dict[int, datetime] = {}
     months: set[tuple[int, date]] = set()
     for user_id, at in connection.execute(_event_moments()):
-        if user_id not in latest or latest[user_id] < at:
-            latest[user_id] = at
+        _keep_latest(latest, user_id, at)
         if company.get(user_id) is not None:
             months.add((company[user_id], month_of(at)))
     connection.execute(USERS.update().values(last_active_at=None))

@@ -35,9 +35,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import SQLCoreOperations
-from sqlalchemy.sql.expression import FunctionElement
 
 from lms.clock import local_date, program_zone
 from lms.extensions import db
@@ -114,31 +112,6 @@ def _run(stmt, p: Period, ids: list[int] | None):
 
 # A statement per shape: a few months counts (1, 3, 12...) times limited or not.
 _shape = lru_cache(maxsize=64)
-
-
-class latest(FunctionElement[datetime]):
-    """The latest of several moments, NULLs left out (NULL when all are): PostgreSQL's
-    GREATEST. SQLite's max(a, b) is NULL as soon as one argument is, so there each argument
-    is coalesced with the others."""
-
-    type = UTCDateTime()
-    inherit_cache = True
-    name = "greatest"
-
-
-@compiles(latest)
-def _latest(element, compiler, **kw) -> str:
-    args = [compiler.process(arg, **kw) for arg in element.clauses]
-    return args[0] if len(args) == 1 else f"greatest({', '.join(args)})"
-
-
-@compiles(latest, "sqlite")
-def _latest_sqlite(element, compiler, **kw) -> str:
-    args = [compiler.process(arg, **kw) for arg in element.clauses]
-    if len(args) == 1:
-        return args[0]
-    rotations = [", ".join(args[i:] + args[:i]) for i in range(len(args))]
-    return "max(" + ", ".join(f"coalesce({r})" for r in rotations) + ")"
 
 
 @_shape
