@@ -25,7 +25,7 @@ LAPTOP = {"width": 1366, "height": 900}
 PAGES = {
     "member": ("sales@sakura-systems.demo.test",
                ["/", "/courses", "COURSE", "LESSON", "/quizzes", "/assets", "/deals",
-                "/credentials", "/partners", "/account", "/notifications",
+                "/credentials", "/partners", "/program", "/account", "/notifications",
                 "/notifications/settings"]),
     "partner_admin": ("admin@sakura-systems.demo.test",
                       ["/", "/admin/users", "/progress", "/credentials/expiring", "/partners",
@@ -36,7 +36,8 @@ PAGES = {
                  "/progress", "/notifications"]),
     "admin": ("admin@demo.test", ["/", "/admin/", "/admin/users", "/admin/organizations",
                                   "/admin/audit", "/admin/api-tokens",
-                                  "/admin/webhooks", "/admin/webhooks/1"]),
+                                  "/admin/webhooks", "/admin/webhooks/1", "/admin/tiers",
+                                  "/admin/tiers/edit"]),
 }
 
 # The README's pictures of these pages: (role, locale, screen, path) -> file.
