@@ -50,6 +50,14 @@ def problem_line(text: str, problem: str) -> int:
             return _line_of(lines, ["tiers"]) + 1
         keys = [match.group(2)] if match.group(2) else []
         return _line_of(lines, keys, header + 1, _table_end(lines, header + 1), header) + 1
+    match = re.fullmatch(r"benefits\.(bronze|silver|gold|platinum)(?:\.(\w+))?", where)
+    if match:  # [benefits.<tier>], or a key of it
+        header = next((n for n, line in enumerate(lines) if re.match(
+            rf"\s*\[\s*benefits\s*\.\s*{match.group(1)}\s*\]", line)), None)
+        if header is None:
+            return _line_of(lines, ["benefits"]) + 1
+        keys = [match.group(2)] if match.group(2) else []
+        return _line_of(lines, keys, header + 1, _table_end(lines, header + 1), header) + 1
     match = re.fullmatch(r"(silver|gold|platinum)(?:\.requirements\[(\d+)\](?:\.\w+)?)?",
                          where)
     if match:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from lms.models import Tier
 from lms.models.deals import CURRENCIES, DEFAULT_CURRENCY
 from lms.models.users import JOB_FUNCTIONS
+from lms.tiers.benefits import Benefits, benefits_from_dict, benefits_to_dict
 
 TIERS = tuple(tier.value for tier in Tier)
 CURRENCY_CODES = frozenset(CURRENCIES)
@@ -60,6 +61,7 @@ class Program:
     grace_period_days: int = 90
     exchange_rates: Mapping[str, float] = field(default_factory=dict)
     health: HealthRules = field(default_factory=HealthRules)
+    benefits: Benefits = field(default_factory=Benefits)
 
     def rule(self, tier: str) -> TierRule:
         for rule in self.tiers:
@@ -87,7 +89,7 @@ KINDS: dict[str, RequirementKind] = {
 }
 
 PROGRAM_KEYS = {"currency", "review_window_months", "grace_period_days", "exchange_rates",
-                "tiers", "health"}
+                "tiers", "health", "benefits"}
 HEALTH_KEYS = {"weights", "healthy_from", "watch_from"}
 WEIGHT_KEYS = ("active", "training", "conversion")
 REQUIREMENT_KEYS = {"kind", "min", "credential", "job_function"}
@@ -133,9 +135,10 @@ def program_from_dict(data: Mapping, credential_slugs: set[str] | None = None
     problems.extend(health_problems)
     rules = _tier_rules(data.get("tiers", []), credential_slugs, problems)
     problems.extend(_unreachable_tiers(rules))
+    benefits = benefits_from_dict(data.get("benefits"), problems)
     if problems or health is None:
         return None, problems
-    return Program(tuple(rules), currency, window, grace, rates, health), []
+    return Program(tuple(rules), currency, window, grace, rates, health, benefits), []
 
 
 def _currency_problems(currency: object) -> list[str]:
@@ -191,6 +194,7 @@ def program_to_dict(program: Program) -> dict:
                 for r in rule.requirements]}
             for rule in program.tiers
         ],
+        "benefits": benefits_to_dict(program.benefits),
     }
 
 

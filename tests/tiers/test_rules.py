@@ -44,6 +44,7 @@ from lms.tiers.rules import (
     status_for,
     window_start,
 )
+from tests.tiers.test_benefits import benefits_st
 
 # No example database: nothing is written into the project (.hypothesis/ is not ignored).
 PROPERTY = settings(max_examples=200, deadline=None, database=None, derandomize=True)
@@ -419,6 +420,7 @@ def test_program_to_dict_is_the_editable_form():
                 {"kind": "won_deals", "min": 10},
                 {"kind": "won_revenue", "min": 30_000_000}]},
         ],
+        "benefits": {"mdf_period": "quarter"},  # none listed
     }
 
 
@@ -446,7 +448,7 @@ def programs(draw) -> Program:
     rates = draw(st.dictionaries(st.sampled_from([c for c in CODES if c != currency]),
                                  rate_st, max_size=5))
     return Program(tiers, currency, draw(st.integers(1, 60)), draw(st.integers(0, 730)),
-                   rates)
+                   rates, benefits=draw(benefits_st))
 
 
 @PROPERTY

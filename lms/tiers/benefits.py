@@ -1,0 +1,155 @@
+"""What each tier gives a partner (pure: no Flask, no db).
+
+A tier's benefits are a margin on resale (percent), a market development funds (MDF)
+allocation per period in the program currency, a support level and free-text items
+("Joint press release", "Listed in the partner finder"). They are read from the
+`[benefits]` table of program.toml or the admin form, validated with every problem reported
+at once, and compared: `added(lower, higher)` is what reaching `higher` would add.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from lms.models import Tier
+
+TIERS = tuple(tier.value for tier in Tier)
+SUPPORT_LEVELS = ("standard", "priority", "dedicated")  # lowest first
+MDF_PERIODS = ("quarter", "half_year", "year")
+MAX_ITEMS = 12
+MAX_ITEM_LENGTH = 200
+MAX_MDF = 10**13
+TIER_KEYS = {"margin_percent", "mdf", "support", "items"}
+
+
+@dataclass(frozen=True)
+class TierBenefits:
+    margin_percent: float | None = None  # 0 <= margin < 100
+    mdf: int | None = None  # per MDF period, in the program currency
+    support: str | None = None  # one of SUPPORT_LEVELS
+    items: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return self == TierBenefits()
+
+
+@dataclass(frozen=True)
+class Benefits:
+    tiers: Mapping[str, TierBenefits] = field(default_factory=dict)
+    mdf_period: str = "quarter"
+
+    def of(self, tier: str) -> TierBenefits:
+        return self.tiers.get(tier, TierBenefits())
+
+    @property
+    def empty(self) -> bool:
+        return all(self.of(tier).empty for tier in TIERS)
+
+
+def added(lower: TierBenefits, higher: TierBenefits) -> TierBenefits:
+    """What `higher` gives beyond `lower`: its margin, MDF and support where they are better,
+    and the items `lower` does not list (a tier may also give less: that is not added)."""
+    def better(high, low):
+        return high if high is not None and (low is None or high > low) else None
+
+    support = higher.support if higher.support is not None and (
+        lower.support is None
+        or SUPPORT_LEVELS.index(higher.support) > SUPPORT_LEVELS.index(lower.support)) else None
+    return TierBenefits(better(higher.margin_percent, lower.margin_percent),
+                        better(higher.mdf, lower.mdf), support,
+                        tuple(item for item in higher.items if item not in lower.items))
+
+
+# --- Reading (program.toml, the admin form, the stored JSON) ----------------------------------
+
+
+def benefits_from_dict(raw: object, problems: list[str]) -> Benefits:
+    """The [benefits] table: `mdf_period`, then a table per tier; problems are appended."""
+    if raw is None:
+        return Benefits()
+    if not isinstance(raw, Mapping):
+        problems.append("benefits: a table with mdf_period and a table per tier")
+        return Benefits()
+    unknown = set(raw) - {"mdf_period", *TIERS}
+    if unknown:
+        problems.append(f"benefits: unknown keys: {', '.join(sorted(map(str, unknown)))}")
+    period = raw.get("mdf_period", "quarter")
+    if period not in MDF_PERIODS:
+        problems.append(f"benefits.mdf_period: one of {', '.join(MDF_PERIODS)}")
+        period = "quarter"
+    tiers = {}
+    for tier in TIERS:
+        if tier in raw:
+            benefits = _tier_benefits(raw[tier], f"benefits.{tier}", problems)
+            if not benefits.empty:
+                tiers[tier] = benefits
+    return Benefits(tiers, period)
+
+
+def _tier_benefits(raw: object, where: str, problems: list[str]) -> TierBenefits:
+    if not isinstance(raw, Mapping):
+        problems.append(f"{where}: a table of margin_percent, mdf, support and items")
+        return TierBenefits()
+    unknown = set(raw) - TIER_KEYS
+    if unknown:
+        problems.append(f"{where}: unknown keys: {', '.join(sorted(map(str, unknown)))}")
+    margin = raw.get("margin_percent")
+    if margin is not None and (isinstance(margin, bool) or not isinstance(margin, int | float)
+                               or not math.isfinite(margin) or not 0 <= margin < 100):
+        problems.append(f"{where}.margin_percent: a number from 0 to less than 100")
+        margin = None
+    mdf = raw.get("mdf")
+    if mdf is not None and (isinstance(mdf, bool) or not isinstance(mdf, int)
+                            or not 1 <= mdf <= MAX_MDF):
+        problems.append(f"{where}.mdf: a whole amount from 1 to {MAX_MDF:,} (leave it out "
+                        "for none)")
+        mdf = None
+    support = raw.get("support")
+    if support is not None and support not in SUPPORT_LEVELS:
+        problems.append(f"{where}.support: one of {', '.join(SUPPORT_LEVELS)}")
+        support = None
+    items = _items(raw.get("items", []), f"{where}.items", problems)
+    return TierBenefits(None if margin is None else float(margin), mdf, support, items)
+
+
+def _items(raw: object, where: str, problems: list[str]) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+        problems.append(f"{where}: a list of texts")
+        return ()
+    items = [" ".join(item.split()) for item in raw]
+    if len(items) > MAX_ITEMS:
+        problems.append(f"{where}: at most {MAX_ITEMS} items")
+    for item in items:
+        if not item or len(item) > MAX_ITEM_LENGTH or any(
+                unicodedata.category(ch) == "Cc" for ch in item):
+            problems.append(f"{where}: each item is a line of 1 to {MAX_ITEM_LENGTH} "
+                            "characters")
+            break
+    if len(set(items)) != len(items):
+        problems.append(f"{where}: the same item is listed twice")
+    return tuple(items)
+
+
+def benefits_to_dict(benefits: Benefits) -> dict:
+    """The stored (JSON) form; benefits_from_dict reads it back."""
+    data: dict = {"mdf_period": benefits.mdf_period}
+    for tier in TIERS:
+        tier_benefits = benefits.of(tier)
+        if tier_benefits.empty:
+            continue
+        entry: dict = {}
+        if tier_benefits.margin_percent is not None:
+            margin = tier_benefits.margin_percent
+            entry["margin_percent"] = int(margin) if margin.is_integer() else margin
+        if tier_benefits.mdf is not None:
+            entry["mdf"] = tier_benefits.mdf
+        if tier_benefits.support is not None:
+            entry["support"] = tier_benefits.support
+        if tier_benefits.items:
+            entry["items"] = list(tier_benefits.items)
+        data[tier] = entry
+    return data
