@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import FieldList, Form, FormField, IntegerField, SelectField, TextAreaField
+from wtforms import (
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.formutil import NoControlCharacters
 from lms.i18n import lazy_gettext as _l
+from lms.tiers.benefits import MAX_ITEM_LENGTH, MAX_ITEMS, MAX_MDF
 from lms.tiers.program import MAX_MIN
 
 KIND_CHOICES = (
@@ -19,6 +28,11 @@ KIND_CHOICES = (
 JOB_CHOICES = (("", _l("Anyone")), ("sales", _l("Sales people")),
                ("technical", _l("Technical people")))
 EXTRA_ROWS = 2
+SUPPORT_CHOICES = (("", _l("— not listed —")), ("standard", _l("Standard support")),
+                   ("priority", _l("Priority support")),
+                   ("dedicated", _l("A dedicated support engineer")))
+MDF_PERIOD_CHOICES = (("quarter", _l("A quarter")), ("half_year", _l("Six months")),
+                      ("year", _l("A year")))
 
 
 class RequirementForm(Form):
@@ -28,6 +42,22 @@ class RequirementForm(Form):
     credential = SelectField(_l("Credential"), validators=[Optional()])
     job_function = SelectField(_l("Job function"), validators=[Optional()])
     min = IntegerField(_l("Minimum"), validators=[Optional(), NumberRange(min=1, max=MAX_MIN)])
+
+
+class BenefitsForm(Form):
+    """What one tier gives (a plain Form inside ProgramForm)."""
+
+    margin_percent = DecimalField(_l("Margin on resale (%)"), places=None,
+                                  validators=[Optional(), NumberRange(min=0, max=99.99)])
+    mdf = IntegerField(_l("MDF per period"),
+                       validators=[Optional(), NumberRange(min=1, max=MAX_MDF)],
+                       description=_l("In the revenue currency; empty for none."))
+    support = SelectField(_l("Support"), validators=[Optional()])
+    items = TextAreaField(
+        _l("Other benefits"),
+        validators=[Length(max=MAX_ITEMS * (MAX_ITEM_LENGTH + 2)),
+                    NoControlCharacters(multiline=True)],
+        description=_l("One per line, at most %(n)d.", n=MAX_ITEMS))
 
 
 class ProgramForm(FlaskForm):
@@ -46,6 +76,12 @@ class ProgramForm(FlaskForm):
     silver = FieldList(FormField(RequirementForm), label=_l("Silver"))
     gold = FieldList(FormField(RequirementForm), label=_l("Gold"))
     platinum = FieldList(FormField(RequirementForm), label=_l("Platinum"))
+    mdf_period = SelectField(_l("MDF period"), validators=[DataRequired()],
+                             description=_l("How long each tier's MDF allocation lasts."))
+    bronze_benefits = FormField(BenefitsForm, label=_l("Bronze"))
+    silver_benefits = FormField(BenefitsForm, label=_l("Silver"))
+    gold_benefits = FormField(BenefitsForm, label=_l("Gold"))
+    platinum_benefits = FormField(BenefitsForm, label=_l("Platinum"))
     note = TextAreaField(_l("What changed and why"),
                          validators=[DataRequired(), Length(max=1000),
                                      NoControlCharacters(multiline=True)],

@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass, field
 
 from flask import url_for
-from sqlalchemy import literal, select, union_all
+from flask_babel import format_percent
+from sqlalchemy import func, literal, select, union_all
 
 from lms.clock import program_today
 from lms.content_cache import cached
@@ -14,9 +15,11 @@ from lms.credentials.rules import add_months
 from lms.deals.permissions import can_register
 from lms.extensions import db
 from lms.i18n import gettext, ngettext
-from lms.models import Course, Credential, Quiz
+from lms.i18n import lazy_gettext as _l
+from lms.models import Asset, Course, Credential, Quiz
 from lms.numbers import format_decimal
 from lms.tiers import rules
+from lms.tiers.benefits import TIERS, TierBenefits, added
 from lms.tiers.program import Program, Requirement
 from lms.tiers.rules import RequirementResult
 from lms.tiers.service import PartnerStanding, standing_of
@@ -196,3 +199,100 @@ def partner_overview(organization, viewer) -> dict:
         # The first day whose won deals count (the review window), shown with the scorecards.
         "window_since": window_since(program),
     }
+
+
+# --- Benefits -------------------------------------------------------------------------------
+
+SUPPORT_LABELS = {"standard": _l("Standard support"), "priority": _l("Priority support"),
+                  "dedicated": _l("A dedicated support engineer")}
+MDF_LABELS = {"quarter": _l("%(amount)s of market development funds a quarter"),
+              "half_year": _l("%(amount)s of market development funds every six months"),
+              "year": _l("%(amount)s of market development funds a year")}
+
+
+@dataclass(frozen=True)
+class BenefitLine:
+    text: str
+    now: str | None = None  # what the partner has today, where this line improves on it
+
+
+@dataclass(frozen=True)
+class BenefitsView:
+    """A partner's benefits: what its tier gives, and what the next tier would add."""
+
+    tier: str
+    lines: tuple[BenefitLine, ...]
+    next_tier: str | None = None
+    next_lines: tuple[BenefitLine, ...] = ()
+
+
+def _margin(percent: float) -> str:
+    return format_percent(percent / 100, format="#,##0.##%")
+
+
+def _mdf(amount: int, program: Program) -> str:
+    return str(MDF_LABELS[program.benefits.mdf_period]) % {
+        "amount": f"{program.currency} {format_decimal(amount)}"}
+
+
+def _asset_line(count: int, more: bool) -> str:
+    if more:
+        return ngettext("%(num)d more asset in the sales library",
+                        "%(num)d more assets in the sales library", count)
+    return ngettext("%(num)d asset in the sales library",
+                    "%(num)d assets in the sales library", count)
+
+
+def benefit_lines(benefits: TierBenefits, program: Program, assets: int = 0,
+                  now: TierBenefits | None = None, more: bool = False
+                  ) -> tuple[BenefitLine, ...]:
+    """A tier's benefits in words; with `now`, each line also says what the partner has."""
+    lines = []
+    if benefits.margin_percent is not None:
+        lines.append(BenefitLine(
+            gettext("%(percent)s margin on resale", percent=_margin(benefits.margin_percent)),
+            _margin(now.margin_percent) if now and now.margin_percent is not None else None))
+    if benefits.mdf is not None:
+        lines.append(BenefitLine(_mdf(benefits.mdf, program),
+                                 f"{program.currency} {format_decimal(now.mdf)}"
+                                 if now and now.mdf is not None else None))
+    if benefits.support is not None:
+        lines.append(BenefitLine(str(SUPPORT_LABELS[benefits.support]),
+                                 str(SUPPORT_LABELS[now.support])
+                                 if now and now.support is not None else None))
+    if assets:
+        lines.append(BenefitLine(_asset_line(assets, more)))
+    lines.extend(BenefitLine(item) for item in benefits.items)
+    return tuple(lines)
+
+
+def assets_by_tier() -> dict[str, int]:
+    """How many library assets a partner of each tier may open (one grouped count)."""
+    rows = {tier.value: count for tier, count in db.session.execute(
+        select(Asset.min_tier, func.count()).where(
+            Asset.archived_at.is_(None), Asset.current_version > 0).group_by(Asset.min_tier))}
+    counts, total = {}, 0
+    for tier in TIERS:
+        total += rows.get(tier, 0)
+        counts[tier] = total
+    return counts
+
+
+def benefits_view(standing: PartnerStanding, program: Program) -> BenefitsView:
+    """What the partner's tier gives, and what the next reachable tier would add."""
+    assets = assets_by_tier()
+    current = program.benefits.of(standing.current)
+    lines = benefit_lines(current, program, assets[standing.current])
+    upcoming = standing.next_tier
+    if not upcoming or not program.rule(upcoming).requirements:
+        return BenefitsView(standing.current, lines)
+    extra = added(current, program.benefits.of(upcoming))
+    return BenefitsView(standing.current, lines, upcoming, benefit_lines(
+        extra, program, assets[upcoming] - assets[standing.current], now=current, more=True))
+
+
+def program_benefits(program: Program) -> dict[str, tuple[BenefitLine, ...]]:
+    """Every tier's benefits in words (the program page, the rules page)."""
+    assets = assets_by_tier()
+    return {tier: benefit_lines(program.benefits.of(tier), program, assets[tier])
+            for tier in TIERS}

@@ -20,7 +20,14 @@ from lms.models import (
 )
 from lms.policy import VENDOR_ROLES, admin_required, scope
 from lms.tiers import bp, present, rules, service
-from lms.tiers.forms import EXTRA_ROWS, KIND_CHOICES, ProgramForm
+from lms.tiers.benefits import TIERS as ALL_TIERS
+from lms.tiers.forms import (
+    EXTRA_ROWS,
+    KIND_CHOICES,
+    MDF_PERIOD_CHOICES,
+    SUPPORT_CHOICES,
+    ProgramForm,
+)
 from lms.tiers.program import CURRENCY_CODES, TIERS, Program, program_from_dict, program_to_dict
 
 # --- Partners --------------------------------------------------------------------------
@@ -45,11 +52,24 @@ def partner(org_slug: str):
         select(Organization).where(Organization.slug == org_slug), Organization.id))
     if organization is None:
         abort(404)
+    overview = present.partner_overview(organization, current_user)
     return render_template(
         "tiers/partner.html", organization=organization,
         profile=service.partner_profile(organization), deal_statuses=DealStatus,
         history=service.history(organization), job_labels=JOB_LABELS,
-        **present.partner_overview(organization, current_user))
+        benefits=present.benefits_view(overview["standing"], overview["program"]), **overview)
+
+
+@bp.route("/program")
+@login_required
+def program_page():
+    """The partner program for everyone signed in: each tier's requirements and benefits."""
+    program, _version = service.current_program()
+    organization = current_user.organization  # None for vendor staff
+    return render_template("tiers/program.html", program=program,
+                           benefits=present.program_benefits(program),
+                           vocab=present.vocabulary(), label=present.label,
+                           own_tier=organization.tier.value if organization else None)
 
 
 # --- Tier rules (admin) ----------------------------------------------------------------
@@ -61,7 +81,8 @@ def rules_overview():
     program, version = service.current_program()
     vocab = present.vocabulary()
     return render_template("tiers/rules.html", program=program, version=version,
-                           versions=service.versions(), vocab=vocab, label=present.label)
+                           versions=service.versions(), vocab=vocab, label=present.label,
+                           benefits=present.program_benefits(program))
 
 
 @bp.route("/admin/tiers/versions/<int:number>")
@@ -69,9 +90,11 @@ def rules_overview():
 def rules_version(number: int):
     version = db.first_or_404(select(TierProgramVersion)
                               .where(TierProgramVersion.number == number))
-    return render_template("tiers/rules.html", program=service.program_of(version),
+    program = service.program_of(version)
+    return render_template("tiers/rules.html", program=program,
                            version=version, versions=service.versions(),
-                           vocab=present.vocabulary(), label=present.label, past=True)
+                           vocab=present.vocabulary(), label=present.label, past=True,
+                           benefits=present.program_benefits(program))
 
 
 RATE_LINE = re.compile(r"^\s*([A-Za-z]{3})\s*[=:]\s*([0-9]+(?:\.[0-9]+)?)\s*$")
@@ -98,6 +121,15 @@ def _fill_form(form: ProgramForm, program: Program) -> None:
     form.grace_period_days.data = program.grace_period_days
     form.exchange_rates.data = "\n".join(f"{code} = {rate:g}" for code, rate
                                          in sorted(program.exchange_rates.items()))
+    form.mdf_period.data = program.benefits.mdf_period
+    for tier in ALL_TIERS:
+        benefits, subform = program.benefits.of(tier), getattr(form, f"{tier}_benefits")
+        margin = benefits.margin_percent
+        subform.margin_percent.data = int(margin) if margin is not None and \
+            margin.is_integer() else margin
+        subform.mdf.data = benefits.mdf
+        subform.support.data = benefits.support or ""
+        subform.items.data = "\n".join(benefits.items)
     for tier in TIERS[1:]:
         field = getattr(form, tier)
         for requirement in program.rule(tier).requirements:
@@ -110,6 +142,9 @@ def _fill_form(form: ProgramForm, program: Program) -> None:
 def _set_choices(form: ProgramForm, credential_rows: list[tuple[str, str]]) -> None:
     form.currency.choices = choices((c, c) for c in sorted(CURRENCY_CODES))
     credential_choices = [("", _("— not used —")), *credential_rows]
+    form.mdf_period.choices = choices(MDF_PERIOD_CHOICES)
+    for tier in ALL_TIERS:
+        getattr(form, f"{tier}_benefits").support.choices = choices(SUPPORT_CHOICES)
     for tier in TIERS[1:]:
         field = getattr(form, tier)
         if not form.is_submitted():  # room to add requirements
@@ -140,9 +175,27 @@ def _program_data(form: ProgramForm, rates: dict[str, float], current: Program) 
     return {"currency": form.currency.data,
             "review_window_months": form.review_window_months.data,
             "grace_period_days": form.grace_period_days.data,
-            "exchange_rates": rates, "tiers": tiers,
+            "exchange_rates": rates, "tiers": tiers, "benefits": _benefits_data(form),
             # Not on this form: the health weights carry over unchanged.
             "health": program_to_dict(current)["health"]}
+
+
+def _benefits_data(form: ProgramForm) -> dict:
+    """The [benefits] table of the form, as program.toml writes it."""
+    data: dict = {"mdf_period": form.mdf_period.data}
+    for tier in ALL_TIERS:
+        subform = getattr(form, f"{tier}_benefits")
+        entry: dict = {"items": [line.strip() for line in (subform.items.data or "").splitlines()
+                                 if line.strip()]}
+        margin = subform.margin_percent.data
+        if margin is not None:
+            entry["margin_percent"] = int(margin) if margin == int(margin) else float(margin)
+        if subform.mdf.data is not None:
+            entry["mdf"] = subform.mdf.data
+        if subform.support.data:
+            entry["support"] = subform.support.data
+        data[tier] = entry
+    return data
 
 
 @bp.route("/admin/tiers/edit", methods=["GET", "POST"])

@@ -131,6 +131,7 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("deals.detail", "GET"): OWN_COMPANY,
     ("tiers.partner_list", "GET"): SIGNED_IN,
     ("tiers.partner", "GET"): OWN_COMPANY,
+    ("tiers.program_page", "GET"): SIGNED_IN,
     # --- partners and their admins ---------------------------------------------------------
     ("deals.new", "GET"): codes(LOGIN, 200, 200, 403, 403),
     ("deals.new", "POST"): codes(LOGIN, 400, 400, 403, 403),
