@@ -115,6 +115,8 @@ def heading(requirement: Requirement, program: Program, vocab: Vocabulary
         return gettext("Won deals"), ""
     if requirement.kind == "won_revenue":
         return gettext("Won revenue (%(currency)s)", currency=program.currency), ""
+    if requirement.kind in ("registered_deals", "approved_deals"):
+        return label(requirement, program, vocab), ""
     name = vocab.credential_names.get(requirement.credential or "", requirement.credential or "")
     abbreviation = re.search(r"\(([^()]+)\)\s*$", name)  # "... (NCSP)" → "NCSP"
     if abbreviation:

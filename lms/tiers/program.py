@@ -84,6 +84,8 @@ class RequirementKind:
 KINDS: dict[str, RequirementKind] = {
     "won_deals": RequirementKind("won_deals"),
     "won_revenue": RequirementKind("won_revenue"),
+    "registered_deals": RequirementKind("registered_deals"),
+    "approved_deals": RequirementKind("approved_deals"),
     "certified_people": RequirementKind("certified_people", needs_credential=True,
                                         allows_job_function=True),
 }

@@ -40,6 +40,9 @@ class PartnerFacts:
     won_revenue: Mapping[str, int] = field(default_factory=dict)
     # Active people holding a valid credential: {(credential slug, job function): people}.
     certified: Mapping[tuple[str, str | None], int] = field(default_factory=dict)
+    # Deals registered, and deals approved, in the window (whatever became of them).
+    registered_deals: int = 0
+    approved_deals: int = 0
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,10 @@ def measure(requirement: Requirement, facts: PartnerFacts, revenue: int) -> int:
         return facts.won_deals
     if requirement.kind == "won_revenue":
         return revenue
+    if requirement.kind == "registered_deals":
+        return facts.registered_deals
+    if requirement.kind == "approved_deals":
+        return facts.approved_deals
     if requirement.kind == "certified_people":
         if requirement.job_function is not None:  # one key: (credential, job function)
             return facts.certified.get((requirement.credential or "",
@@ -302,6 +309,10 @@ def describe(requirement: Requirement, credential_names: Mapping[str, str],
         return gettext("Won deals")
     if requirement.kind == "won_revenue":
         return gettext("Won revenue (%(currency)s)") % {"currency": currency}
+    if requirement.kind == "registered_deals":
+        return gettext("Registered deals")
+    if requirement.kind == "approved_deals":
+        return gettext("Approved deals")
     name = credential_names.get(requirement.credential or "", requirement.credential or "")
     if requirement.job_function == "sales":
         return gettext("Certified sales people: %(name)s") % {"name": name}
@@ -324,6 +335,12 @@ def gap_text(result: RequirementResult, currency: str, ngettext: Gettext = _null
     if requirement.kind == "won_revenue":
         return gettext("%(currency)s %(amount)s more won revenue") % {
             "currency": currency, "amount": format_number(n)}
+    if requirement.kind == "registered_deals":
+        return ngettext("%(num)s more registered deal", "%(num)s more registered deals", n) % {
+            "num": format_number(n)}
+    if requirement.kind == "approved_deals":
+        return ngettext("%(num)s more approved deal", "%(num)s more approved deals", n) % {
+            "num": format_number(n)}
     if requirement.job_function == "sales":
         return ngettext("%(num)s more certified sales person",
                         "%(num)s more certified sales people", n) % {"num": format_number(n)}

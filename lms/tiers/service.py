@@ -16,7 +16,17 @@ from pathlib import Path
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import BindParameter, Select, bindparam, func, select
+from sqlalchemy import (
+    BindParameter,
+    CompoundSelect,
+    Select,
+    String,
+    bindparam,
+    func,
+    literal,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import joinedload
 
 from lms.audit import record
@@ -142,6 +152,25 @@ def _facts_statements(limited: bool) -> tuple[Select, Select]:
     return deals, people
 
 
+# Kinds that count deals registered or approved in the window (whatever became of them).
+PIPELINE_KINDS = {"registered_deals": Deal.registered_at, "approved_deals": Deal.approved_at}
+
+
+@lru_cache(maxsize=4)
+def _pipeline_statement(limited: bool) -> CompoundSelect:
+    """Each company's deals registered, and approved, in the window: a grouped count over an
+    index range each (the deal indexes on registered_at and on approved_at)."""
+    start, now = bindparam("start", type_=UTCDateTime()), bindparam("now", type_=UTCDateTime())
+    selects = []
+    for kind, column in PIPELINE_KINDS.items():
+        stmt = (select(Deal.organization_id, literal(kind, String(20)), func.count())
+                .where(column >= start, column <= now).group_by(Deal.organization_id))
+        if limited:
+            stmt = stmt.where(Deal.organization_id.in_(bindparam("ids", expanding=True)))
+        selects.append(stmt)
+    return union_all(*selects)
+
+
 def gather_facts(now: datetime, program: Program,
                  organization_ids: Iterable[int] | None = None) -> dict[int, PartnerFacts]:
     """Facts of every partner (or of the given ones) at `now`, in two queries."""
@@ -167,9 +196,20 @@ def gather_facts(now: datetime, program: Program,
         held = certified[holder_org]
         held[key] = held.get(key, 0) + count
 
-    keys = ids if ids is not None else set(won) | set(revenue) | set(certified)
+    # Only when a requirement counts them: most programs do not, and then it costs nothing.
+    pipeline: dict[int, dict[str, int]] = defaultdict(dict)
+    if any(r.kind in PIPELINE_KINDS for rule in program.tiers for r in rule.requirements):
+        for org_id, kind, count in connection.execute(_pipeline_statement(ids is not None),
+                                                      params).all():
+            pipeline[org_id][kind] = count
+
+    keys = ids if ids is not None else set(won) | set(revenue) | set(certified) | set(pipeline)
+    empty: dict[str, int] = {}
     return {org_id: PartnerFacts(won.get(org_id, 0), revenue.get(org_id, {}),
-                                 certified.get(org_id, {})) for org_id in keys}
+                                 certified.get(org_id, {}),
+                                 pipeline.get(org_id, empty).get("registered_deals", 0),
+                                 pipeline.get(org_id, empty).get("approved_deals", 0))
+            for org_id in keys}
 
 
 # --- Evaluating partners ---------------------------------------------------------------

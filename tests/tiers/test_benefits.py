@@ -31,7 +31,7 @@ from lms.tiers.loader import problem_line
 from lms.tiers.program import program_from_dict
 from tests.factories import make_org, make_user, signed_in
 from tests.factories.assets import publish
-from tests.tiers.test_views import _form_from, certifications  # noqa: F401 - a fixture
+from tests.tiers.test_views import _form_from
 
 PROPERTY = settings(max_examples=200, deadline=None, database=None, derandomize=True)
 PROGRAM_FILE = Path(__file__).parents[2] / "content" / "program.toml"
@@ -157,7 +157,7 @@ def test_a_program_stored_before_benefits_existed_has_none():
 
 
 @pytest.fixture
-def program(app, certifications):  # noqa: F811 - the fixture imported above
+def program(app, certifications):
     service.seed_program(service.default_program())
     db.session.commit()
     return service.current_program()[0]

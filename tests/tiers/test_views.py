@@ -17,7 +17,6 @@ from lms.extensions import db
 from lms.models import (
     Award,
     Credential,
-    CredentialKind,
     Deal,
     DealStatus,
     JobFunction,
@@ -33,19 +32,6 @@ from tests.factories import count_queries, make_org, make_user, signed_in
 
 NCSP = "nimbus-certified-sales-professional"
 NCIE = "nimbus-certified-implementation-engineer"
-
-
-@pytest.fixture
-def certifications(app):
-    made = {}
-    for slug, name, job in ((NCSP, "NCSP", "sales"), (NCIE, "NCIE", "technical")):
-        credential = Credential(slug=slug, name=name, kind=CredentialKind.CERTIFICATION,
-                                image="badges/x.svg", content_hash="x", job_function=job,
-                                validity_months=24, courses=[], quizzes=[])
-        db.session.add(credential)
-        made[slug] = credential
-    db.session.commit()
-    return made
 
 
 def won_deals(org: Organization, count: int, amount: int, days_ago: int = 30) -> None:
