@@ -1,7 +1,8 @@
 """Demo deals, certified staff and tier history, so the tier report tells a story:
 aozora-consulting qualifies for Gold but is still Silver, fuji-crm-lab is a Gold partner at
 risk, sakura-systems holds Gold, kumo-works (new) has its first registration, flagged as a
-conflict with Sakura's; minato-cloud qualifies for Silver, northwind-advisory is a Silver
+conflict with Sakura's; minato-cloud qualifies for Silver but its promotion was held back at
+the last review (the reseller agreement is not signed yet), northwind-advisory is a Silver
 partner near the end of its grace period, harbor-lane is JPY 2,000,000 short of Gold."""
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from lms.models import (
     Tier,
     TierChange,
     TierChangeKind,
+    TierHold,
     User,
 )
 from lms.tiers import rules
@@ -164,7 +166,27 @@ def seed_tier_story(today: date) -> tuple[int, int]:
             created += 1
         db.session.flush()
         _tier_history(org, today, rng)
+    _held_promotion(today, manager)
     return created, people
+
+
+# A promotion a manager held back at the last tier review, and why (shown on the partner's
+# page; the review proposes it again until someone applies it).
+HELD = {"minato-cloud": ("silver", 6, "Waiting for the countersigned reseller agreement: "
+                                      "sent to their legal team, promised for next week.")}
+
+
+def _held_promotion(today: date, manager: User | None) -> None:
+    for org in demo_orgs():
+        if org.slug not in HELD:
+            continue
+        tier, days_ago, reason = HELD[org.slug]
+        rng = random.Random(org.slug + "/held")  # noqa: S311 - reproducible demo data
+        db.session.add(TierHold(
+            organization_id=org.id, kind=TierChangeKind.PROMOTION, from_tier=org.tier,
+            to_tier=Tier(tier), reason=reason, actor_id=manager.id if manager else None,
+            at=moment(today - timedelta(days=days_ago), rng),
+            evidence={"qualified": tier, "current": org.tier.value, "tiers": {}}))
 
 
 def _certified_staff(org: Organization, profile: Profile, credentials: dict[str, Credential],

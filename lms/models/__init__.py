@@ -33,7 +33,7 @@ from lms.models.quizzes import (
     QuizVersion,
     ReviewPolicy,
 )
-from lms.models.tiers import TierChange, TierChangeKind, TierProgramVersion
+from lms.models.tiers import TierChange, TierChangeKind, TierHold, TierProgramVersion
 from lms.models.users import (
     Invitation,
     JobFunction,
@@ -94,6 +94,7 @@ __all__ = [
     "Tier",
     "TierChange",
     "TierChangeKind",
+    "TierHold",
     "TierProgramVersion",
     "User",
     "WebhookAttempt",

@@ -32,6 +32,7 @@ class AuditAction(enum.StrEnum):
     API_TOKEN_REVOKED = "api_token_revoked"  # noqa: S105
     TIER_RULES_CHANGED = "tier_rules_changed"
     TIER_CHANGED = "tier_changed"
+    TIER_HELD = "tier_held"
     ASSET_PUBLISHED = "asset_published"
     ASSET_VERSION_ADDED = "asset_version_added"
     ASSET_UPDATED = "asset_updated"

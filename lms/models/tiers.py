@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from lms.clock import utcnow
 from lms.models.base import Base, str_enum
@@ -40,10 +40,9 @@ class TierChangeKind(enum.StrEnum):
     RECOVERED = "recovered"
 
 
-class TierChange(Base):
-    """A promotion, demotion, or the start or end of a grace period, with its evidence."""
-
-    __tablename__ = "tier_changes"
+class _TierMove:
+    """What a recorded tier change and a held-back one both say: the company, the kind of
+    change, the tier left and the tier set, the rules and evidence behind it, who and when."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(
@@ -58,4 +57,24 @@ class TierChange(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    actor: Mapped[User | None] = relationship(lazy="raise_on_sql")
+    @declared_attr
+    def actor(cls) -> Mapped[User | None]:
+        return relationship(User, lazy="raise_on_sql")
+
+
+class TierChange(_TierMove, Base):
+    """A promotion, demotion, or the start or end of a grace period, with its evidence."""
+
+    __tablename__ = "tier_changes"
+
+    # Why a manager set this tier instead of the one the rules gave (an override), else None.
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class TierHold(_TierMove, Base):
+    """A change a tier review would have made that a manager held back, and why. The
+    company is left as it was; the next review proposes the change again."""
+
+    __tablename__ = "tier_holds"
+
+    reason: Mapped[str] = mapped_column(Text)

@@ -15,6 +15,8 @@ from lms.policy import vendor_required
 from lms.reports import bp
 from lms.reports import tiers as tier_report
 from lms.tiers import present, rules, service
+from lms.tiers.forms import read_decisions
+from lms.tiers.program import TIERS
 
 PAGE_SIZE = 100  # rows of the HTML report; the CSV has every row
 
@@ -58,18 +60,42 @@ def tiers_csv():
 @bp.route("/reports/tiers/review", methods=["GET", "POST"])
 @vendor_required
 def tier_review():
-    """What a tier review changes today; POST applies it (as `lms tiers evaluate --apply`)."""
+    """What a tier review changes today, partner by partner; POST applies it as decided
+    (apply, hold with a reason, or set another tier with a reason)."""
     form = ConfirmForm()
-    if form.validate_on_submit():
-        with saving():
-            changes = service.apply(actor=current_user)
-        if changes:
-            flash(ngettext("Tier review applied: %(num)d change recorded.",
-                           "Tier review applied: %(num)d changes recorded.", len(changes)),
-                  "success")
-        else:
-            flash(_("Nothing to change: every partner holds its tier."), "info")
-        return redirect(url_for("reports.tier_review"))
     planned, program, version = service.plan()
+    problems: list[str] = []
+    if form.validate_on_submit():
+        rows = {item.standing.organization.id: (item.standing.organization.name,
+                                                item.standing.current) for item in planned}
+        decisions, shown, problems = read_decisions(request.form, rows)
+        if not problems:
+            try:
+                with saving():
+                    outcome = service.review(current_user, decisions, shown or None)
+            except service.ReviewChanged:
+                problems = [_("The proposed changes are no longer those on this page (a deal "
+                              "or a certification changed them, or another review ran). "
+                              "Nothing was applied: check the list again.")]
+            else:
+                _flash_outcome(outcome)
+                return redirect(url_for("reports.tier_review"))
+        planned, program, version = service.plan()
+    status = 400 if problems else 200
     return render_template("reports/tier_review.html", planned=planned, program=program,
-                           version=version, form=form, demotion_date=rules.demotion_date)
+                           version=version, form=form, demotion_date=rules.demotion_date,
+                           problems=problems, proposal=service.proposal, values=request.form,
+                           tiers=TIERS), status
+
+
+def _flash_outcome(outcome: service.ReviewOutcome) -> None:
+    if outcome.changes:
+        flash(ngettext("Tier review applied: %(num)d change recorded.",
+                       "Tier review applied: %(num)d changes recorded.", len(outcome.changes)),
+              "success")
+    if outcome.holds:
+        flash(ngettext("%(num)d change held back, with its reason.",
+                       "%(num)d changes held back, with their reasons.", len(outcome.holds)),
+              "info")
+    if not outcome.changes and not outcome.holds:
+        flash(_("Nothing to change: every partner holds its tier."), "info")

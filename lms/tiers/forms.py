@@ -1,6 +1,8 @@
-"""The admin form of the tier program rules."""
+"""The admin form of the tier program rules, and the tier review's decisions."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -15,9 +17,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.formutil import NoControlCharacters
+from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
+from lms.text import has_control_characters
 from lms.tiers.benefits import MAX_ITEM_LENGTH, MAX_ITEMS, MAX_MDF
-from lms.tiers.program import MAX_MIN
+from lms.tiers.program import MAX_MIN, TIERS
+from lms.tiers.service import ReviewDecision
 
 KIND_CHOICES = (
     ("", _l("— none (remove) —")),
@@ -88,3 +93,45 @@ class ProgramForm(FlaskForm):
                          validators=[DataRequired(), Length(max=1000),
                                      NoControlCharacters(multiline=True)],
                          description=_l("Kept with this version of the rules."))
+
+
+# --- The tier review: a decision per partner ---------------------------------------------------
+
+REVIEW_ACTIONS = ("apply", "hold", "override")
+MAX_REASON = 500
+
+
+def read_decisions(values: Mapping[str, str], rows: Mapping[int, tuple[str, str]]
+                   ) -> tuple[dict[int, ReviewDecision], dict[int, str], list[str]]:
+    """The review form's fields (`shown-<id>`, `action-<id>`, `tier-<id>`, `reason-<id>`) for
+    the companies the review proposes to change (`rows`: id -> (name, tier)): the decisions
+    that are not "apply", the proposals the page showed, and the problems, each beginning
+    with the company's name."""
+    decisions: dict[int, ReviewDecision] = {}
+    shown: dict[int, str] = {}
+    problems: list[str] = []
+    for key, value in values.items():
+        prefix, _sep, number = key.partition("-")
+        if prefix == "shown" and number.isdigit():
+            shown[int(number)] = value
+    for org_id in shown:
+        name, tier_now = rows.get(org_id, (str(org_id), ""))
+        action = values.get(f"action-{org_id}", "apply")
+        reason = " ".join((values.get(f"reason-{org_id}") or "").split())
+        tier = values.get(f"tier-{org_id}") or None
+        problem = None
+        if action not in REVIEW_ACTIONS:
+            problem = _("choose apply, hold or set another tier.")
+        elif action == "apply":
+            continue
+        elif not reason or len(reason) > MAX_REASON or has_control_characters(reason):
+            problem = _("say why (1 to %(n)d characters) when you hold a change or set "
+                        "another tier.", n=MAX_REASON)
+        elif action == "override" and (tier not in TIERS or tier == tier_now):
+            problem = _("choose a tier other than the partner's own to set.")
+        if problem is not None:
+            problems.append(f"{name}: {problem}")
+        else:
+            decisions[org_id] = ReviewDecision(action, reason,
+                                               tier if action == "override" else None)
+    return decisions, shown, problems

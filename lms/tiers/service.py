@@ -8,7 +8,7 @@ fixed number of queries whatever the number of partners.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -44,6 +44,7 @@ from lms.models import (
     Tier,
     TierChange,
     TierChangeKind,
+    TierHold,
     TierProgramVersion,
     User,
     utcnow,
@@ -338,43 +339,113 @@ def plan(now: datetime | None = None) -> tuple[list[PlannedChange], Program,
     return planned, program, version
 
 
+def proposal(item: PlannedChange) -> str:
+    """What a review proposes for one partner, as the review page showed it ("kind:tier")."""
+    return f"{item.decision.kind}:{item.decision.tier}"
+
+
+@dataclass(frozen=True)
+class ReviewDecision:
+    """A manager's decision on one proposed change: apply it (the default), hold it back, or
+    set another tier ("override"); holding and overriding say why."""
+
+    action: str = "apply"  # apply | hold | override
+    reason: str = ""
+    tier: str | None = None  # the tier an override sets
+
+
+class ReviewChanged(Exception):
+    """The proposals are no longer those the manager decided on (a deal was won meanwhile,
+    or another review ran): nothing was applied."""
+
+
+@dataclass
+class ReviewOutcome:
+    changes: list[TierChange]
+    holds: list[TierHold]
+
+
 def apply(actor: User | None = None, now: datetime | None = None) -> list[TierChange]:
     """Apply every promotion, demotion and grace-period change, each with its evidence.
     One transaction; the caller commits."""
+    return review(actor, now=now).changes
+
+
+def review(actor: User | None = None, decisions: Mapping[int, ReviewDecision] | None = None,
+           shown: Mapping[int, str] | None = None, now: datetime | None = None
+           ) -> ReviewOutcome:
+    """Apply the review, partner by partner as decided (`decisions` by company id; the others
+    are applied). With `shown` (the proposals the manager saw, by company id), a review whose
+    proposals changed since raises ReviewChanged before anything is written. One transaction;
+    the caller commits."""
     now = now or utcnow()
+    decisions = decisions or {}
     start_write_transaction()
     # PostgreSQL: a second review at the same time waits here, then sees this one's result
     # (SQLite: BEGIN IMMEDIATE above already serialises writers).
     db.session.execute(select(Organization.id).where(Organization.active.is_(True))
                        .with_for_update())
     planned, program, version = plan(now)
+    if shown is not None and {item.standing.organization.id: proposal(item)
+                              for item in planned} != dict(shown):
+        raise ReviewChanged
+    unknown = set(decisions) - {item.standing.organization.id for item in planned}
+    if unknown:
+        raise ReviewChanged
     audience = Audience()
     # The companies that change, as ORM objects to write (plan() read plain rows).
     ids = [item.standing.organization.id for item in planned]
     changing = {org.id: org for org in db.session.scalars(
         select(Organization).where(Organization.id.in_(ids)))} if ids else {}
-    changes = []
+    outcome = ReviewOutcome([], [])
     for item in planned:
         org = changing[item.standing.organization.id]
+        decided = decisions.get(org.id, ReviewDecision())
         decision = item.decision
         assert decision.kind is not None  # plan() keeps only the decisions that change
+        evidence = rules.evaluation_to_dict(item.standing.evaluation, org.tier.value)
+        if decided.action == "hold":
+            hold = TierHold(organization_id=org.id, kind=TierChangeKind(decision.kind),
+                            from_tier=org.tier, to_tier=Tier(decision.tier),
+                            reason=decided.reason, evidence=evidence,
+                            program_version_id=version.id if version else None,
+                            actor_id=actor.id if actor else None, at=now)
+            db.session.add(hold)
+            record(AuditAction.TIER_HELD, actor=actor, organization_id=org.id,
+                   kind=decision.kind, to_tier=decision.tier, reason=decided.reason)
+            outcome.holds.append(hold)
+            continue
+        kind, tier, at_risk_since, reason = (decision.kind, decision.tier,
+                                             decision.at_risk_since, None)
+        if decided.action == "override":
+            assert decided.tier is not None and decided.tier != org.tier.value
+            kind = ("promotion" if rules.rank(decided.tier) > rules.rank(org.tier.value)
+                    else "demotion")
+            tier, at_risk_since, reason = decided.tier, None, decided.reason
         change = TierChange(
-            organization_id=org.id, kind=TierChangeKind(decision.kind),
-            from_tier=org.tier, to_tier=Tier(decision.tier),
-            program_version_id=version.id if version else None,
-            evidence=rules.evaluation_to_dict(item.standing.evaluation, org.tier.value),
-            actor_id=actor.id if actor else None, at=now)
+            organization_id=org.id, kind=TierChangeKind(kind),
+            from_tier=org.tier, to_tier=Tier(tier),
+            program_version_id=version.id if version else None, evidence=evidence,
+            actor_id=actor.id if actor else None, at=now, reason=reason)
         db.session.add(change)
-        if decision.tier != org.tier.value:
-            org.tier = Tier(decision.tier)
+        if tier != org.tier.value:
+            org.tier = Tier(tier)
             org.tier_since = local_date(now)
             record(AuditAction.TIER_CHANGED, actor=actor, organization_id=org.id,
-                   kind=decision.kind, from_tier=change.from_tier.value,
-                   to_tier=decision.tier)
-        org.at_risk_since = decision.at_risk_since
+                   changes={"reason": reason} if reason else None, kind=kind,
+                   from_tier=change.from_tier.value, to_tier=tier)
+        org.at_risk_since = at_risk_since
         notices.applied(org, change, program, audience, now)
-        changes.append(change)
-    return changes
+        outcome.changes.append(change)
+    return outcome
+
+
+def holds(organization: Organization, limit: int = 20) -> list[TierHold]:
+    """The changes managers held back for the company, newest first."""
+    return list(db.session.scalars(
+        select(TierHold).where(TierHold.organization_id == organization.id)
+        .options(joinedload(TierHold.actor)).order_by(TierHold.at.desc(), TierHold.id.desc())
+        .limit(limit)))
 
 
 def history(organization: Organization, limit: int = 20) -> list[TierChange]:

@@ -56,7 +56,8 @@ def partner(org_slug: str):
     return render_template(
         "tiers/partner.html", organization=organization,
         profile=service.partner_profile(organization), deal_statuses=DealStatus,
-        history=service.history(organization), job_labels=JOB_LABELS,
+        history=service.history(organization), holds=service.holds(organization),
+        job_labels=JOB_LABELS,
         benefits=present.benefits_view(overview["standing"], overview["program"]), **overview)
 
 

@@ -33,6 +33,7 @@ PAGES = {
     "manager": ("manager@demo.test",
                 ["/", "/partners", "/reports/tiers", "/reports/kpis", "/reports/health",
                  "/deals", "/reports/assets", "/admin/quizzes", "/credentials/expiring",
+                 "/reports/tiers/review",
                  "/progress", "/notifications"]),
     "admin": ("admin@demo.test", ["/", "/admin/", "/admin/users", "/admin/organizations",
                                   "/admin/audit", "/admin/api-tokens",
