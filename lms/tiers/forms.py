@@ -30,6 +30,8 @@ KIND_CHOICES = (
     ("won_revenue", _l("Won revenue in the review window")),
     ("registered_deals", _l("Deals registered in the review window")),
     ("approved_deals", _l("Deals approved in the review window")),
+    ("certified_won_deals", _l("Won deals registered by certified people (any "
+                               "certification, or the credential chosen)")),
     ("certified_people", _l("People holding a valid credential")),
 )
 JOB_CHOICES = (("", _l("Anyone")), ("sales", _l("Sales people")),

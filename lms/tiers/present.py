@@ -121,6 +121,8 @@ def heading(requirement: Requirement, program: Program, vocab: Vocabulary
     abbreviation = re.search(r"\(([^()]+)\)\s*$", name)  # "... (NCSP)" → "NCSP"
     if abbreviation:
         name = abbreviation.group(1)
+    if requirement.kind == "certified_won_deals":
+        return gettext("Won by certified people"), name
     short = {"sales": gettext("Certified sales people"),
              "technical": gettext("Certified engineers")}.get(
         requirement.job_function or "", gettext("Certified people"))

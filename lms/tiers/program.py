@@ -77,6 +77,7 @@ class RequirementKind:
     name: str
     needs_credential: bool = False
     allows_job_function: bool = False
+    allows_credential: bool = False  # may name one credential (else: any certification)
 
 
 # New kinds are added here, in `rules.measure`, in the facts gathering and in
@@ -86,6 +87,7 @@ KINDS: dict[str, RequirementKind] = {
     "won_revenue": RequirementKind("won_revenue"),
     "registered_deals": RequirementKind("registered_deals"),
     "approved_deals": RequirementKind("approved_deals"),
+    "certified_won_deals": RequirementKind("certified_won_deals", allows_credential=True),
     "certified_people": RequirementKind("certified_people", needs_credential=True,
                                         allows_job_function=True),
 }
@@ -347,14 +349,17 @@ def _requirement(raw: object, where: str, credential_slugs: set[str] | None
         problems.append(f"{where}.job_function: sales or technical (certified_people only)")
     if problems or minimum is None:
         return None, problems
-    return Requirement(kind.name, minimum, credential if kind.needs_credential else None,
-                       job), []
+    return Requirement(kind.name, minimum, credential if kind.needs_credential
+                       or kind.allows_credential else None, job), []
 
 
 def _credential_problems(kind: RequirementKind, credential: object, where: str,
                          credential_slugs: set[str] | None) -> list[str]:
-    """A kind that counts holders of a credential names a known one; other kinds none."""
-    if not kind.needs_credential:
+    """A kind that counts holders of a credential names a known one; a kind that may name
+    one names a known one or none; other kinds none."""
+    if kind.allows_credential and credential is None:
+        return []
+    if not kind.needs_credential and not kind.allows_credential:
         return [] if credential is None else [f"{where}.credential: not used by {kind.name}"]
     if not isinstance(credential, str) or not credential:
         return [f"{where}.credential: the slug of a certification or badge"]

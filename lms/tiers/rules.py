@@ -43,6 +43,9 @@ class PartnerFacts:
     # Deals registered, and deals approved, in the window (whatever became of them).
     registered_deals: int = 0
     approved_deals: int = 0
+    # Won deals registered by someone then holding a valid credential: {slug: deals}, where
+    # "" is any certification.
+    certified_won: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,8 @@ def measure(requirement: Requirement, facts: PartnerFacts, revenue: int) -> int:
         return facts.registered_deals
     if requirement.kind == "approved_deals":
         return facts.approved_deals
+    if requirement.kind == "certified_won_deals":
+        return facts.certified_won.get(requirement.credential or "", 0)
     if requirement.kind == "certified_people":
         if requirement.job_function is not None:  # one key: (credential, job function)
             return facts.certified.get((requirement.credential or "",
@@ -314,6 +319,11 @@ def describe(requirement: Requirement, credential_names: Mapping[str, str],
     if requirement.kind == "approved_deals":
         return gettext("Approved deals")
     name = credential_names.get(requirement.credential or "", requirement.credential or "")
+    if requirement.kind == "certified_won_deals":
+        if requirement.credential:
+            return gettext("Won deals registered by holders of %(name)s") % {"name": name}
+        return gettext("Won deals registered by certified people")
+    name = credential_names.get(requirement.credential or "", requirement.credential or "")
     if requirement.job_function == "sales":
         return gettext("Certified sales people: %(name)s") % {"name": name}
     if requirement.job_function == "technical":
@@ -340,6 +350,10 @@ def gap_text(result: RequirementResult, currency: str, ngettext: Gettext = _null
             "num": format_number(n)}
     if requirement.kind == "approved_deals":
         return ngettext("%(num)s more approved deal", "%(num)s more approved deals", n) % {
+            "num": format_number(n)}
+    if requirement.kind == "certified_won_deals":
+        return ngettext("%(num)s more won deal registered by a certified person",
+                        "%(num)s more won deals registered by certified people", n) % {
             "num": format_number(n)}
     if requirement.job_function == "sales":
         return ngettext("%(num)s more certified sales person",

@@ -38,6 +38,7 @@ from lms.models import (
     AuditAction,
     Award,
     Credential,
+    CredentialKind,
     Deal,
     DealStatus,
     Organization,
@@ -172,6 +173,31 @@ def _pipeline_statement(limited: bool) -> CompoundSelect:
     return union_all(*selects)
 
 
+@lru_cache(maxsize=4)
+def _certified_won_statement(limited: bool) -> CompoundSelect:
+    """Each company's won deals of the window registered by someone who then held a valid
+    credential: per credential slug, and ("") per any certification. A credential revoked
+    since never counts, as for certified people."""
+    start, now = bindparam("start", type_=UTCDateTime()), bindparam("now", type_=UTCDateTime())
+    held = (select(Deal.organization_id.label("organization_id"), Deal.id.label("deal_id"),
+                   Credential.slug.label("slug"), Credential.kind.label("kind"))
+            .join(Award, Award.user_id == Deal.registered_by_id)
+            .join(Credential, Award.credential_id == Credential.id)
+            .where(Deal.status == DealStatus.WON, Deal.closed_at >= start, Deal.closed_at <= now,
+                   Award.revoked_at.is_(None), Award.issued_at <= Deal.registered_at,
+                   Award.expires_at.is_(None) | (Award.expires_at > Deal.registered_at)))
+    if limited:
+        held = held.where(Deal.organization_id.in_(bindparam("ids", expanding=True)))
+    rows = held.subquery()
+    deals = func.count(func.distinct(rows.c.deal_id))
+    by_slug = (select(rows.c.organization_id, rows.c.slug, deals)
+               .group_by(rows.c.organization_id, rows.c.slug))
+    any_certification = (select(rows.c.organization_id, literal("", String(100)), deals)
+                         .where(rows.c.kind == CredentialKind.CERTIFICATION)
+                         .group_by(rows.c.organization_id))
+    return union_all(by_slug, any_certification)
+
+
 def gather_facts(now: datetime, program: Program,
                  organization_ids: Iterable[int] | None = None) -> dict[int, PartnerFacts]:
     """Facts of every partner (or of the given ones) at `now`, in two queries."""
@@ -205,11 +231,18 @@ def gather_facts(now: datetime, program: Program,
             pipeline[org_id][kind] = count
 
     keys = ids if ids is not None else set(won) | set(revenue) | set(certified) | set(pipeline)
+    certified_won: dict[int, dict[str, int]] = defaultdict(dict)
+    if any(r.kind == "certified_won_deals" for rule in program.tiers for r in rule.requirements):
+        for org_id, slug, count in connection.execute(_certified_won_statement(ids is not None),
+                                                      params).all():
+            certified_won[org_id][slug] = count
+
     empty: dict[str, int] = {}
     return {org_id: PartnerFacts(won.get(org_id, 0), revenue.get(org_id, {}),
                                  certified.get(org_id, {}),
                                  pipeline.get(org_id, empty).get("registered_deals", 0),
-                                 pipeline.get(org_id, empty).get("approved_deals", 0))
+                                 pipeline.get(org_id, empty).get("approved_deals", 0),
+                                 certified_won.get(org_id, empty))
             for org_id in keys}
 
 

@@ -171,6 +171,8 @@ def _program_data(form: ProgramForm, rates: dict[str, float], current: Program) 
                 requirement["credential"] = entry.credential.data or ""
                 if entry.job_function.data:
                     requirement["job_function"] = entry.job_function.data
+            elif entry.kind.data == "certified_won_deals" and entry.credential.data:
+                requirement["credential"] = entry.credential.data
             requirements.append(requirement)
         tiers.append({"tier": tier, "requirements": requirements})
     return {"currency": form.currency.data,

@@ -14,8 +14,8 @@ from lms.tiers import rules, service
 from lms.tiers.program import Program, Requirement, TierRule, program_from_dict
 from lms.tiers.rules import PartnerFacts, RequirementResult, evaluate
 from tests.factories import count_queries, make_org, make_user, signed_in
+from tests.tiers.helpers import add_requirement
 from tests.tiers.test_service import DAY, NOW, PROGRAM, SECOND, WINDOW_START, facts_of
-from tests.tiers.test_views import _form_from
 
 PIPELINE = Program(
     tiers=(TierRule("silver", (Requirement("registered_deals", 5),
@@ -107,15 +107,9 @@ def test_pipeline_kinds_take_no_credential():
 
 
 def test_an_admin_asks_for_registered_deals_and_partners_see_the_gap(app, certifications):
-    service.seed_program(service.default_program())
-    db.session.commit()
     admin = signed_in(app, make_user(Role.ADMIN))
-    data = _form_from(admin.get("/admin/tiers/edit").get_data(as_text=True))
-    empty_row = next(key.removesuffix("-kind") for key, value in data.items()
-                     if key.startswith("silver-") and key.endswith("-kind") and not value)
-    data.update({f"{empty_row}-kind": "registered_deals", f"{empty_row}-min": "4",
-                 "note": "Silver partners build pipeline."})
-    assert admin.post("/admin/tiers/edit", data=data).status_code == 302
+    assert add_requirement(admin, "silver", "Silver partners build pipeline.",
+                           kind="registered_deals", min="4") == 302
     stored = db.session.scalar(select(TierProgramVersion).where(TierProgramVersion.number == 2))
     assert {"kind": "registered_deals", "min": 4} in stored.rules["tiers"][0]["requirements"]
 
