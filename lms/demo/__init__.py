@@ -21,7 +21,7 @@ from lms.demo.inbox import seed_inbox
 from lms.demo.integrations import seed_api_tokens, seed_webhooks
 from lms.demo.learning import seed_attempts, seed_credential_states, seed_progress
 from lms.demo.people import ADMIN_EMAIL, DEMO_PASSWORD, MANAGER_EMAIL, person, seed_people
-from lms.demo.tiers import seed_tier_story
+from lms.demo.tiers import seed_manual_requirement, seed_tier_story
 
 __all__ = ["DEMO_PASSWORD", "DemoReport", "load_demo"]
 
@@ -49,6 +49,7 @@ def load_demo(today: date | None = None) -> DemoReport:
     award_all()
     seed_credential_states(today)
     report.deals_created, staff = seed_tier_story(today)
+    seed_manual_requirement(today)
     report.created += staff
     report.assets_created = seed_assets(morning(today), person(MANAGER_EMAIL))
     report.deals_created += seed_activity(today)

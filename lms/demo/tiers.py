@@ -8,7 +8,7 @@ partner near the end of its grace period, harbor-lane is JPY 2,000,000 short of 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
@@ -19,6 +19,7 @@ from lms.demo.dates import moment
 from lms.demo.deals import CONFLICT_CUSTOMER, customer_names, register_deal
 from lms.demo.learning import NAMED_EXAMS
 from lms.demo.people import (
+    ADMIN_EMAIL,
     MANAGER_EMAIL,
     demo_orgs,
     partner_email,
@@ -33,6 +34,7 @@ from lms.models import (
     Credential,
     Deal,
     JobFunction,
+    ManualRequirementRecord,
     Organization,
     Role,
     Tier,
@@ -42,6 +44,7 @@ from lms.models import (
     User,
 )
 from lms.tiers import rules
+from lms.tiers.program import Requirement, TierRule
 
 NCSP = "nimbus-certified-sales-professional"
 NCIE = "nimbus-certified-implementation-engineer"
@@ -256,3 +259,43 @@ def _tier_history(org: Organization, today: date, rng: random.Random) -> None:
             organization_id=org.id, kind=TierChangeKind.AT_RISK, from_tier=org.tier,
             to_tier=org.tier, at=moment(org.at_risk_since, rng),
             evidence={"qualified": "silver", "current": org.tier.value, "tiers": {}}))
+
+
+# The rules' second version: Platinum also asks for a joint business plan, which only the
+# channel team can confirm. The Platinum partner has one; Sakura Systems (Gold, on its way)
+# has agreed its plan too, so its scorecard shows the requirement met.
+BUSINESS_PLAN = Requirement("manual", 1, item="joint-business-plan",
+                            name="Joint business plan for the year, agreed with the channel team")
+PLANS = {"sakura-systems": (40, "Plan FY2027 agreed on the kick-off call; minutes in the "
+                                "partner folder (ref. JBP-2027-SAK).")}
+
+
+def seed_manual_requirement(today: date) -> None:
+    """Add the business plan to Platinum and record who has one (once)."""
+    from lms.tiers import service
+
+    program, _version = service.current_program()
+    if any(r.kind == "manual" for rule in program.tiers for r in rule.requirements) or \
+            db.session.scalar(select(ManualRequirementRecord.id).limit(1)) is not None:
+        return
+    platinum = program.rule("platinum")
+    if not platinum.requirements:
+        return
+    admin = person(ADMIN_EMAIL)
+    manager = person(MANAGER_EMAIL)
+    tiers = tuple(TierRule(rule.tier, (*rule.requirements, BUSINESS_PLAN))
+                  if rule.tier == "platinum" else rule for rule in program.tiers)
+    service.save_program(replace(program, tiers=tiers), admin,
+                         "Platinum partners agree a joint business plan with us every year.")
+    for org in demo_orgs():
+        plan = PLANS.get(org.slug) or ((20, "Plan agreed at the annual review.")
+                                        if org.tier == Tier.PLATINUM else None)
+        if plan is None:
+            continue
+        days_ago, evidence = plan
+        db.session.add(ManualRequirementRecord(
+            organization_id=org.id, item=BUSINESS_PLAN.item, met_on=today - timedelta(
+                days=days_ago), evidence=evidence, recorded_by_id=manager.id if manager else None,
+            recorded_at=moment(today - timedelta(days=days_ago - 1),
+                               random.Random(org.slug + "/plan"))))  # noqa: S311 - demo data
+    db.session.flush()

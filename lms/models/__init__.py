@@ -33,7 +33,13 @@ from lms.models.quizzes import (
     QuizVersion,
     ReviewPolicy,
 )
-from lms.models.tiers import TierChange, TierChangeKind, TierHold, TierProgramVersion
+from lms.models.tiers import (
+    ManualRequirementRecord,
+    TierChange,
+    TierChangeKind,
+    TierHold,
+    TierProgramVersion,
+)
 from lms.models.users import (
     Invitation,
     JobFunction,
@@ -80,6 +86,7 @@ __all__ = [
     "Lesson",
     "LessonProgress",
     "MailState",
+    "ManualRequirementRecord",
     "Notification",
     "NotificationSettings",
     "Organization",

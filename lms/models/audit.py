@@ -33,6 +33,8 @@ class AuditAction(enum.StrEnum):
     TIER_RULES_CHANGED = "tier_rules_changed"
     TIER_CHANGED = "tier_changed"
     TIER_HELD = "tier_held"
+    REQUIREMENT_RECORDED = "requirement_recorded"
+    REQUIREMENT_WITHDRAWN = "requirement_withdrawn"
     ASSET_PUBLISHED = "asset_published"
     ASSET_VERSION_ADDED = "asset_version_added"
     ASSET_UPDATED = "asset_updated"

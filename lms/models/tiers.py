@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from lms.clock import utcnow
@@ -78,3 +78,24 @@ class TierHold(_TierMove, Base):
     __tablename__ = "tier_holds"
 
     reason: Mapped[str] = mapped_column(Text)
+
+
+class ManualRequirementRecord(Base):
+    """A manual tier requirement (a signed reseller agreement, a business plan) a manager
+    recorded as met for a company: since when, and the evidence. Withdrawing deletes it (the
+    audit log keeps both)."""
+
+    __tablename__ = "manual_requirement_records"
+    __table_args__ = (UniqueConstraint("organization_id", "item"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"))
+    item: Mapped[str] = mapped_column(String(50))  # lms.tiers.program.Requirement.item
+    met_on: Mapped[date]
+    evidence: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
+                                                                  ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    recorded_by: Mapped[User | None] = relationship(lazy="raise_on_sql")

@@ -6,22 +6,33 @@ from collections.abc import Mapping
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    DateField,
     DecimalField,
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     SelectField,
+    StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
+from lms.clock import program_today
 from lms.formutil import NoControlCharacters
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
 from lms.text import has_control_characters
 from lms.tiers.benefits import MAX_ITEM_LENGTH, MAX_ITEMS, MAX_MDF
-from lms.tiers.program import MAX_MIN, TIERS
+from lms.tiers.program import MAX_MIN, MAX_NAME, TIERS
 from lms.tiers.service import ReviewDecision
 
 KIND_CHOICES = (
@@ -32,6 +43,7 @@ KIND_CHOICES = (
     ("approved_deals", _l("Deals approved in the review window")),
     ("certified_won_deals", _l("Won deals registered by certified people (any "
                                "certification, or the credential chosen)")),
+    ("manual", _l("Recorded by the channel team (give it a name)")),
     ("certified_people", _l("People holding a valid credential")),
 )
 JOB_CHOICES = (("", _l("Anyone")), ("sales", _l("Sales people")),
@@ -51,6 +63,12 @@ class RequirementForm(Form):
     credential = SelectField(_l("Credential"), validators=[Optional()])
     job_function = SelectField(_l("Job function"), validators=[Optional()])
     min = IntegerField(_l("Minimum"), validators=[Optional(), NumberRange(min=1, max=MAX_MIN)])
+    # A manual requirement's name, and the item it is recorded under (kept across edits).
+    # (Not "name": a field inside a FormField has its own `name`.)
+    requirement_name = StringField(_l("Name (manual requirements)"),
+                       validators=[Optional(), Length(max=MAX_NAME),
+                                   NoControlCharacters()])
+    item = HiddenField()
 
 
 class BenefitsForm(Form):
@@ -67,6 +85,20 @@ class BenefitsForm(Form):
         validators=[Length(max=MAX_ITEMS * (MAX_ITEM_LENGTH + 2)),
                     NoControlCharacters(multiline=True)],
         description=_l("One per line, at most %(n)d.", n=MAX_ITEMS))
+
+
+class ManualRecordForm(FlaskForm):
+    """A manual requirement recorded as met (one form per requirement: prefixed by item)."""
+
+    met_on = DateField(_l("Met on"), validators=[InputRequired()])
+    evidence = TextAreaField(
+        _l("Evidence"), validators=[DataRequired(), Length(max=1000),
+                                    NoControlCharacters(multiline=True)],
+        description=_l("What shows it, e.g. the agreement's reference and who signed it."))
+
+    def validate_met_on(self, field) -> None:
+        if field.data and field.data > program_today():
+            raise ValidationError(_("A date in the future: record it once it is met."))
 
 
 class ProgramForm(FlaskForm):

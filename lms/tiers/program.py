@@ -9,12 +9,14 @@ problem at once; `program_to_dict` writes the stored (JSON) form it reads back.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from lms.models import Tier
 from lms.models.deals import CURRENCIES, DEFAULT_CURRENCY
 from lms.models.users import JOB_FUNCTIONS
+from lms.text import has_control_characters
 from lms.tiers.benefits import Benefits, benefits_from_dict, benefits_to_dict
 
 TIERS = tuple(tier.value for tier in Tier)
@@ -28,11 +30,14 @@ class Requirement:
     min: int
     credential: str | None = None
     job_function: str | None = None
+    # A manual requirement: what managers record as met ("reseller-agreement"), its name.
+    item: str | None = None
+    name: str | None = None
 
     @property
     def key(self) -> str:
         """Identifies the requirement across tiers (the facts it reads)."""
-        parts = [self.kind, self.credential or "", self.job_function or ""]
+        parts = [self.kind, self.credential or "", self.job_function or "", self.item or ""]
         return ":".join(parts).rstrip(":")
 
 
@@ -78,6 +83,7 @@ class RequirementKind:
     needs_credential: bool = False
     allows_job_function: bool = False
     allows_credential: bool = False  # may name one credential (else: any certification)
+    manual: bool = False  # met when a manager records it (item, name; min is 1)
 
 
 # New kinds are added here, in `rules.measure`, in the facts gathering and in
@@ -88,6 +94,7 @@ KINDS: dict[str, RequirementKind] = {
     "registered_deals": RequirementKind("registered_deals"),
     "approved_deals": RequirementKind("approved_deals"),
     "certified_won_deals": RequirementKind("certified_won_deals", allows_credential=True),
+    "manual": RequirementKind("manual", manual=True),
     "certified_people": RequirementKind("certified_people", needs_credential=True,
                                         allows_job_function=True),
 }
@@ -96,7 +103,10 @@ PROGRAM_KEYS = {"currency", "review_window_months", "grace_period_days", "exchan
                 "tiers", "health", "benefits"}
 HEALTH_KEYS = {"weights", "healthy_from", "watch_from"}
 WEIGHT_KEYS = ("active", "training", "conversion")
-REQUIREMENT_KEYS = {"kind", "min", "credential", "job_function"}
+REQUIREMENT_KEYS = {"kind", "min", "credential", "job_function", "item", "name"}
+ITEM_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+MAX_ITEM = 50
+MAX_NAME = 120
 # Whole-number settings of a program: key -> (default, lowest, highest, unit).
 PERIODS = {"review_window_months": (12, 1, 60, "months"),
            "grace_period_days": (90, 0, 730, "days")}
@@ -193,7 +203,8 @@ def program_to_dict(program: Program) -> dict:
         "tiers": [
             {"tier": rule.tier, "requirements": [
                 {k: v for k, v in (("kind", r.kind), ("credential", r.credential),
-                                   ("job_function", r.job_function), ("min", r.min))
+                                   ("job_function", r.job_function), ("item", r.item),
+                                   ("name", r.name), ("min", r.min))
                  if v is not None}
                 for r in rule.requirements]}
             for rule in program.tiers
@@ -339,9 +350,12 @@ def _requirement(raw: object, where: str, credential_slugs: set[str] | None
     extra = set(raw) - REQUIREMENT_KEYS
     if extra:
         problems.append(f"{where}: unknown keys: {', '.join(sorted(extra))}")
-    minimum = _int(raw.get("min"))
-    if minimum is None or not 1 <= minimum <= MAX_MIN:
+    minimum = _int(raw.get("min", 1 if kind.manual else None))
+    if kind.manual and minimum != 1:
+        problems.append(f"{where}.min: 1 for a manual requirement (it is met or not)")
+    elif minimum is None or not 1 <= minimum <= MAX_MIN:
         problems.append(f"{where}.min: a whole number from 1 to {MAX_MIN:,}")
+    item, name = _manual_problems(kind, raw, where, problems)
     credential = raw.get("credential")
     problems.extend(_credential_problems(kind, credential, where, credential_slugs))
     job = raw.get("job_function")
@@ -350,7 +364,38 @@ def _requirement(raw: object, where: str, credential_slugs: set[str] | None
     if problems or minimum is None:
         return None, problems
     return Requirement(kind.name, minimum, credential if kind.needs_credential
-                       or kind.allows_credential else None, job), []
+                       or kind.allows_credential else None, job, item, name), []
+
+
+def item_of(name: str) -> str:
+    """The item a manual requirement is recorded under, from its name: "Signed reseller
+    agreement" -> "signed-reseller-agreement" (non-ASCII names keep only ASCII parts, else
+    "item")."""
+    ascii_words = re.findall(r"[a-z0-9]+", name.lower())
+    return "-".join(ascii_words)[:MAX_ITEM].strip("-") or "item"
+
+
+def _manual_problems(kind: RequirementKind, raw: Mapping, where: str, problems: list[str]
+                     ) -> tuple[str | None, str | None]:
+    """A manual requirement's (item, name): a name of 1 to MAX_NAME characters, and an item
+    (a slug; from the name when not given). Other kinds take neither."""
+    item, name = raw.get("item"), raw.get("name")
+    if not kind.manual:
+        if item is not None or name is not None:
+            problems.append(f"{where}: item and name are for manual requirements only")
+        return None, None
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME \
+            or has_control_characters(name):
+        problems.append(f"{where}.name: what is required, in 1 to {MAX_NAME} characters")
+        return None, None
+    name = " ".join(name.split())
+    if item is None:
+        item = item_of(name)
+    if not isinstance(item, str) or len(item) > MAX_ITEM or not ITEM_RE.fullmatch(item):
+        problems.append(f"{where}.item: lowercase letters, digits and hyphens, at most "
+                        f"{MAX_ITEM}")
+        return None, None
+    return item, name
 
 
 def _credential_problems(kind: RequirementKind, credential: object, where: str,

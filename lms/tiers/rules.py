@@ -46,6 +46,8 @@ class PartnerFacts:
     # Won deals registered by someone then holding a valid credential: {slug: deals}, where
     # "" is any certification.
     certified_won: Mapping[str, int] = field(default_factory=dict)
+    # The manual requirements (their items) a manager recorded as met for the company.
+    manual: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,8 @@ def measure(requirement: Requirement, facts: PartnerFacts, revenue: int) -> int:
         return facts.approved_deals
     if requirement.kind == "certified_won_deals":
         return facts.certified_won.get(requirement.credential or "", 0)
+    if requirement.kind == "manual":
+        return 1 if requirement.item in facts.manual else 0
     if requirement.kind == "certified_people":
         if requirement.job_function is not None:  # one key: (credential, job function)
             return facts.certified.get((requirement.credential or "",
@@ -145,13 +149,13 @@ class _Plan:
 
 
 def _plan(program: Program, results_for: Collection[str] | None) -> _Plan:
-    index: dict[tuple[str, str | None, str | None], int] = {}
+    index: dict[str, int] = {}
     measures: list[Requirement] = []
     tiers = []
     for tier in TIERS[1:]:
         requirements = []
         for requirement in program.rule(tier).requirements:
-            key = (requirement.kind, requirement.credential, requirement.job_function)
+            key = requirement.key
             if key not in index:
                 index[key] = len(measures)
                 measures.append(requirement)
@@ -318,6 +322,8 @@ def describe(requirement: Requirement, credential_names: Mapping[str, str],
         return gettext("Registered deals")
     if requirement.kind == "approved_deals":
         return gettext("Approved deals")
+    if requirement.kind == "manual":
+        return requirement.name or requirement.item or ""
     name = credential_names.get(requirement.credential or "", requirement.credential or "")
     if requirement.kind == "certified_won_deals":
         if requirement.credential:
@@ -351,6 +357,8 @@ def gap_text(result: RequirementResult, currency: str, ngettext: Gettext = _null
     if requirement.kind == "approved_deals":
         return ngettext("%(num)s more approved deal", "%(num)s more approved deals", n) % {
             "num": format_number(n)}
+    if requirement.kind == "manual":
+        return gettext("Not recorded yet: the channel team records it when it is done")
     if requirement.kind == "certified_won_deals":
         return ngettext("%(num)s more won deal registered by a certified person",
                         "%(num)s more won deals registered by certified people", n) % {

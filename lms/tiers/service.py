@@ -41,6 +41,7 @@ from lms.models import (
     CredentialKind,
     Deal,
     DealStatus,
+    ManualRequirementRecord,
     Organization,
     Tier,
     TierChange,
@@ -53,7 +54,7 @@ from lms.models import (
 from lms.models.base import UTCDateTime
 from lms.notifications.service import Audience
 from lms.tiers import notices, rules
-from lms.tiers.program import Program, program_from_dict, program_to_dict
+from lms.tiers.program import Program, Requirement, program_from_dict, program_to_dict
 from lms.tiers.rules import Evaluation, PartnerFacts
 
 # --- Program versions ------------------------------------------------------------------
@@ -237,12 +238,22 @@ def gather_facts(now: datetime, program: Program,
                                                       params).all():
             certified_won[org_id][slug] = count
 
+    manual: dict[int, set[str]] = defaultdict(set)
+    if any(r.kind == "manual" for rule in program.tiers for r in rule.requirements):
+        records = select(ManualRequirementRecord.organization_id, ManualRequirementRecord.item)
+        if ids is not None:
+            records = records.where(ManualRequirementRecord.organization_id.in_(ids))
+        for org_id, item in connection.execute(records).all():
+            manual[org_id].add(item)
+
+    keys = set(keys) | set(manual) if ids is None else keys
     empty: dict[str, int] = {}
     return {org_id: PartnerFacts(won.get(org_id, 0), revenue.get(org_id, {}),
                                  certified.get(org_id, {}),
                                  pipeline.get(org_id, empty).get("registered_deals", 0),
                                  pipeline.get(org_id, empty).get("approved_deals", 0),
-                                 certified_won.get(org_id, empty))
+                                 certified_won.get(org_id, empty),
+                                 frozenset(manual.get(org_id, ())))
             for org_id in keys}
 
 
@@ -471,6 +482,55 @@ def review(actor: User | None = None, decisions: Mapping[int, ReviewDecision] | 
         notices.applied(org, change, program, audience, now)
         outcome.changes.append(change)
     return outcome
+
+
+def manual_requirements(program: Program) -> list[Requirement]:
+    """The program's manual requirements, once each (a tier above repeats the one below)."""
+    seen: dict[str, Requirement] = {}
+    for rule in program.tiers:
+        for requirement in rule.requirements:
+            if requirement.kind == "manual" and requirement.item not in seen:
+                seen[requirement.item or ""] = requirement
+    return list(seen.values())
+
+
+def manual_records(organization: Organization) -> dict[str, ManualRequirementRecord]:
+    """What managers recorded as met for the company, by item."""
+    return {record.item: record for record in db.session.scalars(
+        select(ManualRequirementRecord).where(
+            ManualRequirementRecord.organization_id == organization.id)
+        .options(joinedload(ManualRequirementRecord.recorded_by)))}
+
+
+def record_manual(organization: Organization, item: str, met_on: date, evidence: str,
+                  actor: User) -> ManualRequirementRecord:
+    """Record a manual requirement as met (or correct the record); the caller commits."""
+    start_write_transaction()
+    record_row = db.session.scalar(select(ManualRequirementRecord).where(
+        ManualRequirementRecord.organization_id == organization.id,
+        ManualRequirementRecord.item == item))
+    if record_row is None:
+        record_row = ManualRequirementRecord(organization_id=organization.id, item=item)
+        db.session.add(record_row)
+    record_row.met_on, record_row.evidence = met_on, evidence
+    record_row.recorded_by_id, record_row.recorded_at = actor.id, utcnow()
+    record(AuditAction.REQUIREMENT_RECORDED, actor=actor, organization_id=organization.id,
+           item=item, met_on=met_on.isoformat(), evidence=evidence)
+    return record_row
+
+
+def withdraw_manual(organization: Organization, item: str, actor: User) -> bool:
+    """Withdraw a manual requirement's record (no longer met); whether there was one."""
+    start_write_transaction()
+    row = db.session.scalar(select(ManualRequirementRecord).where(
+        ManualRequirementRecord.organization_id == organization.id,
+        ManualRequirementRecord.item == item))
+    if row is None:
+        return False
+    db.session.delete(row)
+    record(AuditAction.REQUIREMENT_WITHDRAWN, actor=actor, organization_id=organization.id,
+           item=item)
+    return True
 
 
 def holds(organization: Organization, limit: int = 20) -> list[TierHold]:

@@ -8,6 +8,8 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from lms.auth.forms import ConfirmForm
+from lms.clock import program_today
 from lms.database import saving
 from lms.extensions import db
 from lms.formutil import choices
@@ -18,7 +20,7 @@ from lms.models import (
     Organization,
     TierProgramVersion,
 )
-from lms.policy import VENDOR_ROLES, admin_required, scope
+from lms.policy import VENDOR_ROLES, admin_required, scope, vendor_required
 from lms.tiers import bp, present, rules, service
 from lms.tiers.benefits import TIERS as ALL_TIERS
 from lms.tiers.forms import (
@@ -26,9 +28,16 @@ from lms.tiers.forms import (
     KIND_CHOICES,
     MDF_PERIOD_CHOICES,
     SUPPORT_CHOICES,
+    ManualRecordForm,
     ProgramForm,
 )
-from lms.tiers.program import CURRENCY_CODES, TIERS, Program, program_from_dict, program_to_dict
+from lms.tiers.program import (
+    CURRENCY_CODES,
+    TIERS,
+    Program,
+    program_from_dict,
+    program_to_dict,
+)
 
 # --- Partners --------------------------------------------------------------------------
 
@@ -44,21 +53,77 @@ def partner_list():
                            demotion_date=rules.demotion_date)
 
 
-@bp.route("/partners/<org_slug>")
-@login_required
-def partner(org_slug: str):
+def _company(org_slug: str) -> Organization:
     # Another company's profile does not exist for a partner (scoped like all partner data).
     organization = db.session.scalar(scope(
         select(Organization).where(Organization.slug == org_slug), Organization.id))
     if organization is None:
         abort(404)
+    return organization
+
+
+@bp.route("/partners/<org_slug>")
+@login_required
+def partner(org_slug: str):
+    return _partner_page(_company(org_slug))
+
+
+def _partner_page(organization: Organization, forms: dict | None = None, status: int = 200):
     overview = present.partner_overview(organization, current_user)
+    program = overview["program"]
+    manual = service.manual_requirements(program)
+    vendor = current_user.role in VENDOR_ROLES
+    forms = forms or {}
+    if vendor:
+        for requirement in manual:
+            forms.setdefault(requirement.item, ManualRecordForm(prefix=requirement.item,
+                                                                met_on=program_today()))
     return render_template(
         "tiers/partner.html", organization=organization,
         profile=service.partner_profile(organization), deal_statuses=DealStatus,
         history=service.history(organization), holds=service.holds(organization),
-        job_labels=JOB_LABELS,
-        benefits=present.benefits_view(overview["standing"], overview["program"]), **overview)
+        job_labels=JOB_LABELS, manual=manual, manual_records=service.manual_records(organization),
+        manual_forms=forms, withdraw_form=ConfirmForm() if vendor else None,
+        benefits=present.benefits_view(overview["standing"], program),
+        **overview), status
+
+
+def _manual_requirement(program: Program, item: str):
+    requirement = next((r for r in service.manual_requirements(program) if r.item == item),
+                       None)
+    if requirement is None:
+        abort(404)
+    return requirement
+
+
+@bp.route("/partners/<org_slug>/requirements/<item>", methods=["POST"])
+@vendor_required
+def record_requirement(org_slug: str, item: str):
+    """A manager records a manual requirement as met, with the date and the evidence."""
+    organization = _company(org_slug)
+    requirement = _manual_requirement(service.current_program()[0], item)
+    form = ManualRecordForm(prefix=item)
+    if not form.validate_on_submit():
+        return _partner_page(organization, {item: form}, 400)
+    with saving():
+        service.record_manual(organization, item, form.met_on.data, form.evidence.data.strip(),
+                              current_user)
+    flash(_("Recorded as met: %(name)s.", name=requirement.name), "success")
+    return redirect(url_for("tiers.partner", org_slug=org_slug) + "#manual-requirements")
+
+
+@bp.route("/partners/<org_slug>/requirements/<item>/withdraw", methods=["POST"])
+@vendor_required
+def withdraw_requirement(org_slug: str, item: str):
+    organization = _company(org_slug)
+    requirement = _manual_requirement(service.current_program()[0], item)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    with saving():
+        withdrawn = service.withdraw_manual(organization, item, current_user)
+    if withdrawn:
+        flash(_("No longer met: %(name)s.", name=requirement.name), "info")
+    return redirect(url_for("tiers.partner", org_slug=org_slug) + "#manual-requirements")
 
 
 @bp.route("/program")
@@ -137,7 +202,9 @@ def _fill_form(form: ProgramForm, program: Program) -> None:
             field.append_entry({"kind": requirement.kind,
                                 "credential": requirement.credential or "",
                                 "job_function": requirement.job_function or "",
-                                "min": requirement.min})
+                                "min": requirement.min,
+                                "requirement_name": requirement.name or "",
+                                "item": requirement.item or ""})
 
 
 def _set_choices(form: ProgramForm, credential_rows: list[tuple[str, str]]) -> None:
@@ -173,6 +240,11 @@ def _program_data(form: ProgramForm, rates: dict[str, float], current: Program) 
                     requirement["job_function"] = entry.job_function.data
             elif entry.kind.data == "certified_won_deals" and entry.credential.data:
                 requirement["credential"] = entry.credential.data
+            elif entry.kind.data == "manual":
+                requirement["name"] = entry.requirement_name.data or ""
+                requirement["min"] = entry.min.data or 1  # met or not
+                if entry.item.data:  # renaming keeps what was recorded under it
+                    requirement["item"] = entry.item.data
             requirements.append(requirement)
         tiers.append({"tier": tier, "requirements": requirements})
     return {"currency": form.currency.data,

@@ -13,7 +13,7 @@ no form data: an allowed visitor gets a validation answer (200/302/400), never 4
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import pytest
@@ -36,6 +36,7 @@ from lms.models import (
     WebhookEndpoint,
     utcnow,
 )
+from lms.tiers.program import Requirement, TierRule
 from lms.webhooks.rules import new_secret
 from tests.factories import login, make_org, make_user
 
@@ -132,6 +133,8 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("tiers.partner_list", "GET"): SIGNED_IN,
     ("tiers.partner", "GET"): OWN_COMPANY,
     ("tiers.program_page", "GET"): SIGNED_IN,
+    ("tiers.record_requirement", "POST"): codes(LOGIN, 403, 403, 400, 400),
+    ("tiers.withdraw_requirement", "POST"): codes(LOGIN, 403, 403, 302, 302),
     # --- partners and their admins ---------------------------------------------------------
     ("deals.new", "GET"): codes(LOGIN, 200, 200, 403, 403),
     ("deals.new", "POST"): codes(LOGIN, 400, 400, 403, 403),
@@ -230,7 +233,13 @@ def _build_world(app) -> World:
     from lms.tiers import service as tiers
 
     sync_all(load_all())
-    tiers.seed_program(tiers.default_program())
+    program = tiers.default_program()
+    # A manual requirement, so that recording one has a route to answer for.
+    silver = TierRule("silver", (*program.rule("silver").requirements,
+                                 Requirement("manual", 1, item="reseller-agreement",
+                                             name="Signed reseller agreement")))
+    tiers.seed_program(program)
+    tiers.save_program(replace(program, tiers=(silver, *program.tiers[1:])), None, "matrix")
     db.session.commit()
     company = make_org(slug="company-a", tier=Tier.GOLD)
     other = make_org(slug="company-b")
@@ -289,7 +298,7 @@ def _build_world(app) -> World:
         "user_id": colleague.id, "invitation_id": invitation_row.id, "token_id": token.id,
         "token": invitation.token, "external_id": "CRM-1",
         "static": "css/app.css", "image_format": "svg", "notification_id": notification.id,
-        "endpoint_id": endpoint.id, "delivery_id": delivery.id,
+        "endpoint_id": endpoint.id, "delivery_id": delivery.id, "item": "reseller-agreement",
     }
     assert db.session.get(ApiToken, token.id) is not None
     return World(values, users)

@@ -222,7 +222,7 @@ def test_tiers_and_requirements_must_be_lists_of_tables():
 def test_unknown_requirement_kind(kind):
     assert only_problem(with_requirement({"kind": kind, "min": 1})) == (
         "gold.requirements[1].kind: one of won_deals, won_revenue, registered_deals, "
-        "approved_deals, certified_won_deals, certified_people")
+        "approved_deals, certified_won_deals, manual, certified_people")
 
 
 @pytest.mark.parametrize("kind", [["won_deals"], {"name": "won_deals"}])
@@ -232,7 +232,7 @@ def test_an_array_or_table_as_kind_is_a_problem_not_a_crash(kind):
     assert parsed is None
     assert problems == [
         "gold.requirements[1].kind: one of won_deals, won_revenue, registered_deals, "
-        "approved_deals, certified_won_deals, certified_people"]
+        "approved_deals, certified_won_deals, manual, certified_people"]
 
 
 def test_unknown_key_in_a_requirement():
@@ -434,6 +434,9 @@ requirement_st = st.one_of(
               st.integers(1, MAX_MIN)),
     st.builds(Requirement, st.just("certified_won_deals"), st.integers(1, MAX_MIN),
               st.one_of(st.none(), slug_st)),
+    st.builds(Requirement, st.just("manual"), st.just(1), item=slug_st.filter(
+        lambda s: "--" not in s and not s.endswith("-")), name=st.text(
+        st.characters(categories=["L", "N"]), min_size=1, max_size=40)),
     st.builds(Requirement, st.just("certified_people"), st.integers(1, MAX_MIN), slug_st,
               st.sampled_from([None, "sales", "technical"])),
 )
