@@ -139,6 +139,10 @@ def deal_expiring(params: dict, locale: str) -> Message:
 def tier_changed(params: dict, locale: str) -> Message:
     names = {"partner": params["partner"], "tier": _tier(params["to"]),
              "previous": _tier(params["from"])}
+    if params.get("by_hand"):  # a manager set it in the tier review, with a reason
+        return Message(_("%(partner)s is now %(tier)s", **names),
+                       _("The channel team set %(partner)s's tier from %(previous)s to "
+                         "%(tier)s. The partner page says why.", **names), params["path"])
     if params["kind"] == "promotion":
         return Message(_("%(partner)s is now %(tier)s", **names),
                        _("%(partner)s moved up from %(previous)s to %(tier)s.", **names),

@@ -72,7 +72,7 @@ def tier_review():
         if not problems:
             try:
                 with saving():
-                    outcome = service.review(current_user, decisions, shown or None)
+                    outcome = service.review(current_user, decisions, shown)
             except service.ReviewChanged:
                 problems = [_("The proposed changes are no longer those on this page (a deal "
                               "or a certification changed them, or another review ran). "

@@ -23,6 +23,7 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    StopValidation,
     ValidationError,
 )
 
@@ -71,11 +72,20 @@ class RequirementForm(Form):
     item = HiddenField()
 
 
+class Finite:
+    """Refuse NaN and infinities before NumberRange compares (a signalling NaN raises)."""
+
+    def __call__(self, _form, field) -> None:
+        if field.data is not None and not field.data.is_finite():
+            raise StopValidation(_("Enter a number."))
+
+
 class BenefitsForm(Form):
     """What one tier gives (a plain Form inside ProgramForm)."""
 
     margin_percent = DecimalField(_l("Margin on resale (%)"), places=None,
-                                  validators=[Optional(), NumberRange(min=0, max=99.99)])
+                                  validators=[Optional(), Finite(), NumberRange(min=0,
+                                                                                max=99.99)])
     mdf = IntegerField(_l("MDF per period"),
                        validators=[Optional(), NumberRange(min=1, max=MAX_MDF)],
                        description=_l("In the revenue currency; empty for none."))
@@ -146,7 +156,7 @@ def read_decisions(values: Mapping[str, str], rows: Mapping[int, tuple[str, str]
     problems: list[str] = []
     for key, value in values.items():
         prefix, _sep, number = key.partition("-")
-        if prefix == "shown" and number.isdigit():
+        if prefix == "shown" and number.isascii() and number.isdecimal():
             shown[int(number)] = value
     for org_id in shown:
         name, tier_now = rows.get(org_id, (str(org_id), ""))

@@ -43,7 +43,7 @@ def applied(organization: Organization, change: TierChange, program: Program,
     """A change the tier review has just recorded (the company already shows its result)."""
     params = {"partner": organization.name, "path": f"/partners/{organization.slug}",
               "from": change.from_tier.value, "to": change.to_tier.value,
-              "kind": change.kind.value}
+              "kind": change.kind.value, "by_hand": change.reason is not None}
     key = (f"tier:{organization.id}:{change.kind.value}:{change.to_tier.value}:"
            f"{local_date(now).isoformat()}")
     if change.from_tier != change.to_tier:
@@ -73,8 +73,8 @@ def promotions_due(now: datetime | None = None) -> int:
     audience = Audience()
     written = 0
     for item in planned:
-        if item.decision.kind != "promotion":
-            continue
+        if item.decision.kind != "promotion" or item.held is not None:
+            continue  # a promotion held back waits for a manager, not for the review
         org = item.standing.organization
         since = org.tier_since.isoformat() if org.tier_since else ""
         written += _both_sides(

@@ -366,26 +366,69 @@ def partner_profile(organization: Organization, now: datetime | None = None) -> 
 class PlannedChange:
     standing: PartnerStanding
     decision: rules.Decision
+    # A manager held this very change back (and nothing was recorded since): the hold.
+    held: TierHold | None = None
+    # The company's latest recorded change: its id, and whether a manager set it by hand.
+    last_change_id: int | None = None
+    overridden: bool = False
+
+    @property
+    def by_hand_only(self) -> bool:
+        """Whether only a manager applies it (the scheduled review and the CLI leave it):
+        a change held back, or a tier change undoing a tier a manager set by hand."""
+        return self.held is not None or (
+            self.overridden and self.decision.kind in ("promotion", "demotion"))
 
 
 def plan(now: datetime | None = None) -> tuple[list[PlannedChange], Program,
                                                 TierProgramVersion | None]:
-    """What applying would change today (nothing is written)."""
+    """What applying would change today (nothing is written), with the managers' decisions
+    on the companies concerned (two queries over those companies only)."""
     now = now or utcnow()
     program, version = current_program()
-    planned = []
+    proposed = []
     for standing in standings(now, program):
         org = standing.organization
         decision = rules.decide(org.tier.value, standing.qualified, org.at_risk_since,
                                 local_date(now), program.grace_period_days)
         if decision.changes:
-            planned.append(PlannedChange(standing, decision))
+            proposed.append((standing, decision))
+    ids = [standing.organization.id for standing, _decision in proposed]
+    last_change: dict[int, tuple[int, datetime, bool]] = {}
+    last_hold: dict[int, TierHold] = {}
+    if ids:
+        for org_id, change_id, at, reason in db.session.execute(
+                select(TierChange.organization_id, TierChange.id, TierChange.at,
+                       TierChange.reason)
+                .where(TierChange.organization_id.in_(ids)).order_by(TierChange.id.desc())):
+            last_change.setdefault(org_id, (change_id, at, reason is not None))
+        for row in db.session.scalars(select(TierHold).where(TierHold.organization_id.in_(ids))
+                                      .order_by(TierHold.id.desc())
+                                      .options(joinedload(TierHold.actor))):
+            last_hold.setdefault(row.organization_id, row)
+    planned = []
+    for standing, decision in proposed:
+        org = standing.organization
+        change = last_change.get(org.id)
+        hold = last_hold.get(org.id)
+        # The hold stands for this very change, and only until a change is recorded.
+        if hold is not None and not (
+                hold.kind.value == decision.kind and hold.to_tier.value == decision.tier
+                and hold.from_tier == org.tier and (change is None or hold.at >= change[1])):
+            hold = None
+        planned.append(PlannedChange(standing, decision, hold, change[0] if change else None,
+                                     change[2] if change else False))
     return planned, program, version
 
 
 def proposal(item: PlannedChange) -> str:
-    """What a review proposes for one partner, as the review page showed it ("kind:tier")."""
-    return f"{item.decision.kind}:{item.decision.tier}"
+    """What a review proposes for one partner and what it rests on, as the review page
+    showed it: the change, the company's tier and grace period, and the latest change and
+    hold recorded (another manager's decision meanwhile makes it differ)."""
+    org = item.standing.organization
+    return ":".join(str(part) for part in (
+        item.decision.kind, item.decision.tier, org.tier.value, org.at_risk_since or "",
+        item.last_change_id or "", item.held.id if item.held else ""))
 
 
 @dataclass(frozen=True)
@@ -410,14 +453,15 @@ class ReviewOutcome:
 
 
 def apply(actor: User | None = None, now: datetime | None = None) -> list[TierChange]:
-    """Apply every promotion, demotion and grace-period change, each with its evidence.
-    One transaction; the caller commits."""
-    return review(actor, now=now).changes
+    """Apply every promotion, demotion and grace-period change, each with its evidence, but
+    those a manager decided on by hand (`PlannedChange.by_hand_only`): the scheduled review
+    and `lms tiers evaluate --apply`. One transaction; the caller commits."""
+    return review(actor, now=now, scheduled=True).changes
 
 
 def review(actor: User | None = None, decisions: Mapping[int, ReviewDecision] | None = None,
-           shown: Mapping[int, str] | None = None, now: datetime | None = None
-           ) -> ReviewOutcome:
+           shown: Mapping[int, str] | None = None, now: datetime | None = None,
+           scheduled: bool = False) -> ReviewOutcome:
     """Apply the review, partner by partner as decided (`decisions` by company id; the others
     are applied). With `shown` (the proposals the manager saw, by company id), a review whose
     proposals changed since raises ReviewChanged before anything is written. One transaction;
@@ -430,6 +474,8 @@ def review(actor: User | None = None, decisions: Mapping[int, ReviewDecision] | 
     db.session.execute(select(Organization.id).where(Organization.active.is_(True))
                        .with_for_update())
     planned, program, version = plan(now)
+    if scheduled:
+        planned = [item for item in planned if not item.by_hand_only]
     if shown is not None and {item.standing.organization.id: proposal(item)
                               for item in planned} != dict(shown):
         raise ReviewChanged
@@ -462,7 +508,8 @@ def review(actor: User | None = None, decisions: Mapping[int, ReviewDecision] | 
         kind, tier, at_risk_since, reason = (decision.kind, decision.tier,
                                              decision.at_risk_since, None)
         if decided.action == "override":
-            assert decided.tier is not None and decided.tier != org.tier.value
+            if decided.tier is None or decided.tier == org.tier.value:
+                raise ReviewChanged  # the tier was set to it meanwhile
             kind = ("promotion" if rules.rank(decided.tier) > rules.rank(org.tier.value)
                     else "demotion")
             tier, at_risk_since, reason = decided.tier, None, decided.reason

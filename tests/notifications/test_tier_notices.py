@@ -157,7 +157,7 @@ def test_a_promotion_tells_the_partner_admins_and_the_managers_and_is_published(
     admin_notice = only("tier_changed", ours.admin)
     manager_notice = only("tier_changed", audience.manager)
     expected = {"partner": "Sakura Systems K.K.", "path": f"/partners/{ours.org.slug}",
-                "from": "bronze", "to": "silver", "kind": "promotion"}
+                "from": "bronze", "to": "silver", "kind": "promotion", "by_hand": False}
     assert admin_notice.params == expected
     assert manager_notice.params == {**expected, "manager": True}
     assert admin_notice.key == f"tier:{ours.org.id}:promotion:silver:{TODAY.isoformat()}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from http.cookies import SimpleCookie
 
@@ -129,6 +129,20 @@ def _tier_rules(w: World, client) -> dict:
     return data
 
 
+def _manual_requirement(w: World, client) -> dict:
+    """The program asks for a reseller agreement (recorded on a partner's page); its form."""
+    from lms.tiers import service
+    from lms.tiers.program import Requirement, TierRule
+
+    program = service.current_program()[0]
+    if not any(r.kind == "manual" for r in program.rule("silver").requirements):
+        silver = TierRule("silver", (*program.rule("silver").requirements, Requirement(
+            "manual", 1, item="reseller-agreement", name="Signed reseller agreement")))
+        service.save_program(replace(program, tiers=(silver, *program.tiers[1:])), None, "x")
+        db.session.commit()
+    return {"reseller-agreement-met_on": "2026-01-05", "reseller-agreement-evidence": "Forged"}
+
+
 ROUTES: dict[str, Callable[[World], Request]] = {
     "auth.login": lambda w: ("anonymous", "/login", {
         "email": w.people.sales.email, "password": PASSWORD}),
@@ -178,6 +192,12 @@ ROUTES: dict[str, Callable[[World], Request]] = {
                                      {"reason": "Forged"}),
     "tiers.edit_rules": lambda w: ("admin", "/admin/tiers/edit", _tier_rules),
     "reports.tier_review": lambda w: ("manager", "/reports/tiers/review", {}),
+    "tiers.record_requirement": lambda w: (
+        "manager", f"/partners/{w.people.alpha.slug}/requirements/reseller-agreement",
+        _manual_requirement),
+    "tiers.withdraw_requirement": lambda w: (
+        "manager", f"/partners/{w.people.alpha.slug}/requirements/reseller-agreement/withdraw",
+        _manual_requirement),
     "courses.complete_lesson": lambda w: ("sales", f"/courses/{COURSE}/{LESSON}/complete", {}),
     "notifications.mark_all_read": lambda w: ("sales", "/notifications/read", {}),
     "notifications.settings": lambda w: ("sales", "/notifications/settings", {

@@ -10,12 +10,14 @@ from lms.extensions import db
 from lms.models import (
     AuditAction,
     AuditEvent,
+    Notification,
     Organization,
     Role,
     Tier,
     TierChange,
     TierHold,
 )
+from lms.notifications.messages import render
 from lms.tiers import service
 from lms.tiers.forms import read_decisions
 from lms.tiers.program import Program
@@ -163,8 +165,8 @@ def test_a_manager_holds_one_partner_and_promotes_the_other(app, certifications)
     gold_ready(promoted, certifications)
     client = signed_in(app, make_user(Role.MANAGER))
     data = _fields(client.get("/reports/tiers/review").get_data(as_text=True))
-    assert data == {f"shown-{held_org.id}": "promotion:gold",
-                    f"shown-{promoted.id}": "promotion:gold"}
+    assert set(data) == {f"shown-{held_org.id}", f"shown-{promoted.id}"}
+    assert all(value.startswith("promotion:gold:silver:") for value in data.values())
     data.update({f"action-{held_org.id}": "hold",
                  f"reason-{held_org.id}": "Waiting for the signed reseller agreement"})
 
@@ -215,3 +217,97 @@ def test_a_review_page_left_open_too_long_applies_nothing(app, certifications):
     assert response.status_code == 400
     assert "no longer those on this page" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(TierChange)) == 0
+
+
+# --- What the scheduled review leaves to managers --------------------------------------------
+
+
+def test_the_scheduled_review_leaves_a_held_change_to_managers(app):
+    install()
+    org = make_org()
+    qualifies_for_silver(org)
+    service.review(None, {org.id: ReviewDecision("hold", "Contract not signed")}, now=NOW)
+    db.session.commit()
+
+    assert service.apply(now=NOW) == []  # the nightly job, `lms tiers evaluate --apply`
+    db.session.commit()
+
+    db.session.expire_all()
+    assert db.session.get(Organization, org.id).tier == Tier.BRONZE
+    [item] = service.plan(NOW)[0]
+    assert item.held is not None and item.by_hand_only  # the review page still offers it
+    # Another change than the one held is not held: qualifying for Gold is proposed anew.
+    qualifies_for_gold(org)
+    [item] = service.plan(NOW)[0]
+    assert (item.decision.tier, item.held) == ("gold", None)
+    assert [c.to_tier for c in service.apply(now=NOW)] == [Tier.GOLD]
+
+
+def test_a_tier_set_down_by_hand_is_not_promoted_back_by_the_job(app):
+    install()
+    org = make_org(tier=Tier.SILVER)
+    qualifies_for_silver(org)
+    qualifies_for_gold(org)  # qualifies for Gold: a promotion is proposed
+    service.review(None, {org.id: ReviewDecision("override", "Audit of their deals pending",
+                                                 "bronze")}, now=NOW)
+    db.session.commit()
+
+    assert service.apply(now=NOW) == []
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Organization, org.id).tier == Tier.BRONZE
+    [item] = service.plan(NOW)[0]
+    assert item.decision.kind == "promotion" and item.by_hand_only
+
+
+def test_another_managers_decision_meanwhile_makes_the_page_stale(app):
+    install()
+    org = make_org()
+    qualifies_for_silver(org)
+    [item] = service.plan(NOW)[0]
+    shown = {org.id: service.proposal(item)}
+    service.review(None, {org.id: ReviewDecision("hold", "Waiting for the agreement")},
+                   now=NOW)  # another manager, first
+    db.session.commit()
+
+    with pytest.raises(ReviewChanged):
+        service.review(None, {}, shown, now=NOW)
+    db.session.rollback()
+    assert db.session.get(Organization, org.id).tier == Tier.BRONZE
+
+
+def test_setting_the_tier_someone_just_set_is_refused_not_a_crash(app):
+    install()
+    org = make_org(tier=Tier.SILVER)
+    qualifies_for_gold(org)
+    service.review(None, {org.id: ReviewDecision("override", "Strategic", "platinum")},
+                   now=NOW)
+    db.session.commit()
+    with pytest.raises(ReviewChanged):
+        service.review(None, {org.id: ReviewDecision("override", "Also strategic",
+                                                     "platinum")}, now=NOW)
+
+
+def test_a_post_without_the_pages_proposals_applies_nothing(app, certifications):
+    org = make_org(name="Aozora Consulting", tier=Tier.SILVER)
+    gold_ready(org, certifications)
+    client = signed_in(app, make_user(Role.MANAGER))
+    for data in ({}, {"shown-²": "promotion:gold"}, {f"action-{org.id}": "apply"}):
+        response = client.post("/reports/tiers/review", data=data)
+        assert response.status_code == 400, data
+        assert "no longer those on this page" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(TierChange)) == 0
+
+
+def test_a_partner_is_told_when_the_channel_team_set_its_tier(app):
+    install()
+    org = make_org(name="Aozora Consulting", tier=Tier.GOLD)
+    admin = make_user(Role.PARTNER_ADMIN, org)
+    qualifies_for_gold(org)
+    # The rules change: only Silver is left, and no grace period (a demotion is due now).
+    install(Program(tiers=PROGRAM.tiers[:1], currency="JPY", grace_period_days=0))
+    service.review(None, {org.id: ReviewDecision("override", "Breach", "bronze")}, now=NOW)
+    db.session.commit()
+    notice = db.session.scalar(select(Notification).where(Notification.user_id == admin.id))
+    message = render(notice.kind, notice.params, "en")
+    assert "The channel team set Aozora Consulting's tier from Gold to Bronze" in message.body

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -216,7 +217,8 @@ def test_manager_applies_the_tier_review(app, certifications):
     assert "Promote to Gold" in preview
     assert db.session.get(Organization, org.id).tier == Tier.SILVER  # a preview writes nothing
 
-    response = client.post("/reports/tiers/review")
+    shown = dict(re.findall(r'name="(shown-\d+)" value="([^"]*)"', preview))
+    response = client.post("/reports/tiers/review", data=shown)
     assert response.status_code == 302
     org = db.session.get(Organization, org.id)
     assert org.tier == Tier.GOLD and org.tier_since == program_today()
