@@ -23,7 +23,8 @@ VERBS = {
               help="Write the changes (without it, only print what would change).")
 @with_appcontext
 def evaluate_command(apply_changes: bool) -> None:
-    """Show promotions, demotions and grace periods due today; --apply makes them."""
+    """Show promotions, demotions and grace periods due today; --apply makes them, but
+    those a manager held back or that undo a tier set by hand (the review page has them)."""
     planned, program, version = service.plan()
     source = f"rules version {version.number}" if version else "content/program.toml"
     click.echo(f"Tier program: {source}; review window {program.review_window_months} "
@@ -42,6 +43,10 @@ def evaluate_command(apply_changes: bool) -> None:
         if decision.kind == "at_risk" and decision.at_risk_since:
             demote_on = rules.demotion_date(decision.at_risk_since, program.grace_period_days)
             line += f", demotion on {demote_on.isoformat()} unless it recovers"
+        if item.held is not None:
+            line += f"; held back by a manager ({item.held.reason}): left to the review page"
+        elif item.by_hand_only:
+            line += "; undoes a tier set by hand: left to the review page"
         click.echo(line)
     if not apply_changes:
         click.echo(f"{len(planned)} change(s) due. Nothing written: run with --apply.")

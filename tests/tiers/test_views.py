@@ -391,6 +391,19 @@ def test_cli_prints_changes_and_applies_only_when_asked(app, certifications):
     assert "No changes" in again.output
 
 
+def test_cli_leaves_a_held_change_to_the_review_page(app, certifications):
+    org = make_org(slug="aozora-consulting", tier=Tier.SILVER)
+    gold_ready(org, certifications)
+    service.review(None, {org.id: service.ReviewDecision("hold", "Agreement not signed")})
+    db.session.commit()
+    applied = app.test_cli_runner().invoke(args=["tiers", "evaluate", "--apply"])
+    assert applied.exit_code == 0, applied.output
+    assert "held back by a manager (Agreement not signed): left to the review page" in (
+        applied.output)
+    assert "Applied 0 change(s)" in applied.output
+    assert db.session.get(Organization, org.id).tier == Tier.SILVER
+
+
 def test_content_sync_stores_program_toml_once(app):
     from lms.content import load_all, sync_all
 
