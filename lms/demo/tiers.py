@@ -41,10 +41,11 @@ from lms.models import (
     TierChange,
     TierChangeKind,
     TierHold,
+    TierProgramVersion,
     User,
 )
 from lms.tiers import rules
-from lms.tiers.program import Requirement, TierRule
+from lms.tiers.program import Requirement, TierRule, program_to_dict
 
 NCSP = "nimbus-certified-sales-professional"
 NCIE = "nimbus-certified-implementation-engineer"
@@ -285,8 +286,13 @@ def seed_manual_requirement(today: date) -> None:
     manager = person(MANAGER_EMAIL)
     tiers = tuple(TierRule(rule.tier, (*rule.requirements, BUSINESS_PLAN))
                   if rule.tier == "platinum" else rule for rule in program.tiers)
-    service.save_program(replace(program, tiers=tiers), admin,
-                         "Platinum partners agree a joint business plan with us every year.")
+    # Stored as the rules editor would (not through save_program, which commits first: the
+    # demo is written in one transaction, its caller commits).
+    number = db.session.scalar(select(func.max(TierProgramVersion.number))) or 0
+    db.session.add(TierProgramVersion(
+        number=number + 1, rules=program_to_dict(replace(program, tiers=tiers)), source="ui",
+        note="Platinum partners agree a joint business plan with us every year.",
+        created_by_id=admin.id if admin else None))
     for org in demo_orgs():
         plan = PLANS.get(org.slug) or ((20, "Plan agreed at the annual review.")
                                         if org.tier == Tier.PLATINUM else None)

@@ -141,7 +141,7 @@ class ProgramForm(FlaskForm):
 
 # --- The tier review: a decision per partner ---------------------------------------------------
 
-REVIEW_ACTIONS = ("apply", "hold", "override")
+REVIEW_ACTIONS = ("apply", "hold", "override", "leave")
 MAX_REASON = 500
 
 
@@ -167,6 +167,9 @@ def read_decisions(values: Mapping[str, str], rows: Mapping[int, tuple[str, str]
         if action not in REVIEW_ACTIONS:
             problem = _("choose apply, hold or set another tier.")
         elif action == "apply":
+            continue
+        elif action == "leave":
+            decisions[org_id] = ReviewDecision("leave")
             continue
         elif not reason or len(reason) > MAX_REASON or has_control_characters(reason):
             problem = _("say why (1 to %(n)d characters) when you hold a change or set "

@@ -73,8 +73,8 @@ def promotions_due(now: datetime | None = None) -> int:
     audience = Audience()
     written = 0
     for item in planned:
-        if item.decision.kind != "promotion" or item.held is not None:
-            continue  # a promotion held back waits for a manager, not for the review
+        if item.decision.kind != "promotion" or item.by_hand_only:
+            continue  # held back, or undoing a tier set by hand: a manager's, not the review's
         org = item.standing.organization
         since = org.tier_since.isoformat() if org.tier_since else ""
         written += _both_sides(

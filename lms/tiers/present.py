@@ -115,7 +115,7 @@ def heading(requirement: Requirement, program: Program, vocab: Vocabulary
         return gettext("Won deals"), ""
     if requirement.kind == "won_revenue":
         return gettext("Won revenue (%(currency)s)", currency=program.currency), ""
-    if requirement.kind in ("registered_deals", "approved_deals"):
+    if requirement.kind in ("registered_deals", "approved_deals", "manual"):
         return label(requirement, program, vocab), ""
     name = vocab.credential_names.get(requirement.credential or "", requirement.credential or "")
     abbreviation = re.search(r"\(([^()]+)\)\s*$", name)  # "... (NCSP)" → "NCSP"
@@ -140,7 +140,7 @@ def requirement_row(result: RequirementResult, program: Program, vocab: Vocabula
     if not result.met:
         if requirement.kind == "certified_people":
             links = vocab.credential_links.get(requirement.credential or "", ())
-        elif deal_link is not None:
+        elif deal_link is not None and requirement.kind != "manual":
             links = (deal_link,)
     return RequirementRow(label(requirement, program, vocab), result.actual, result.required,
                           result.met, round(result.progress * 100), gap(result, program),

@@ -8,6 +8,7 @@ problem at once; `program_to_dict` writes the stored (JSON) form it reads back.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections.abc import Mapping
@@ -149,6 +150,7 @@ def program_from_dict(data: Mapping, credential_slugs: set[str] | None = None
     problems.extend(health_problems)
     rules = _tier_rules(data.get("tiers", []), credential_slugs, problems)
     problems.extend(_unreachable_tiers(rules))
+    problems.extend(_shared_items(rules))
     benefits = benefits_from_dict(data.get("benefits"), problems)
     if problems or health is None:
         return None, problems
@@ -326,6 +328,20 @@ def _requirements(raw_requirements: list, tier: str, credential_slugs: set[str] 
     return tuple(requirements)
 
 
+def _shared_items(rules: list[TierRule]) -> list[str]:
+    """A manual requirement's item names one thing: the same item under two names (which
+    would be met by one record) is refused."""
+    names: dict[str, str] = {}
+    for rule in rules:
+        for requirement in rule.requirements:
+            if requirement.kind != "manual" or requirement.item is None:
+                continue
+            if names.setdefault(requirement.item, requirement.name or "") != requirement.name:
+                return [f"{rule.tier}: the manual requirement item {requirement.item!r} has "
+                        "two names (give each its own item)"]
+    return []
+
+
 def _unreachable_tiers(rules: list[TierRule]) -> list[str]:
     """Tiers are cumulative: a tier above a tier without requirements could never be
     reached."""
@@ -369,10 +385,11 @@ def _requirement(raw: object, where: str, credential_slugs: set[str] | None
 
 def item_of(name: str) -> str:
     """The item a manual requirement is recorded under, from its name: "Signed reseller
-    agreement" -> "signed-reseller-agreement" (non-ASCII names keep only ASCII parts, else
-    "item")."""
+    agreement" -> "signed-reseller-agreement". A name without ASCII letters or digits
+    ("事業計画書") gets "item-" and a digest of the name, so two such names never share one."""
     ascii_words = re.findall(r"[a-z0-9]+", name.lower())
-    return "-".join(ascii_words)[:MAX_ITEM].strip("-") or "item"
+    slug = "-".join(ascii_words)[:MAX_ITEM].strip("-")
+    return slug or "item-" + hashlib.sha256(name.encode()).hexdigest()[:10]
 
 
 def _manual_problems(kind: RequirementKind, raw: Mapping, where: str, problems: list[str]

@@ -368,14 +368,15 @@ class PlannedChange:
     decision: rules.Decision
     # A manager held this very change back (and nothing was recorded since): the hold.
     held: TierHold | None = None
-    # The company's latest recorded change: its id, and whether a manager set it by hand.
+    # The company's latest recorded change, and whether its tier was set by hand.
     last_change_id: int | None = None
     overridden: bool = False
 
     @property
     def by_hand_only(self) -> bool:
         """Whether only a manager applies it (the scheduled review and the CLI leave it):
-        a change held back, or a tier change undoing a tier a manager set by hand."""
+        a change held back, or a tier change undoing a tier a manager set by hand (its
+        grace period still starts and ends on its own)."""
         return self.held is not None or (
             self.overridden and self.decision.kind in ("promotion", "demotion"))
 
@@ -397,11 +398,17 @@ def plan(now: datetime | None = None) -> tuple[list[PlannedChange], Program,
     last_change: dict[int, tuple[int, datetime, bool]] = {}
     last_hold: dict[int, TierHold] = {}
     if ids:
-        for org_id, change_id, at, reason in db.session.execute(
+        set_by_hand: dict[int, bool] = {}
+        for org_id, change_id, at, reason, kind in db.session.execute(
                 select(TierChange.organization_id, TierChange.id, TierChange.at,
-                       TierChange.reason)
+                       TierChange.reason, TierChange.kind)
                 .where(TierChange.organization_id.in_(ids)).order_by(TierChange.id.desc())):
-            last_change.setdefault(org_id, (change_id, at, reason is not None))
+            last_change.setdefault(org_id, (change_id, at, False))
+            # Whether the tier in force was set by hand: its latest promotion or demotion.
+            if kind in (TierChangeKind.PROMOTION, TierChangeKind.DEMOTION):
+                set_by_hand.setdefault(org_id, reason is not None)
+        last_change = {org_id: (change_id, at, set_by_hand.get(org_id, False))
+                       for org_id, (change_id, at, _hand) in last_change.items()}
         for row in db.session.scalars(select(TierHold).where(TierHold.organization_id.in_(ids))
                                       .order_by(TierHold.id.desc())
                                       .options(joinedload(TierHold.actor))):
@@ -436,7 +443,7 @@ class ReviewDecision:
     """A manager's decision on one proposed change: apply it (the default), hold it back, or
     set another tier ("override"); holding and overriding say why."""
 
-    action: str = "apply"  # apply | hold | override
+    action: str = "apply"  # apply | hold | override | leave (nothing recorded)
     reason: str = ""
     tier: str | None = None  # the tier an override sets
 
@@ -466,13 +473,15 @@ def review(actor: User | None = None, decisions: Mapping[int, ReviewDecision] | 
     are applied). With `shown` (the proposals the manager saw, by company id), a review whose
     proposals changed since raises ReviewChanged before anything is written. One transaction;
     the caller commits."""
-    now = now or utcnow()
     decisions = decisions or {}
     start_write_transaction()
     # PostgreSQL: a second review at the same time waits here, then sees this one's result
     # (SQLite: BEGIN IMMEDIATE above already serialises writers).
     db.session.execute(select(Organization.id).where(Organization.active.is_(True))
                        .with_for_update())
+    # Taken once the lock is held: what one review records is dated after what the review
+    # it waited for recorded (a hold stands only until a later change).
+    now = now or utcnow()
     planned, program, version = plan(now)
     if scheduled:
         planned = [item for item in planned if not item.by_hand_only]
@@ -491,6 +500,8 @@ def review(actor: User | None = None, decisions: Mapping[int, ReviewDecision] | 
     for item in planned:
         org = changing[item.standing.organization.id]
         decided = decisions.get(org.id, ReviewDecision())
+        if decided.action == "leave":
+            continue  # left for another day: nothing recorded
         decision = item.decision
         assert decision.kind is not None  # plan() keeps only the decisions that change
         evidence = rules.evaluation_to_dict(item.standing.evaluation, org.tier.value)
@@ -541,6 +552,14 @@ def manual_requirements(program: Program) -> list[Requirement]:
     return list(seen.values())
 
 
+def _lock_company(organization: Organization) -> None:
+    """Decide on the company's records alone: two managers recording at once take turns
+    (PostgreSQL: the company's row; SQLite: the write lock), as a tier review does."""
+    start_write_transaction()
+    db.session.execute(select(Organization.id).where(Organization.id == organization.id)
+                       .with_for_update())
+
+
 def manual_records(organization: Organization) -> dict[str, ManualRequirementRecord]:
     """What managers recorded as met for the company, by item."""
     return {record.item: record for record in db.session.scalars(
@@ -552,7 +571,7 @@ def manual_records(organization: Organization) -> dict[str, ManualRequirementRec
 def record_manual(organization: Organization, item: str, met_on: date, evidence: str,
                   actor: User) -> ManualRequirementRecord:
     """Record a manual requirement as met (or correct the record); the caller commits."""
-    start_write_transaction()
+    _lock_company(organization)
     record_row = db.session.scalar(select(ManualRequirementRecord).where(
         ManualRequirementRecord.organization_id == organization.id,
         ManualRequirementRecord.item == item))
@@ -568,7 +587,7 @@ def record_manual(organization: Organization, item: str, met_on: date, evidence:
 
 def withdraw_manual(organization: Organization, item: str, actor: User) -> bool:
     """Withdraw a manual requirement's record (no longer met); whether there was one."""
-    start_write_transaction()
+    _lock_company(organization)
     row = db.session.scalar(select(ManualRequirementRecord).where(
         ManualRequirementRecord.organization_id == organization.id,
         ManualRequirementRecord.item == item))

@@ -3,6 +3,8 @@ tier with a reason; each recorded, nothing applied when the proposals changed me
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -311,3 +313,51 @@ def test_a_partner_is_told_when_the_channel_team_set_its_tier(app):
     notice = db.session.scalar(select(Notification).where(Notification.user_id == admin.id))
     message = render(notice.kind, notice.params, "en")
     assert "The channel team set Aozora Consulting's tier from Gold to Bronze" in message.body
+
+
+def test_a_held_change_is_left_by_default_on_the_review_page(app, certifications):
+    held_org = make_org(name="Aozora Consulting", tier=Tier.SILVER)
+    gold_ready(held_org, certifications)
+    other = make_org(name="Kumo Works", tier=Tier.SILVER)
+    gold_ready(other, certifications)
+    service.review(None, {held_org.id: ReviewDecision("hold", "Agreement not signed"),
+                          other.id: ReviewDecision("leave")})
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(TierChange)) == 0  # left
+    client = signed_in(app, make_user(Role.MANAGER))
+    page = client.get("/reports/tiers/review").get_data(as_text=True)
+    assert "Held back on" in page and "Agreement not signed" in page
+    # The page's own choices: the held row on "Not this time", the other on "Apply".
+    import re
+
+    chosen = dict(re.findall(r'<select id="(action-\d+)"[^>]*>.*?<option value="(\w+)" selected',
+                             page, re.S))
+    assert chosen == {f"action-{held_org.id}": "leave", f"action-{other.id}": "apply"}
+
+    response = client.post("/reports/tiers/review", data={**_fields(page), **chosen})
+
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Organization, held_org.id).tier == Tier.SILVER
+    assert db.session.get(Organization, other.id).tier == Tier.GOLD
+
+
+def test_a_tier_set_up_by_hand_gets_its_grace_period_but_no_demotion_by_the_job(app):
+    install()
+    org = make_org(tier=Tier.SILVER)
+    qualifies_for_silver(org)
+    service.review(None, {}, now=NOW)  # nothing due yet
+    # Set up to Gold by hand although it qualifies for Silver only.
+    install(Program(tiers=PROGRAM.tiers, currency="JPY", grace_period_days=10))
+    qualifies_for_gold(org)
+    service.review(None, {org.id: ReviewDecision("override", "Strategic", "platinum")},
+                   now=NOW)
+    db.session.commit()
+
+    started = service.apply(now=NOW)  # below Platinum: the grace period starts on its own
+    db.session.commit()
+    assert [c.kind.value for c in started] == ["at_risk"]
+    later = NOW + timedelta(days=30)
+    assert service.apply(now=later) == []  # the demotion is left to a manager
+    [item] = service.plan(later)[0]
+    assert item.decision.kind == "demotion" and item.by_hand_only
