@@ -27,7 +27,8 @@ from lms.content import LoadedContent, load_folders
 from lms.courses.loader import COURSE_KEYS, LESSON_KEYS, PATH_KEYS, load_content
 from lms.credentials.loader import KEYS as CREDENTIAL_KEYS
 from lms.quizzes.loader import QUESTION_KEYS, QUIZ_KEYS
-from lms.tiers.program import HEALTH_KEYS, PROGRAM_KEYS, WEIGHT_KEYS
+from lms.tiers.benefits import TIER_KEYS as BENEFIT_KEYS
+from lms.tiers.program import HEALTH_KEYS, PROGRAM_KEYS, REQUIREMENT_KEYS, WEIGHT_KEYS
 
 REPO = Path(__file__).resolve().parents[1]
 # Reproducible and quick: derandomized, so the examples change only with the project's code
@@ -91,10 +92,16 @@ PROGRAM = {
              "job_function": "sales", "min": 2}]},
         {"tier": "gold", "requirements": [
             {"kind": "won_deals", "min": 10},
-            {"kind": "won_revenue", "min": 30_000_000}]},
+            {"kind": "won_revenue", "min": 30_000_000},
+            {"kind": "certified_won_deals", "min": 2, "credential": "alpha-cert"},
+            {"kind": "manual", "name": "Signed reseller agreement",
+             "item": "reseller-agreement", "min": 1}]},
     ],
     "health": {"weights": {"active": 0.4, "training": 0.3, "conversion": 0.3},
                "healthy_from": 70, "watch_from": 40},
+    "benefits": {"mdf_period": "quarter",
+                 "gold": {"margin_percent": 20, "mdf": 1_500_000, "support": "priority",
+                          "items": ["A named channel manager"]}},
 }
 LESSON_BODY = "\nHello.\n"
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"></svg>\n'
@@ -356,9 +363,8 @@ def test_the_valid_tree_has_no_problems_and_every_key(tmp_path):
         QUIZ_KEYS | QUESTION_KEYS)
     assert {path[-1] for path in key_paths(CREDENTIALS)} == {"credentials", *CREDENTIAL_KEYS}
     assert {path[-1] for path in key_paths(PROGRAM)} == (
-        PROGRAM_KEYS | HEALTH_KEYS | set(WEIGHT_KEYS) | {"USD", "EUR", "tier", "requirements",
-                                                          "kind", "min", "credential",
-                                                          "job_function"})
+        PROGRAM_KEYS | HEALTH_KEYS | set(WEIGHT_KEYS) | REQUIREMENT_KEYS | BENEFIT_KEYS
+        | {"USD", "EUR", "tier", "requirements", "mdf_period", "gold"})
 
 
 @pytest.fixture(scope="module")
