@@ -50,6 +50,11 @@ class Benefits:
         return all(self.of(tier).empty for tier in TIERS)
 
 
+def as_written(percent: float) -> int | float:
+    """A percentage as people write it: 20, not 20.0 (12.5 stays 12.5)."""
+    return int(percent) if percent == int(percent) else percent
+
+
 def added(lower: TierBenefits, higher: TierBenefits) -> TierBenefits:
     """What `higher` gives beyond `lower`: its margin, MDF and support where they are better,
     and the items `lower` does not list (a tier may also give less: that is not added)."""
@@ -143,8 +148,7 @@ def benefits_to_dict(benefits: Benefits) -> dict:
             continue
         entry: dict = {}
         if tier_benefits.margin_percent is not None:
-            margin = tier_benefits.margin_percent
-            entry["margin_percent"] = int(margin) if margin.is_integer() else margin
+            entry["margin_percent"] = as_written(tier_benefits.margin_percent)
         if tier_benefits.mdf is not None:
             entry["mdf"] = tier_benefits.mdf
         if tier_benefits.support is not None:

@@ -50,9 +50,9 @@ KIND_CHOICES = (
 JOB_CHOICES = (("", _l("Anyone")), ("sales", _l("Sales people")),
                ("technical", _l("Technical people")))
 EXTRA_ROWS = 2
-SUPPORT_CHOICES = (("", _l("— not listed —")), ("standard", _l("Standard support")),
-                   ("priority", _l("Priority support")),
-                   ("dedicated", _l("A dedicated support engineer")))
+SUPPORT_LABELS = {"standard": _l("Standard support"), "priority": _l("Priority support"),
+                  "dedicated": _l("A dedicated support engineer")}
+SUPPORT_CHOICES = (("", _l("— not listed —")), *SUPPORT_LABELS.items())
 MDF_PERIOD_CHOICES = (("quarter", _l("A quarter")), ("half_year", _l("Six months")),
                       ("year", _l("A year")))
 

@@ -20,6 +20,7 @@ from lms.models import Asset, Course, Credential, Quiz
 from lms.numbers import format_decimal
 from lms.tiers import rules
 from lms.tiers.benefits import TIERS, TierBenefits, added
+from lms.tiers.forms import SUPPORT_LABELS
 from lms.tiers.program import Program, Requirement
 from lms.tiers.rules import RequirementResult
 from lms.tiers.service import PartnerStanding, standing_of
@@ -207,8 +208,6 @@ def partner_overview(organization, viewer) -> dict:
 
 # --- Benefits -------------------------------------------------------------------------------
 
-SUPPORT_LABELS = {"standard": _l("Standard support"), "priority": _l("Priority support"),
-                  "dedicated": _l("A dedicated support engineer")}
 MDF_LABELS = {"quarter": _l("%(amount)s of market development funds a quarter"),
               "half_year": _l("%(amount)s of market development funds every six months"),
               "year": _l("%(amount)s of market development funds a year")}

@@ -224,29 +224,28 @@ def gather_facts(now: datetime, program: Program,
         held = certified[holder_org]
         held[key] = held.get(key, 0) + count
 
-    # Only when a requirement counts them: most programs do not, and then it costs nothing.
+    # The facts of the other kinds only when a tier asks for them: most programs do not.
+    kinds = {r.kind for rule in program.tiers for r in rule.requirements}
     pipeline: dict[int, dict[str, int]] = defaultdict(dict)
-    if any(r.kind in PIPELINE_KINDS for rule in program.tiers for r in rule.requirements):
+    if kinds & set(PIPELINE_KINDS):
         for org_id, kind, count in connection.execute(_pipeline_statement(ids is not None),
                                                       params).all():
             pipeline[org_id][kind] = count
-
-    keys = ids if ids is not None else set(won) | set(revenue) | set(certified) | set(pipeline)
     certified_won: dict[int, dict[str, int]] = defaultdict(dict)
-    if any(r.kind == "certified_won_deals" for rule in program.tiers for r in rule.requirements):
+    if "certified_won_deals" in kinds:
         for org_id, slug, count in connection.execute(_certified_won_statement(ids is not None),
                                                       params).all():
             certified_won[org_id][slug] = count
-
     manual: dict[int, set[str]] = defaultdict(set)
-    if any(r.kind == "manual" for rule in program.tiers for r in rule.requirements):
+    if "manual" in kinds:
         records = select(ManualRequirementRecord.organization_id, ManualRequirementRecord.item)
         if ids is not None:
             records = records.where(ManualRequirementRecord.organization_id.in_(ids))
         for org_id, item in connection.execute(records).all():
             manual[org_id].add(item)
 
-    keys = set(keys) | set(manual) if ids is None else keys
+    keys = ids if ids is not None else (set(won) | set(revenue) | set(certified)
+                                        | set(pipeline) | set(manual))
     empty: dict[str, int] = {}
     return {org_id: PartnerFacts(won.get(org_id, 0), revenue.get(org_id, {}),
                                  certified.get(org_id, {}),
@@ -395,20 +394,18 @@ def plan(now: datetime | None = None) -> tuple[list[PlannedChange], Program,
         if decision.changes:
             proposed.append((standing, decision))
     ids = [standing.organization.id for standing, _decision in proposed]
-    last_change: dict[int, tuple[int, datetime, bool]] = {}
+    last_change: dict[int, tuple[int, datetime]] = {}
+    set_by_hand: dict[int, bool] = {}
     last_hold: dict[int, TierHold] = {}
     if ids:
-        set_by_hand: dict[int, bool] = {}
         for org_id, change_id, at, reason, kind in db.session.execute(
                 select(TierChange.organization_id, TierChange.id, TierChange.at,
                        TierChange.reason, TierChange.kind)
                 .where(TierChange.organization_id.in_(ids)).order_by(TierChange.id.desc())):
-            last_change.setdefault(org_id, (change_id, at, False))
+            last_change.setdefault(org_id, (change_id, at))
             # Whether the tier in force was set by hand: its latest promotion or demotion.
             if kind in (TierChangeKind.PROMOTION, TierChangeKind.DEMOTION):
                 set_by_hand.setdefault(org_id, reason is not None)
-        last_change = {org_id: (change_id, at, set_by_hand.get(org_id, False))
-                       for org_id, (change_id, at, _hand) in last_change.items()}
         for row in db.session.scalars(select(TierHold).where(TierHold.organization_id.in_(ids))
                                       .order_by(TierHold.id.desc())
                                       .options(joinedload(TierHold.actor))):
@@ -424,7 +421,7 @@ def plan(now: datetime | None = None) -> tuple[list[PlannedChange], Program,
                 and hold.from_tier == org.tier and (change is None or hold.at >= change[1])):
             hold = None
         planned.append(PlannedChange(standing, decision, hold, change[0] if change else None,
-                                     change[2] if change else False))
+                                     set_by_hand.get(org.id, False)))
     return planned, program, version
 
 
@@ -568,13 +565,17 @@ def manual_records(organization: Organization) -> dict[str, ManualRequirementRec
         .options(joinedload(ManualRequirementRecord.recorded_by)))}
 
 
+def _manual_record(organization: Organization, item: str) -> ManualRequirementRecord | None:
+    return db.session.scalar(select(ManualRequirementRecord).where(
+        ManualRequirementRecord.organization_id == organization.id,
+        ManualRequirementRecord.item == item))
+
+
 def record_manual(organization: Organization, item: str, met_on: date, evidence: str,
                   actor: User) -> ManualRequirementRecord:
     """Record a manual requirement as met (or correct the record); the caller commits."""
     _lock_company(organization)
-    record_row = db.session.scalar(select(ManualRequirementRecord).where(
-        ManualRequirementRecord.organization_id == organization.id,
-        ManualRequirementRecord.item == item))
+    record_row = _manual_record(organization, item)
     if record_row is None:
         record_row = ManualRequirementRecord(organization_id=organization.id, item=item)
         db.session.add(record_row)
@@ -588,9 +589,7 @@ def record_manual(organization: Organization, item: str, met_on: date, evidence:
 def withdraw_manual(organization: Organization, item: str, actor: User) -> bool:
     """Withdraw a manual requirement's record (no longer met); whether there was one."""
     _lock_company(organization)
-    row = db.session.scalar(select(ManualRequirementRecord).where(
-        ManualRequirementRecord.organization_id == organization.id,
-        ManualRequirementRecord.item == item))
+    row = _manual_record(organization, item)
     if row is None:
         return False
     db.session.delete(row)

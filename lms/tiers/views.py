@@ -23,6 +23,7 @@ from lms.models import (
 from lms.policy import VENDOR_ROLES, admin_required, scope, vendor_required
 from lms.tiers import bp, present, rules, service
 from lms.tiers.benefits import TIERS as ALL_TIERS
+from lms.tiers.benefits import as_written
 from lms.tiers.forms import (
     EXTRA_ROWS,
     KIND_CHOICES,
@@ -191,8 +192,7 @@ def _fill_form(form: ProgramForm, program: Program) -> None:
     for tier in ALL_TIERS:
         benefits, subform = program.benefits.of(tier), getattr(form, f"{tier}_benefits")
         margin = benefits.margin_percent
-        subform.margin_percent.data = int(margin) if margin is not None and \
-            margin.is_integer() else margin
+        subform.margin_percent.data = None if margin is None else as_written(margin)
         subform.mdf.data = benefits.mdf
         subform.support.data = benefits.support or ""
         subform.items.data = "\n".join(benefits.items)
@@ -264,7 +264,7 @@ def _benefits_data(form: ProgramForm) -> dict:
                                  if line.strip()]}
         margin = subform.margin_percent.data
         if margin is not None:
-            entry["margin_percent"] = int(margin) if margin == int(margin) else float(margin)
+            entry["margin_percent"] = as_written(float(margin))
         if subform.mdf.data is not None:
             entry["mdf"] = subform.mdf.data
         if subform.support.data:
