@@ -145,6 +145,14 @@ def start_write_transaction() -> None:
     session.info["write_transaction"] = session.get_transaction()
 
 
+def lock_row(model, ident: int) -> None:
+    """Decide alone on what hangs from one row (a company's tier records, its funds): two
+    writers take turns. PostgreSQL locks the row (SELECT ... FOR UPDATE); SQLite's write lock
+    (start_write_transaction) already serializes every writer."""
+    start_write_transaction()
+    db.session.execute(db.select(model.id).where(model.id == ident).with_for_update())
+
+
 def end_read_transaction() -> None:
     """End the request's transaction before slow work (a password hash), so a POST does not
     hold SQLite's write lock meanwhile. Only for a transaction that has changed nothing."""

@@ -9,18 +9,17 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from lms.assets import access, bp, downloads, metadata, publishing
-from lms.assets.filetypes import FILE_TYPES, content_disposition, extension_of, family_of
+from lms.assets.filetypes import FILE_TYPES, extension_of, family_of
 from lms.assets.forms import AssetForm, PublishForm, VersionForm
 from lms.assets.library import asset_page, find_version, parse_filters
 from lms.assets.library import library as library_page
-from lms.assets.storage import get_storage
+from lms.assets.storage import attachment
 from lms.auth.forms import ConfirmForm
 from lms.clock import program_today
 from lms.csvutil import csv_response
@@ -32,9 +31,6 @@ from lms.labels import TIER_LABELS
 from lms.models import Asset, AssetVersion, utcnow
 from lms.numbers import format_decimal
 from lms.policy import vendor_required
-
-# A downloaded file never runs anything in the browser, even if opened in a tab.
-DOWNLOAD_CSP = "default-src 'none'; sandbox"
 
 
 def file_size(size: int) -> str:
@@ -100,26 +96,15 @@ def detail(slug: str):
 def _serve(asset: Asset, version: AssetVersion):
     """Send the stored file as an attachment that cannot run in the browser; count it."""
     try:
-        handle = get_storage().open(version.sha256)
+        response = attachment(version.sha256, version.content_type, version.size,
+                              version.filename, f"{asset.slug}-v{version.number}")
     except FileNotFoundError:
         current_app.logger.error("asset %s version %d: file %s missing from the storage",
                                  asset.slug, version.number, version.sha256)
         return render_error(404, _("The file of this asset cannot be found right now. Please "
                                    "tell your channel manager."))
-    try:
-        if request.method == "GET":  # a HEAD request downloads nothing
-            downloads.record_download(current_user, asset, version)
-        response = send_file(handle, mimetype=version.content_type, as_attachment=True,
-                             download_name=version.filename, conditional=False, etag=False)
-    except BaseException:
-        handle.close()
-        raise
-    response.content_length = version.size
-    response.headers["Content-Disposition"] = content_disposition(
-        version.filename, f"{asset.slug}-v{version.number}")
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = DOWNLOAD_CSP
-    response.headers["Cache-Control"] = "private, no-store"
+    if request.method == "GET":  # a HEAD request downloads nothing
+        downloads.record_download(current_user, asset, version)
     return response
 
 

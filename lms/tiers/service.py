@@ -32,7 +32,7 @@ from sqlalchemy.orm import joinedload
 from lms.audit import record
 from lms.clock import local_date, program_zone
 from lms.content_cache import cached
-from lms.database import start_write_transaction
+from lms.database import lock_row, start_write_transaction
 from lms.extensions import db
 from lms.models import (
     AuditAction,
@@ -550,11 +550,9 @@ def manual_requirements(program: Program) -> list[Requirement]:
 
 
 def _lock_company(organization: Organization) -> None:
-    """Decide on the company's records alone: two managers recording at once take turns
-    (PostgreSQL: the company's row; SQLite: the write lock), as a tier review does."""
-    start_write_transaction()
-    db.session.execute(select(Organization.id).where(Organization.id == organization.id)
-                       .with_for_update())
+    """Decide on the company's records alone: two managers recording at once take turns,
+    as a tier review does."""
+    lock_row(Organization, organization.id)
 
 
 def manual_records(organization: Organization) -> dict[str, ManualRequirementRecord]:
