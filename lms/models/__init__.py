@@ -23,6 +23,15 @@ from lms.models.credentials import (
     new_verification_code,
 )
 from lms.models.deals import Deal, DealEvent, DealStatus
+from lms.models.mdf import (
+    MdfActivityType,
+    MdfAdjustment,
+    MdfAllocation,
+    MdfEvent,
+    MdfProofFile,
+    MdfRequest,
+    MdfStatus,
+)
 from lms.models.notifications import MailState, Notification, NotificationSettings
 from lms.models.organizations import Organization, OrganizationActivityMonth, Tier
 from lms.models.quizzes import (
@@ -87,6 +96,13 @@ __all__ = [
     "LessonProgress",
     "MailState",
     "ManualRequirementRecord",
+    "MdfActivityType",
+    "MdfAdjustment",
+    "MdfAllocation",
+    "MdfEvent",
+    "MdfProofFile",
+    "MdfRequest",
+    "MdfStatus",
     "Notification",
     "NotificationSettings",
     "Organization",

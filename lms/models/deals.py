@@ -77,6 +77,9 @@ class Deal(Base):
     # An open deal of another partner for the same customer, registered first.
     conflict_with_id: Mapped[int | None] = mapped_column(
         ForeignKey("deals.id", ondelete="SET NULL"), index=True)
+    # The MDF activity (lms.models.mdf.MdfRequest) the partner credits with the deal.
+    mdf_request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mdf_requests.id", ondelete="SET NULL"), index=True)
     registered_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     approved_at: Mapped[datetime | None]
     rejected_at: Mapped[datetime | None]
