@@ -118,6 +118,7 @@ def _register_blueprints(app: Flask) -> None:
         credentials,
         deals,
         main,
+        mdf,
         notifications,
         quizzes,
         reports,
@@ -128,8 +129,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp, url_prefix="/admin")
-    for feature in (courses, quizzes, credentials, assets, deals, tiers, reports, notifications,
-                    api, webhooks):  # webhooks: its service subscribes to lms.events
+    for feature in (courses, quizzes, credentials, assets, deals, mdf, tiers, reports,
+                    notifications, api, webhooks):  # webhooks: its service subscribes to lms.events
         app.register_blueprint(feature.bp)
     app.register_blueprint(api.admin_bp)
 

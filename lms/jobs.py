@@ -139,6 +139,12 @@ def nudge_learners() -> str:
     return f"{nudge()} notification(s) of onboarding not started or stalled"
 
 
+def warn_mdf_expiring() -> str:
+    from lms.mdf.notices import warn_expiring
+
+    return f"{warn_expiring()} notification(s) of unused MDF about to expire"
+
+
 def deliver_notifications() -> str:
     from lms.notifications.service import deliver_due
 
@@ -167,6 +173,7 @@ JOBS = (
     Job("review-tiers", daily_at(0, 30), "daily at 00:30", review_tiers),
     Job("remind-credentials", daily_at(9, 0), "daily at 09:00", remind_credentials),
     Job("nudge-learners", daily_at(9, 5), "daily at 09:05", nudge_learners),
+    Job("warn-mdf-expiring", daily_at(9, 10), "daily at 09:10", warn_mdf_expiring),
     # Last: `lms jobs run` delivers what the jobs before it have just written.
     Job("deliver-notifications", every_minutes(1), "every minute", deliver_notifications),
     Job("deliver-webhooks", every_minutes(1), "every minute", deliver_webhooks),

@@ -9,6 +9,8 @@ from lms.models import (
     Audience,
     DealStatus,
     JobFunction,
+    MdfActivityType,
+    MdfStatus,
     QuizKind,
     ReviewPolicy,
     Role,
@@ -59,6 +61,24 @@ DEAL_STATUS_LABELS: Labels = {
 }
 
 
+MDF_ACTIVITY_LABELS: Labels = {
+    MdfActivityType.EVENT: _l("Event"),
+    MdfActivityType.WEBINAR: _l("Webinar"),
+    MdfActivityType.DIGITAL_ADS: _l("Digital ads"),
+    MdfActivityType.CONTENT: _l("Content"),
+    MdfActivityType.OTHER: _l("Other"),
+}
+MDF_STATUS_LABELS: Labels = {
+    MdfStatus.SUBMITTED: _l("Waiting for a decision"),
+    MdfStatus.APPROVED: _l("Approved"),
+    MdfStatus.REJECTED: _l("Rejected"),
+    MdfStatus.CANCELLED: _l("Cancelled"),
+    MdfStatus.CLAIMED: _l("Claim sent"),
+    MdfStatus.CLAIM_APPROVED: _l("Claim approved"),
+    MdfStatus.PAID: _l("Paid"),
+}
+
+
 def minutes_text(minutes: int) -> str:
     """A duration for people: "45 min", "2 h", "1 h 30 min", "1 day"."""
     from lms.i18n import gettext as _
@@ -78,7 +98,8 @@ _TEMPLATE_LABELS: dict[str, Labels | dict[str, str]] = {
     "tier_labels": TIER_LABELS, "role_labels": ROLE_LABELS, "job_labels": JOB_LABELS,
     "audience_labels": AUDIENCE_LABELS, "locale_names": LOCALE_NAMES,
     "kind_labels": KIND_LABELS, "review_labels": REVIEW_LABELS,
-    "asset_category_labels": ASSET_CATEGORY_LABELS, "deal_status_labels": DEAL_STATUS_LABELS}
+    "asset_category_labels": ASSET_CATEGORY_LABELS, "deal_status_labels": DEAL_STATUS_LABELS,
+    "mdf_status_labels": MDF_STATUS_LABELS, "mdf_activity_labels": MDF_ACTIVITY_LABELS}
 
 
 def template_labels() -> dict[str, dict[str, str]]:

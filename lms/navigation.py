@@ -19,6 +19,7 @@ ALL_SIGNED_IN = tuple(Role)
 
 REPORTS = _l("Reports")
 TEAM = _l("Team")
+PROGRAM = _l("Program")
 
 
 @dataclass(frozen=True)
@@ -51,8 +52,10 @@ NAVIGATION: list[NavItem] = [
     NavItem("assets.library", _l("Library"), ALL_SIGNED_IN),
     NavItem("deals.deal_list", _l("Deals"), ALL_SIGNED_IN),
     NavItem("credentials.mine", _l("My credentials"), PARTNER_ROLES),
-    NavItem("tiers.partner_list", _l("Our tier"), PARTNER_ROLES),
+    NavItem("tiers.partner_list", _l("Our tier"), PARTNER_ROLES, PROGRAM),
+    NavItem("mdf.overview", _l("Market development funds"), PARTNER_ROLES, PROGRAM),
     NavItem("tiers.partner_list", _l("Partners"), VENDOR),
+    NavItem("mdf.overview", _l("MDF"), VENDOR),
     NavItem("admin.users", _l("People"), (Role.PARTNER_ADMIN,), TEAM),
     NavItem("courses.progress", _l("Progress"), (Role.PARTNER_ADMIN,), TEAM),
     NavItem("credentials.expiring", _l("Expiring certifications"), (Role.PARTNER_ADMIN,),

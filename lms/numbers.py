@@ -91,3 +91,8 @@ def decimal_filter(context: Context, value: int | float | Decimal,
     locale = context.get("current_locale")
     return number_format(locale, format).apply(value) if locale else \
         format_decimal(value, format)
+
+
+def format_amount(value: int, currency: str) -> str:
+    """An amount of money as messages write it: "1,500,000 JPY"."""
+    return f"{format_decimal(value)} {currency}"

@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import Select
 
 from lms.extensions import db
-from lms.models import Role, User
+from lms.models import Organization, Role, User
 
 VENDOR_ROLES = (Role.MANAGER, Role.ADMIN)
 PEOPLE_MANAGER_ROLES = (Role.PARTNER_ADMIN, Role.ADMIN)
@@ -56,6 +56,16 @@ def get_visible_or_404(model, ident, viewer: User | None = None, organization_at
     if obj is None:
         abort(404)
     return obj
+
+
+def company_or_404(slug: str, viewer: User | None = None) -> Organization:
+    """A partner company by its slug: for a partner only its own (another is 404, as if it
+    did not exist), for vendor staff any."""
+    stmt = db.select(Organization).where(Organization.slug == slug)
+    organization = db.session.scalar(scope(stmt, Organization.id, viewer))
+    if organization is None:
+        abort(404)
+    return organization
 
 
 def can_manage_person(viewer: User, person: User) -> bool:

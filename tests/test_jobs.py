@@ -81,6 +81,8 @@ def test_the_scheduler_queues_each_job_when_it_is_due(app):
         == ["close-expired-attempts", *every, "remind-credentials"]  # 09:00 in Tokyo
     assert sorted(task.name for task in jobs.queue.read_periodic(datetime(2027, 2, 1, 0, 5))) \
         == ["close-expired-attempts", *every, "nudge-learners"]  # 09:05 in Tokyo
+    assert sorted(task.name for task in jobs.queue.read_periodic(datetime(2027, 2, 1, 0, 10))) \
+        == ["close-expired-attempts", *every, "warn-mdf-expiring"]  # 09:10 in Tokyo
 
 
 # --- Where the queue lives -------------------------------------------------------------------
@@ -158,8 +160,9 @@ def test_jobs_run_runs_every_job_once_and_says_what_each_did(app):
     assert lines[3] == ("remind-credentials: 0 certification reminder(s), 0 warning(s) of tier "
                         "requirements they would break")
     assert lines[4] == "nudge-learners: 0 notification(s) of onboarding not started or stalled"
-    assert lines[5] == "deliver-notifications: mailed 0 notification(s), 0 to retry"
-    assert lines[6].startswith("deliver-webhooks: ")
+    assert lines[5] == "warn-mdf-expiring: 0 notification(s) of unused MDF about to expire"
+    assert lines[6] == "deliver-notifications: mailed 0 notification(s), 0 to retry"
+    assert lines[7].startswith("deliver-webhooks: ")
     assert status_of(deal_id) == DealStatus.EXPIRED
     again = app.test_cli_runner().invoke(args=["jobs", "run"])
     assert "expire-deals: expired 0 deal registration(s)" in again.output  # safe to rerun
@@ -172,6 +175,7 @@ def test_jobs_list_says_when_each_job_runs(app):
                                           "review-tiers: daily at 00:30",
                                           "remind-credentials: daily at 09:00",
                                           "nudge-learners: daily at 09:05",
+                                          "warn-mdf-expiring: daily at 09:10",
                                           "deliver-notifications: every minute",
                                           "deliver-webhooks: every minute"]
 

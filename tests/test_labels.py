@@ -18,7 +18,8 @@ def test_minutes_text(app, minutes, text):
     ("TIER_LABELS", "Tier"), ("ROLE_LABELS", "Role"), ("JOB_LABELS", "JobFunction"),
     ("AUDIENCE_LABELS", "Audience"), ("KIND_LABELS", "QuizKind"),
     ("REVIEW_LABELS", "ReviewPolicy"), ("ASSET_CATEGORY_LABELS", "AssetCategory"),
-    ("DEAL_STATUS_LABELS", "DealStatus"),
+    ("DEAL_STATUS_LABELS", "DealStatus"), ("MDF_STATUS_LABELS", "MdfStatus"),
+    ("MDF_ACTIVITY_LABELS", "MdfActivityType"),
 ])
 def test_every_member_of_an_enum_has_a_label(labels, enum):
     from lms import labels as module

@@ -57,12 +57,24 @@ class DealForm(FlaskForm):
         validators=[Length(max=MAX_LENGTHS["description"]),
                     NoControlCharacters(multiline=True)])
     expected_close_on = DateField(_l("Expected close date"), validators=[Optional(), deal_date])
+    # Choices: the company's approved MDF activities (set by the view; "" for none).
+    # Not checked against the choices: the service refuses an activity that is not the
+    # company's or not approved (cancelled while the form was open) with a message.
+    mdf_request = SelectField(_l("MDF activity"), choices=[], default="", validate_choice=False,
+                              description=_l("The funded activity that brought this deal, "
+                                             "if any: it counts in the return on MDF."))
 
     def deal_fields(self) -> dict:
-        return {"customer_name": self.customer_name.data, "amount": self.amount.data,
-                "currency": self.currency.data, "product": self.product.data or "",
-                "description": self.description.data or "",
-                "expected_close_on": self.expected_close_on.data}
+        fields = {"customer_name": self.customer_name.data, "amount": self.amount.data,
+                  "currency": self.currency.data, "product": self.product.data or "",
+                  "description": self.description.data or "",
+                  "expected_close_on": self.expected_close_on.data}
+        value = (self.mdf_request.data or "").strip()
+        # Offered when there is an activity to choose; a value posted without is refused.
+        if len(self.mdf_request.choices) > 1 or value:
+            fields["mdf_request_id"] = int(value) if value.isascii() and value.isdigit() \
+                and len(value) < 11 else (None if not value else -1)
+        return fields
 
 
 class DecisionForm(FlaskForm):

@@ -24,13 +24,17 @@ from lms.deals.validation import MAX_LENGTHS, MULTILINE_COLUMNS, parse_amount, p
 from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.labels import DEAL_STATUS_LABELS
-from lms.models import Deal, DealStatus, Organization, User, utcnow
+from lms.models import Deal, DealStatus, MdfRequest, MdfStatus, Organization, User, utcnow
 from lms.models.deals import DEFAULT_CURRENCY
 from lms.text import has_control_characters
 
 EDITABLE_FIELDS = ("customer_name", "amount", "currency", "product", "description",
                    "expected_close_on")
 MAX_REASON = 1000
+# The MDF activities a deal can be credited to: approved, whatever came after but a
+# cancellation (lms.mdf). KEEP leaves a deal's activity as it is.
+ATTRIBUTABLE = (MdfStatus.APPROVED, MdfStatus.CLAIMED, MdfStatus.CLAIM_APPROVED, MdfStatus.PAID)
+KEEP = object()
 
 
 @dataclass(frozen=True)
@@ -67,11 +71,24 @@ def check_fields(*, customer_name: str, amount: object, currency: str = DEFAULT_
                       texts["description"], expected_close_on)
 
 
+def check_activity(organization_id: int, request_id: int | None) -> int | None:
+    """The MDF activity a deal of the company may be credited to; DealError for another
+    company's activity, or one never approved or cancelled."""
+    if request_id is None:
+        return None
+    if db.session.scalar(select(MdfRequest.id).where(
+            MdfRequest.id == request_id, MdfRequest.organization_id == organization_id,
+            MdfRequest.status.in_(ATTRIBUTABLE))) is None:
+        raise DealError(_("Choose one of your company's approved MDF activities."),
+                        "mdf_request")
+    return request_id
+
+
 def register_deal(organization: Organization, registered_by: User | None, *, customer_name: str,
                   amount: object, currency: str = DEFAULT_CURRENCY, product: str = "",
                   description: str = "", expected_close_on: date | None = None,
                   external_id: str | None = None, now: datetime | None = None,
-                  source: str = "web") -> Deal:
+                  source: str = "web", mdf_request_id: int | None = None) -> Deal:
     """Register a deal for `organization`, flagged when another partner registered the same
     customer first (open, in the last 90 days). DealError for bad values."""
     fields = check_fields(customer_name=customer_name, amount=amount, currency=currency,
@@ -84,6 +101,7 @@ def register_deal(organization: Organization, registered_by: User | None, *, cus
     registered_by_id = registered_by.id if registered_by else None
     key = customer_key(fields.customer_name)
     start_write_transaction()
+    mdf_request_id = check_activity(organization_id, mdf_request_id)
     lock_customer(key)
     # Timed once the lock is held: registration order is the order of the timestamps.
     now = now or utcnow()
@@ -95,7 +113,7 @@ def register_deal(organization: Organization, registered_by: User | None, *, cus
                 currency=fields.currency, product=fields.product,
                 description=fields.description, expected_close_on=fields.expected_close_on,
                 status=DealStatus.REGISTERED, external_id=external_id, registered_at=now,
-                updated_at=now)
+                updated_at=now, mdf_request_id=mdf_request_id)
     set_conflict(deal, ConflictIndex.load([key]).first_for(deal))
     db.session.add(deal)
     db.session.flush()
@@ -108,7 +126,8 @@ def register_deal(organization: Organization, registered_by: User | None, *, cus
 
 def edit_deal(deal: Deal, actor: User, *, customer_name: str, amount: object, currency: str,
               product: str, description: str, expected_close_on: date | None,
-              now: datetime | None = None, source: str = "web") -> dict[str, list[str]]:
+              now: datetime | None = None, source: str = "web",
+              mdf_request_id: int | object | None = KEEP) -> dict[str, list[str]]:
     """Change what the partner entered; the changes made ({} when nothing changed). A new
     customer is checked for conflicts again."""
     now = now or utcnow()
@@ -122,6 +141,9 @@ def edit_deal(deal: Deal, actor: User, *, customer_name: str, amount: object, cu
     changes: dict[str, list[str]] = {}
     for name in EDITABLE_FIELDS:
         set_field(deal, changes, name, getattr(fields, name))
+    if mdf_request_id is not KEEP and mdf_request_id != deal.mdf_request_id:
+        set_field(deal, changes, "mdf_request_id",
+                  check_activity(deal.organization_id, mdf_request_id))  # type: ignore[arg-type]
     if not changes:
         return {}
     new_key = customer_key(deal.customer_name)

@@ -23,4 +23,9 @@ CHUNK = 500  # values per IN (...): far below every database's parameter limit
 
 
 class DealError(ValueError):
-    """A request about a deal that cannot be carried out; the message is for people."""
+    """A request about a deal that cannot be carried out; the message is for people, shown
+    next to the form's field `field` when it names one."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field

@@ -22,6 +22,7 @@ from lms.formutil import page_arg
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
 from lms.labels import DEAL_STATUS_LABELS
+from lms.mdf import service as mdf_service
 from lms.models import Deal, utcnow
 from lms.policy import get_visible_or_404, vendor_required
 
@@ -37,6 +38,7 @@ FIELD_LABELS = {
     "registered_at": _l("Registered on"),
     "closed_at": _l("Closed on"),
     "rejection_reason": _l("Rejection reason"),
+    "mdf_request_id": _l("MDF activity"),
 }
 SOURCE_LABELS = {"web": _l("Web"), "import": _l("CSV import"), "api": _l("API"),
                  "system": _l("Automatic")}
@@ -48,6 +50,13 @@ def _expire_lazily() -> None:
     if any_overdue(now):  # only then: most pages have nothing to expire
         with saving():
             expire_overdue(now)
+
+
+def _offer_activities(form: DealForm, organization_id: int, current: int | None) -> None:
+    """The deal form's MDF activities: the company's approved ones, and the deal's own."""
+    activities = [(str(r.id), f"#{r.id} {r.title}") for r in mdf_service.attributable(
+        organization_id, current)]
+    form.mdf_request.choices = [("", _("None")), *activities]
 
 
 def _visible_deal(deal_id: int) -> Deal:
@@ -83,8 +92,9 @@ def new():
     if not can_register(current_user):
         abort(403)
     form = DealForm()
+    _offer_activities(form, current_user.organization_id, None)
     if form.validate_on_submit():
-        with saving(DealError) as saved:
+        with saving(DealError, form=form) as saved:
             deal = register_deal(current_user.organization, current_user,
                                  **form.deal_fields())
         if saved.ok:
@@ -117,8 +127,11 @@ def edit(deal_id: int):
             return redirect(url_for("deals.detail", deal_id=deal.id))
         abort(403)
     form = DealForm(obj=deal)
+    _offer_activities(form, deal.organization_id, deal.mdf_request_id)
+    if request.method == "GET":
+        form.mdf_request.data = str(deal.mdf_request_id or "")
     if form.validate_on_submit():
-        with saving(DealError) as saved:
+        with saving(DealError, form=form) as saved:
             changes = edit_deal(deal, current_user, **form.deal_fields())
         if saved.ok:
             flash(_("Saved.") if changes else _("Nothing changed."),

@@ -15,6 +15,8 @@ class SettingsForm(FlaskForm):
     tiers = BooleanField(_l("Partner tiers: promotions, grace periods, requirements at risk"))
     learning = BooleanField(_l("Learning: onboarding not started or stalled"))
     assets = BooleanField(_l("Sales assets: new versions of files you downloaded"))
+    mdf = BooleanField(_l("Market development funds: requests and claims decided, funds "
+                          "about to expire"))
     delivery = RadioField(_l("How often"), choices=choices([
         ("now", _l("One mail for each notification, as it happens")),
         ("digest", _l("One daily digest at 08:00 with everything new"))]), default="now")

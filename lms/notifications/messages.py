@@ -239,6 +239,65 @@ def asset_updated(params: dict, locale: str) -> Message:
                    f"/assets/{params['slug']}")
 
 
+# --- Market development funds ------------------------------------------------------------------
+
+
+def _money(amount: int | None, currency: str | None) -> str:
+    from lms.numbers import format_amount
+
+    return format_amount(int(amount or 0), str(currency or ""))
+
+
+def mdf_to_decide(params: dict, locale: str) -> Message:
+    names = {"partner": params["partner"], "title": params["title"],
+             "amount": _money(params.get("amount"), params.get("currency"))}
+    path = f"/mdf/requests/{params['request']}"
+    if params["status"] == "claimed":
+        return Message(_("MDF claim from %(partner)s: %(title)s", **names),
+                       _("%(partner)s claims %(amount)s for “%(title)s”, with its proof of "
+                         "performance. Approve the claim, or return it with what to fix.",
+                         **names), path)
+    return Message(_("MDF request from %(partner)s: %(title)s", **names),
+                   _("%(partner)s asks for %(amount)s for “%(title)s”. Approve it in full or "
+                     "in part, or reject it with a reason.", **names), path)
+
+
+def mdf_decided(params: dict, locale: str) -> Message:
+    names = {"title": params["title"],
+             "amount": _money(params.get("amount"), params.get("currency"))}
+    note = params.get("note") or ""
+    path = f"/mdf/requests/{params['request']}"
+    status = params["status"]
+    if status == "rejected":
+        return Message(_("MDF request rejected: %(title)s", **names),
+                       _("The channel team rejected the request for “%(title)s”. The reason: "
+                         "%(reason)s", reason=note, **names), path)
+    if status == "returned":
+        return Message(_("MDF claim returned: %(title)s", **names),
+                       _("The channel team returned the claim for “%(title)s”. What to fix: "
+                         "%(reason)s", reason=note, **names), path)
+    if status == "claim_approved":
+        return Message(_("MDF claim approved: %(title)s", **names),
+                       _("The channel team approved the claim for “%(title)s”: %(amount)s "
+                         "will be paid.", **names), path)
+    if status == "paid":
+        return Message(_("MDF paid: %(title)s", **names),
+                       _("%(amount)s was paid for “%(title)s”.", **names), path)
+    body = _("The channel team approved %(amount)s for “%(title)s”. Once the activity is "
+             "over, claim what it cost with its proof of performance.", **names)
+    return Message(_("MDF request approved: %(title)s", **names),
+                   body + (f"\n\n{note}" if note else ""), path)
+
+
+def mdf_expiring(params: dict, locale: str) -> Message:
+    names = {"amount": _money(params["amount"], params.get("currency")),
+             "day": format_date(date.fromisoformat(params["ends"])), "period": params["period"]}
+    return Message(_("Unused MDF expires on %(day)s", **names),
+                   _("%(amount)s of your market development funds for %(period)s is not "
+                     "requested yet. What is not requested by %(day)s expires.", **names),
+                   "/mdf")
+
+
 KINDS: dict[str, Callable[[dict, str], Message]] = {
     "credential_expiring": credential_expiring,
     "credential_earned": credential_earned,
@@ -254,13 +313,17 @@ KINDS: dict[str, Callable[[dict, str], Message]] = {
     "learning_not_started": learning_not_started,
     "onboarding_stalled": onboarding_stalled,
     "asset_updated": asset_updated,
+    "mdf_to_decide": mdf_to_decide,
+    "mdf_decided": mdf_decided,
+    "mdf_expiring": mdf_expiring,
 }
 
 # Categories a person can turn off by mail (the inbox keeps everything).
-CATEGORIES = ("credentials", "deals", "tiers", "learning", "assets")
+CATEGORIES = ("credentials", "deals", "tiers", "learning", "assets", "mdf")
 CATEGORY_LABELS = {"credentials": _l("certifications and badges"), "deals": _l("deals"),
                    "tiers": _l("partner tiers"), "learning": _l("learning and onboarding"),
-                   "assets": _l("sales assets"), "all": _l("everything")}
+                   "assets": _l("sales assets"), "mdf": _l("market development funds"),
+                   "all": _l("everything")}
 
 
 def render(kind: str, params: dict, locale: str) -> Message:

@@ -20,7 +20,7 @@ from lms.models import (
     Organization,
     TierProgramVersion,
 )
-from lms.policy import VENDOR_ROLES, admin_required, scope, vendor_required
+from lms.policy import VENDOR_ROLES, admin_required, company_or_404, vendor_required
 from lms.tiers import bp, present, rules, service
 from lms.tiers.benefits import TIERS as ALL_TIERS
 from lms.tiers.benefits import as_written
@@ -54,19 +54,10 @@ def partner_list():
                            demotion_date=rules.demotion_date)
 
 
-def _company(org_slug: str) -> Organization:
-    # Another company's profile does not exist for a partner (scoped like all partner data).
-    organization = db.session.scalar(scope(
-        select(Organization).where(Organization.slug == org_slug), Organization.id))
-    if organization is None:
-        abort(404)
-    return organization
-
-
 @bp.route("/partners/<org_slug>")
 @login_required
 def partner(org_slug: str):
-    return _partner_page(_company(org_slug))
+    return _partner_page(company_or_404(org_slug))
 
 
 def _partner_page(organization: Organization, forms: dict | None = None, status: int = 200):
@@ -101,7 +92,7 @@ def _manual_requirement(program: Program, item: str):
 @vendor_required
 def record_requirement(org_slug: str, item: str):
     """A manager records a manual requirement as met, with the date and the evidence."""
-    organization = _company(org_slug)
+    organization = company_or_404(org_slug)
     requirement = _manual_requirement(service.current_program()[0], item)
     form = ManualRecordForm(prefix=item)
     if not form.validate_on_submit():
@@ -116,7 +107,7 @@ def record_requirement(org_slug: str, item: str):
 @bp.route("/partners/<org_slug>/requirements/<item>/withdraw", methods=["POST"])
 @vendor_required
 def withdraw_requirement(org_slug: str, item: str):
-    organization = _company(org_slug)
+    organization = company_or_404(org_slug)
     requirement = _manual_requirement(service.current_program()[0], item)
     if not ConfirmForm().validate_on_submit():
         abort(400)

@@ -46,6 +46,13 @@ PARAMS: dict[str, dict] = {
     "onboarding_stalled": {"person": 3, "person_name": "Haruto Sato"},
     "asset_updated": {"asset": 1, "slug": "price-list", "title": "Price list", "version": 2,
                       "note": "2027 prices."},
+    "mdf_to_decide": {"request": 4, "title": "Osaka seminar", "partner": "Aozora",
+                      "currency": "JPY", "status": "submitted", "amount": 600_000},
+    "mdf_decided": {"request": 4, "title": "Osaka seminar", "partner": "Aozora",
+                    "currency": "JPY", "status": "approved", "amount": 500_000,
+                    "note": "Catering is not funded."},
+    "mdf_expiring": {"amount": 670_000, "currency": "JPY", "period": "2027-Q1",
+                     "ends": "2027-03-31"},
 }
 
 

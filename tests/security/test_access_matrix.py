@@ -3,7 +3,8 @@
 The routes come from `app.url_map`, so a new route cannot be forgotten: one missing from
 EXPECTED fails the test. Visitors: signed out, a member of company A (sales), the partner
 admin of ANOTHER company B, a channel manager and an admin. Objects in URLs belong to A
-(its deal, its member's attempt and award, its profile), so B's admin must never see them.
+(its deal, its member's attempt and award, its profile, its MDF request and proof file), so
+B's admin must never see them.
 
 Codes: 200 ok; 302 redirect (LOGIN means: to the sign-in page); 401 no API token; 403 not
 allowed; 404 not there or not yours; 400/405 refused input. For POST routes the request has
@@ -30,6 +31,11 @@ from lms.models import (
     DealStatus,
     Invitation,
     JobFunction,
+    MdfActivityType,
+    MdfEvent,
+    MdfProofFile,
+    MdfRequest,
+    MdfStatus,
     Role,
     Tier,
     WebhookDelivery,
@@ -211,6 +217,24 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("webhooks.delete_endpoint", "POST"): codes(LOGIN, 403, 403, 403, 302),  # the last route
     ("admin.reset_two_factor", "POST"): codes(LOGIN, 403, 403, 403, 302),
     ("admin.send_password_reset", "POST"): codes(LOGIN, 403, 404, 403, 200),
+    # --- market development funds: company A's request (claimed, with a proof file) -----------
+    ("mdf.overview", "GET"): SIGNED_IN,  # a partner's own funds, or every partner's
+    ("mdf.partner", "GET"): OWN_COMPANY,
+    ("mdf.detail", "GET"): OWN_COMPANY,
+    ("mdf.proof_file", "GET"): OWN_COMPANY,
+    ("mdf.returns", "GET"): SIGNED_IN,
+    ("mdf.returns_csv", "GET"): SIGNED_IN,
+    ("mdf.requests_csv", "GET"): SIGNED_IN,
+    # Partner admins spend their own company's funds; nobody else requests, cancels or claims.
+    ("mdf.new_request", "GET"): codes(LOGIN, 403, 200, 403, 403),
+    ("mdf.new_request", "POST"): codes(LOGIN, 403, 400, 403, 403),
+    ("mdf.cancel", "POST"): codes(LOGIN, 403, 404, 403, 403),
+    ("mdf.claim", "POST"): codes(LOGIN, 403, 404, 403, 403),
+    # The channel team decides; another company's request is 404 before the role is 403.
+    ("mdf.decide", "POST"): codes(LOGIN, 403, 404, 400, 400),
+    ("mdf.decide_claim", "POST"): codes(LOGIN, 403, 404, 400, 400),
+    ("mdf.payment", "POST"): codes(LOGIN, 403, 404, 400, 400),
+    ("mdf.adjust", "POST"): codes(LOGIN, 403, 403, 400, 400),
     # --- the JSON API without a token ----------------------------------------------------------
     ("api.partners", "GET"): API,
     ("api.credential", "GET"): API,
@@ -289,6 +313,7 @@ def _build_world(app) -> World:
     db.session.add(delivery)
     db.session.commit()
     invitation_row = db.session.scalar(db.select(Invitation))
+    mdf_request, proof = _mdf_request(company, member)
     values = {
         "org_slug": company.slug, "org_id": company.id,
         "course_slug": "partner-program-essentials", "lesson_slug": "program-overview",
@@ -300,9 +325,41 @@ def _build_world(app) -> World:
         "token": invitation.token, "external_id": "CRM-1",
         "static": "css/app.css", "image_format": "svg", "notification_id": notification.id,
         "endpoint_id": endpoint.id, "delivery_id": delivery.id, "item": "reseller-agreement",
+        "request_id": mdf_request.id, "file_id": proof.id,
     }
     assert db.session.get(ApiToken, token.id) is not None
     return World(values, users)
+
+
+def _mdf_request(company, member) -> tuple[MdfRequest, MdfProofFile]:
+    """A claimed MDF request of company A (an activity that ended yesterday), with the event
+    of its submission and its proof file in the storage."""
+    from lms.assets.files import store_upload
+    from lms.clock import program_today
+    from lms.demo.files import pdf_document
+    from lms.mdf import service as mdf
+
+    allocation = mdf.open_allocation(company, mdf.current_period())
+    ended = program_today() - timedelta(days=1)
+    now = utcnow()
+    request = MdfRequest(
+        organization_id=company.id, allocation_id=allocation.id, requested_by_id=member.id,
+        activity_type=MdfActivityType.EVENT, title="Seminar", starts_on=ended,
+        ends_on=ended, planned_cost=500_000, requested_amount=400_000,
+        approved_amount=400_000, actual_cost=450_000, claimed_amount=400_000,
+        status=MdfStatus.CLAIMED, created_at=now, updated_at=now)
+    db.session.add(request)
+    db.session.flush()
+    db.session.add(MdfEvent(request_id=request.id, actor_id=member.id, at=now,
+                            to_status=MdfStatus.SUBMITTED, amount=400_000))
+    stored = store_upload(FileStorage(stream=io.BytesIO(pdf_document("Invoice", ["x"])),
+                                      filename="invoice.pdf"))
+    proof = MdfProofFile(request_id=request.id, filename=stored.filename,
+                         content_type=stored.content_type, size=stored.size,
+                         sha256=stored.sha256, uploaded_by_id=member.id, uploaded_at=now)
+    db.session.add(proof)
+    db.session.commit()
+    return request, proof
 
 
 def url_for_rule(rule, world: World) -> str:

@@ -1003,6 +1003,8 @@ CSV_EXPORTS = {
     "/reports/health.csv": ("manager",),
     "/progress.csv": ("manager", "partner_admin"),
     "/progress/<org_slug>.csv": ("manager",),
+    "/mdf/requests.csv": ("manager", "partner_admin"),
+    "/mdf/returns.csv": ("manager", "partner_admin"),
 }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from http.cookies import SimpleCookie
 
@@ -23,8 +23,10 @@ from lms.assets.library import find_version
 from lms.assets.publishing import add_version
 from lms.auth import reset as resets
 from lms.auth import service as accounts
+from lms.clock import program_today
 from lms.deals import registration as deals
 from lms.extensions import db
+from lms.mdf import service as mdf_service
 from lms.models import (
     ApiToken,
     Asset,
@@ -33,6 +35,10 @@ from lms.models import (
     CredentialKind,
     DeliveryState,
     JobFunction,
+    MdfActivityType,
+    MdfAllocation,
+    MdfRequest,
+    MdfStatus,
     Quiz,
     Role,
     User,
@@ -72,6 +78,7 @@ class World:
     webhook_id: int = 0  # an endpoint, with a delivered message (to redeliver)
     webhook_delivery_id: int = 0
     webhook_to_delete_id: int = 0  # another endpoint
+    mdf: dict[str, int] = field(default_factory=dict)  # alpha's MDF requests by status
 
 
 def build_world() -> World:
@@ -112,7 +119,41 @@ def build_world() -> World:
     db.session.commit()
     world.webhook_id, world.webhook_delivery_id = endpoint.id, delivery.id
     world.webhook_to_delete_id = to_delete.id
+    world.mdf = _mdf_requests(p)
     return world
+
+
+def _mdf_requests(p: People) -> dict[str, int]:
+    """Alpha's MDF allocation this period (the small program gives none: set here) and a
+    request in each status a POST acts on, keyed by status; "submitted" has a twin to cancel."""
+    period = mdf_service.current_period()
+    allocation = MdfAllocation(organization_id=p.alpha.id, period_kind=period.kind,
+                               period_start=period.start, period_end=period.end,
+                               tier=p.alpha.tier, base_amount=5_000_000, amount=5_000_000,
+                               currency="JPY")
+    db.session.add(allocation)
+    db.session.flush()
+    ended = program_today() - timedelta(days=1)
+    now = utcnow()
+    ids = {}
+    for key, status, approved, claimed, payable in (
+            ("submitted", MdfStatus.SUBMITTED, None, None, None),
+            ("to_cancel", MdfStatus.SUBMITTED, None, None, None),
+            ("approved", MdfStatus.APPROVED, 400_000, None, None),
+            ("claimed", MdfStatus.CLAIMED, 400_000, 400_000, None),
+            ("claim_approved", MdfStatus.CLAIM_APPROVED, 400_000, 400_000, 400_000)):
+        request = MdfRequest(
+            organization_id=p.alpha.id, allocation_id=allocation.id,
+            requested_by_id=p.partner_admin.id, activity_type=MdfActivityType.EVENT,
+            title=f"Seminar ({key})", starts_on=ended, ends_on=ended, planned_cost=500_000,
+            requested_amount=400_000, status=status, approved_amount=approved,
+            actual_cost=claimed, claimed_amount=claimed, payable_amount=payable,
+            created_at=now, updated_at=now)
+        db.session.add(request)
+        db.session.flush()
+        ids[key] = request.id
+    db.session.commit()
+    return ids
 
 
 # --- Every unsafe route: who may call it, its URL with real ids, a request it would accept ---
@@ -226,6 +267,24 @@ ROUTES: dict[str, Callable[[World], Request]] = {
         "change_note": "Forged", "file": (io.BytesIO(PDF), "forged.pdf")}),
     "assets.restore_version": lambda w: (
         "manager", f"/assets/{w.asset_slug}/versions/1/restore", {}),
+    "mdf.new_request": lambda w: ("partner_admin", "/mdf/requests/new", {
+        "activity_type": "event", "title": "Forged seminar",
+        "starts_on": (program_today() + timedelta(days=7)).isoformat(),
+        "ends_on": (program_today() + timedelta(days=7)).isoformat(),
+        "planned_cost": "100,000"}),
+    "mdf.cancel": lambda w: ("partner_admin", f"/mdf/requests/{w.mdf['to_cancel']}/cancel", {}),
+    "mdf.claim": lambda w: ("partner_admin", f"/mdf/requests/{w.mdf['approved']}/claim", {
+        "actual_cost": "400,000", "claimed_amount": "400,000",
+        "files": (io.BytesIO(PDF), "invoice.pdf")}),
+    "mdf.decide": lambda w: ("manager", f"/mdf/requests/{w.mdf['submitted']}/decision", {
+        "action": "approve", "amount": "400,000"}),
+    "mdf.decide_claim": lambda w: (
+        "manager", f"/mdf/requests/{w.mdf['claimed']}/claim-decision", {
+            "action": "approve", "amount": "400,000"}),
+    "mdf.payment": lambda w: ("manager", f"/mdf/requests/{w.mdf['claim_approved']}/payment", {
+        "paid_on": program_today().isoformat(), "reference": "TRF-FORGED"}),
+    "mdf.adjust": lambda w: ("manager", f"/mdf/partners/{w.people.alpha.slug}/adjust", {
+        "delta": "+1,000,000", "note": "Forged"}),
     "webhooks.new_endpoint": lambda w: ("admin", "/admin/webhooks/new", {
         "url": "https://93.184.215.14/forged", "all_events": "y", "enabled": "y"}),
     "webhooks.edit_endpoint": lambda w: ("admin", f"/admin/webhooks/{w.webhook_id}", {
