@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from lms.demo import DEMO_PASSWORD
 from lms.extensions import db
-from lms.models import Course, Lesson, User
+from lms.mdf import service as mdf_service
+from lms.models import Course, Lesson, MdfRequest, MdfStatus, User
 from tests.browser.helpers import ENGLISH, sign_in
 
 pytestmark = pytest.mark.browser
@@ -29,11 +30,11 @@ PAGES = {
                 "/notifications/settings"]),
     "partner_admin": ("admin@sakura-systems.demo.test",
                       ["/", "/admin/users", "/progress", "/credentials/expiring", "/partners",
-                       "/deals"]),
+                       "/deals", "/mdf", "/mdf/requests/new", "MDF_CLAIMED", "MDF_LAST"]),
     "manager": ("manager@demo.test",
                 ["/", "/partners", "/reports/tiers", "/reports/kpis", "/reports/health",
                  "/deals", "/reports/assets", "/admin/quizzes", "/credentials/expiring",
-                 "/reports/tiers/review",
+                 "/reports/tiers/review", "/mdf", "MDF_CLAIMED", "MDF_RETURNS",
                  "/progress", "/notifications"]),
     "admin": ("admin@demo.test", ["/", "/admin/", "/admin/users", "/admin/organizations",
                                   "/admin/audit", "/admin/api-tokens",
@@ -51,6 +52,8 @@ PICTURES = {
     ("manager", "en", "phone", "/notifications"): "notifications-phone.png",
     ("member", "ja", "phone", "/notifications/settings"): "notification-settings-ja-phone.png",
     ("admin", "en", "laptop", "/admin/webhooks/1"): "webhook-endpoint.png",
+    ("partner_admin", "en", "laptop", "MDF_LAST"): "mdf-partner.png",
+    ("manager", "en", "laptop", "MDF_CLAIMED"): "mdf-claim.png",
 }
 
 # What overflows: the page itself, or an element sticking out of the screen (tables may
@@ -101,8 +104,13 @@ def _paths(app, paths: list[str]) -> list[str]:
                                    .order_by(Course.id))
         lesson = db.session.scalar(select(Lesson).where(Lesson.course_id == course.id)
                                    .order_by(Lesson.position))
+        claimed = db.session.scalar(select(MdfRequest.id).where(
+            MdfRequest.status == MdfStatus.CLAIMED).order_by(MdfRequest.id))
+        last = mdf_service.current_period().previous().key
         named = {"COURSE": f"/courses/{course.slug}",
-                 "LESSON": f"/courses/{course.slug}/{lesson.slug}"}
+                 "LESSON": f"/courses/{course.slug}/{lesson.slug}",
+                 "MDF_CLAIMED": f"/mdf/requests/{claimed}", "MDF_LAST": f"/mdf?period={last}",
+                 "MDF_RETURNS": f"/mdf/returns?period={last}"}
     return [named.get(path, path) for path in paths]
 
 
@@ -110,8 +118,8 @@ def _paths(app, paths: list[str]) -> list[str]:
 @pytest.mark.parametrize("role", list(PAGES))
 def test_no_page_scrolls_sideways_on_a_phone_or_a_laptop(open_page, live_server, screenshot,
                                                         role, locale):
-    email, paths = PAGES[role]
-    paths = _paths(live_server.app, paths)
+    email, names = PAGES[role]
+    paths = dict(zip(_paths(live_server.app, names), names, strict=True))
     problems = []
     with reading(live_server.app, email, locale):
         for name, viewport in (("phone", PHONE), ("laptop", LAPTOP)):
@@ -124,8 +132,9 @@ def test_no_page_scrolls_sideways_on_a_phone_or_a_laptop(open_page, live_server,
                 wide = page.evaluate(OVERFLOW)
                 if wide:
                     problems.append(f"{name} {path}: {wide}")
-                if (role, locale, name, path) in PICTURES:
-                    screenshot(page, PICTURES[role, locale, name, path], full_page=name == "laptop")
+                picture = PICTURES.get((role, locale, name, paths[path]))
+                if picture:
+                    screenshot(page, picture, full_page=name == "laptop")
             if name == "laptop":
                 for width in (1280, LAPTOP["width"]):
                     page.set_viewport_size({"width": width, "height": LAPTOP["height"]})
