@@ -153,6 +153,20 @@ def tier_changed(params: dict, locale: str) -> Message:
                    params["path"])
 
 
+def tier_held(params: dict, locale: str) -> Message:
+    names = {"partner": params["partner"], "tier": _tier(params["to"]),
+             "previous": _tier(params["from"]), "reason": params.get("reason") or ""}
+    if params["kind"] == "promotion":
+        return Message(_("%(partner)s stays %(previous)s for now", **names),
+                       _("%(partner)s qualifies for %(tier)s, and the channel team held the "
+                         "promotion back at this review. The reason: %(reason)s", **names),
+                       params["path"])
+    return Message(_("%(partner)s keeps %(previous)s for now", **names),
+                   _("The rules would take %(partner)s from %(previous)s to %(tier)s; the "
+                     "channel team held that back at this review. The reason: %(reason)s",
+                     **names), params["path"])
+
+
 def tier_recovered(params: dict, locale: str) -> Message:
     names = {"partner": params["partner"], "tier": _tier(params["tier"])}
     return Message(_("%(partner)s meets %(tier)s again", **names),
@@ -308,6 +322,7 @@ KINDS: dict[str, Callable[[dict, str], Message]] = {
     "tier_changed": tier_changed,
     "tier_at_risk": tier_at_risk,
     "tier_recovered": tier_recovered,
+    "tier_held": tier_held,
     "tier_promotion_due": tier_promotion_due,
     "tier_lapse": tier_lapse,
     "learning_not_started": learning_not_started,

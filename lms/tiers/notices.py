@@ -2,6 +2,7 @@
 
 - applied by the tier review: a promotion or demotion (webhook `tier.changed` too), the
   start of a grace period with its demotion date, or its end when the company recovered;
+- held back by a manager in the tier review: the company's partner admins, with the reason;
 - found by the daily jobs: a promotion due while managers review tiers by hand, and
   certifications about to lapse that would take a company below a requirement of its tier
   ("On 10 Feb Gold falls to 3 of 4 certified sales people").
@@ -17,7 +18,7 @@ from lms.clock import local_date
 from lms.database import start_write_transaction
 from lms.event_data import moment, organization_data
 from lms.events import publish
-from lms.models import Organization, TierChange, TierChangeKind, utcnow
+from lms.models import Organization, TierChange, TierChangeKind, TierHold, utcnow
 from lms.notifications.service import Audience, names_of, notify_all
 from lms.tiers import rules
 from lms.tiers.program import Program
@@ -60,6 +61,18 @@ def applied(organization: Organization, change: TierChange, program: Program,
         _both_sides(organization.id, audience, "tier_at_risk", key,
                     {**params, "tier": organization.tier.value,
                      "demotion": demotion.isoformat()}, now)
+
+
+def held(organization: Organization, hold: TierHold, audience: Audience,
+         now: datetime) -> None:
+    """A change a manager held back in the tier review: the partner admins read why (the
+    managers know: one of them decided it)."""
+    params = {"partner": organization.name, "path": f"/partners/{organization.slug}",
+              "from": hold.from_tier.value, "to": hold.to_tier.value,
+              "kind": hold.kind.value, "reason": hold.reason}
+    notify_all(audience.partner_admins(organization.id),
+               f"tier-held:{organization.id}:{hold.to_tier.value}:{now.isoformat()}", CATEGORY,
+               "tier_held", params, now)
 
 
 def promotions_due(now: datetime | None = None) -> int:

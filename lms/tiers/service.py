@@ -511,6 +511,7 @@ def review(actor: User | None = None, decisions: Mapping[int, ReviewDecision] | 
             db.session.add(hold)
             record(AuditAction.TIER_HELD, actor=actor, organization_id=org.id,
                    kind=decision.kind, to_tier=decision.tier, reason=decided.reason)
+            notices.held(org, hold, audience, now)
             outcome.holds.append(hold)
             continue
         kind, tier, at_risk_since, reason = (decision.kind, decision.tier,

@@ -38,6 +38,8 @@ PARAMS: dict[str, dict] = {
                      "to": "gold", "kind": "at_risk", "tier": "gold", "demotion": "2027-06-01"},
     "tier_recovered": {"partner": "Aozora", "path": "/partners/aozora", "from": "gold",
                        "to": "gold", "kind": "recovered", "tier": "gold"},
+    "tier_held": {"partner": "Aozora", "path": "/partners/aozora", "from": "silver",
+                  "to": "gold", "kind": "promotion", "reason": "Agreement not signed yet."},
     "tier_promotion_due": {"partner": "Aozora", "path": "/partners/aozora", "to": "gold"},
     "tier_lapse": {"partner": "Aozora", "path": "/partners/aozora", "tier": "gold",
                    "date": "2027-02-10", "actual": 3, "required": 4, "job_function": "sales",

@@ -20,6 +20,7 @@ from lms.models import (
     TierHold,
 )
 from lms.notifications.messages import render
+from lms.notifications.service import message_of
 from lms.tiers import service
 from lms.tiers.forms import read_decisions
 from lms.tiers.program import Program
@@ -361,3 +362,29 @@ def test_a_tier_set_up_by_hand_gets_its_grace_period_but_no_demotion_by_the_job(
     assert service.apply(now=later) == []  # the demotion is left to a manager
     [item] = service.plan(later)[0]
     assert item.decision.kind == "demotion" and item.by_hand_only
+
+
+def test_the_partner_admins_are_told_why_a_promotion_was_held(app):
+    install()
+    org, other = make_org(name="Minato Cloud"), make_org()
+    qualifies_for_silver(org)
+    admin = make_user(Role.PARTNER_ADMIN, org)
+    member = make_user(Role.MEMBER, org)
+    stranger = make_user(Role.PARTNER_ADMIN, other)
+    manager = make_user(Role.MANAGER)
+
+    service.review(manager, {org.id: ReviewDecision("hold", "Agreement not countersigned")},
+                   now=NOW)
+    db.session.commit()
+
+    def told(user) -> list[Notification]:
+        return list(db.session.scalars(select(Notification).where(
+            Notification.user_id == user.id, Notification.kind == "tier_held")))
+
+    [notice] = told(admin)
+    assert told(member) == told(stranger) == told(manager) == []
+    message = message_of(notice, "en")
+    assert message.title == "Minato Cloud stays Bronze for now"
+    assert "qualifies for Silver" in message.body
+    assert "Agreement not countersigned" in message.body
+    assert message.path == f"/partners/{org.slug}"
