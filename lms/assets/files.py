@@ -51,6 +51,21 @@ def _file_type_message(error: FileTypeError) -> str:
     return _("“.%(ext)s” files cannot be uploaded.", ext=error.extension) + " " + allowed
 
 
+def check_upload(upload: Upload) -> None:
+    """Check an upload's type by name and bytes without storing it (AssetError, field
+    "file"); its stream is back at the start after."""
+    filename = sanitize_filename(upload.filename)
+    extension = extension_of(filename)
+    try:
+        if extension not in FILE_TYPES:
+            raise FileTypeError("extension", extension)
+        detect(filename, upload.stream)
+    except FileTypeError as error:
+        raise AssetError(_file_type_message(error), field="file") from error
+    finally:
+        upload.stream.seek(0)
+
+
 def store_upload(upload: Upload) -> StoredUpload:
     """Check the upload's type by name and bytes, then store it by its SHA-256.
 

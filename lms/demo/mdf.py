@@ -195,7 +195,7 @@ def _request(org: Organization, allocation: MdfAllocation, story: Story, starts:
     db.session.flush()
     steps: list[tuple[date, MdfStatus, User | None, int | None, str]] = [
         (created, MdfStatus.SUBMITTED, admin, story.requested, "")]
-    decided = created + timedelta(days=2)
+    decided = min(created + timedelta(days=2), today)  # never a decision from the future
     if story.status == MdfStatus.REJECTED:
         steps.append((decided, MdfStatus.REJECTED, manager, None, story.decision))
     if story.approved is not None:

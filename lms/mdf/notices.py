@@ -46,6 +46,8 @@ def step(request: MdfRequest, returned: bool = False, now: datetime | None = Non
         return
     requester = db.session.get(User, request.requested_by_id) if request.requested_by_id \
         else None
+    if requester is not None and requester.organization_id != request.organization_id:
+        requester = None  # moved to another company since: no longer theirs to hear of
     amount = {MdfStatus.APPROVED: request.approved_amount,
               MdfStatus.CLAIM_APPROVED: request.payable_amount,
               MdfStatus.PAID: request.payable_amount}.get(status)

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import joinedload
 
-from lms.assets.files import Upload, store_upload
+from lms.assets.files import Upload, check_upload, store_upload
 from lms.assets.metadata import AssetError
 from lms.clock import program_today
 from lms.database import lock_row
@@ -68,6 +68,13 @@ def current_period(today: date | None = None) -> Period:
     return rules.period_of(today or program_today(), period_kind())
 
 
+def period_of_request(request: MdfRequest) -> Period:
+    """The period whose allocation the request draws on."""
+    allocation = db.session.get(MdfAllocation, request.allocation_id)
+    assert allocation is not None  # a request always has one (ON DELETE CASCADE)
+    return Period(allocation.period_kind, allocation.period_start, allocation.period_end)
+
+
 def tier_allocation(organization: Organization) -> int:
     """What the company's tier gives per period (0 when its tier gives no MDF)."""
     return program_in_force().benefits.of(organization.tier.value).mdf or 0
@@ -76,7 +83,7 @@ def tier_allocation(organization: Organization) -> int:
 def allocation_of(organization_id: int, period: Period) -> MdfAllocation | None:
     return db.session.scalar(select(MdfAllocation).where(
         MdfAllocation.organization_id == organization_id,
-        MdfAllocation.period_start == period.start))
+        MdfAllocation.period_kind == period.kind, MdfAllocation.period_start == period.start))
 
 
 def open_allocation(organization: Organization, period: Period) -> MdfAllocation:
@@ -149,7 +156,8 @@ def funds_of_partners(period: Period, today: date | None = None) -> list[Funds]:
     organizations = list(db.session.scalars(
         select(Organization).where(Organization.active.is_(True)).order_by(Organization.name)))
     allocations = {allocation.organization_id: allocation for allocation in db.session.scalars(
-        select(MdfAllocation).where(MdfAllocation.period_start == period.start))}
+        select(MdfAllocation).where(MdfAllocation.period_kind == period.kind,
+                                    MdfAllocation.period_start == period.start))}
     rows = _balance_rows([allocation.id for allocation in allocations.values()])
     running = period.contains(today)
     benefits = program_in_force().benefits
@@ -172,8 +180,9 @@ def adjust(organization: Organization, period: Period, delta: int, note: str,
     if delta == 0:
         raise MdfError(_("Enter an amount other than zero."), "delta")
     lock_row(Organization, organization.id)
-    if period.end < (today or program_today()):
-        raise MdfError(_("This period has ended: its funds can no longer change."))
+    if not period.contains(today or program_today()):
+        raise MdfError(_("Only the running period's allocation can change: a period that "
+                         "has ended is closed, one to come opens at its tier's allocation."))
     allocation = open_allocation(organization, period)
     balance = balance_of(allocation)
     new_amount = allocation.amount + delta
@@ -337,6 +346,11 @@ def claim(request: MdfRequest, actor: User, data: ClaimData, files: Sequence[Upl
                          "list."), "files")
     if kept + len(files) > MAX_PROOF_FILES:
         raise MdfError(_("Attach at most %(count)d files.", count=MAX_PROOF_FILES), "files")
+    for upload in files:  # every file checked before one is stored: a refusal leaves none
+        try:
+            check_upload(upload)
+        except AssetError as error:
+            raise MdfError(f"{stored_name(upload)}: {error}", "files") from error
     for upload in files:
         try:
             stored = store_upload(upload)
@@ -377,7 +391,7 @@ def decide_claim(request: MdfRequest, actor: User, payable: int | None, note: st
                              "it."), "note")
         request.payable_amount = payable
         request.status = MdfStatus.CLAIM_APPROVED
-    request.decision_note = note or request.decision_note
+    request.decision_note = note  # the latest decision's word; the history keeps each
     _event(request, actor, before, payable, note)
     notices.step(request, returned=payable is None)
 
@@ -406,7 +420,8 @@ def record_payment(request: MdfRequest, actor: User, paid_on: date, reference: s
 def requests_in(period: Period, organization_id: int | None = None,
                 status: MdfStatus | None = None) -> list[MdfRequest]:
     stmt = (select(MdfRequest).join(MdfAllocation, MdfAllocation.id == MdfRequest.allocation_id)
-            .where(MdfAllocation.period_start == period.start)
+            .where(MdfAllocation.period_kind == period.kind,
+                   MdfAllocation.period_start == period.start)
             .options(joinedload(MdfRequest.organization), joinedload(MdfRequest.requested_by))
             .order_by(MdfRequest.created_at.desc(), MdfRequest.id.desc()))
     if organization_id is not None:
@@ -422,7 +437,8 @@ def open_elsewhere(organization_id: int, period: Period) -> list[MdfRequest]:
     return list(db.session.scalars(
         select(MdfRequest).join(MdfAllocation, MdfAllocation.id == MdfRequest.allocation_id)
         .where(MdfRequest.organization_id == organization_id,
-               MdfAllocation.period_start != period.start,
+               (MdfAllocation.period_kind != period.kind)
+               | (MdfAllocation.period_start != period.start),
                MdfRequest.status.not_in((MdfStatus.REJECTED, MdfStatus.CANCELLED,
                                          MdfStatus.PAID)))
         .order_by(MdfRequest.created_at, MdfRequest.id)))
@@ -464,7 +480,8 @@ def attributable(organization_id: int, current: int | None = None) -> list[MdfRe
         wanted = wanted | (MdfRequest.id == current)
     return list(db.session.scalars(
         select(MdfRequest).where(MdfRequest.organization_id == organization_id, wanted)
-        .order_by(MdfRequest.starts_on.desc(), MdfRequest.id.desc()).limit(100)))
+        .order_by((MdfRequest.id == (current or 0)).desc(), MdfRequest.starts_on.desc(),
+                  MdfRequest.id.desc()).limit(100)))
 
 
 # --- Return on MDF ------------------------------------------------------------------------------

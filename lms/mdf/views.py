@@ -161,6 +161,19 @@ def _unknown_action(form: DecisionForm | ClaimDecisionForm) -> bool:
     return False
 
 
+def _refused(mdf_request: MdfRequest, name: str, form):
+    """The page again with the refused form and its messages; when the request itself has
+    moved on meanwhile (a message, no field error), the page as it is now."""
+    if form.errors or mdf_request.status in _FORM_STATUS[name]:
+        return _detail_page(mdf_request, {name: form}, 400)
+    return redirect(url_for("mdf.detail", request_id=mdf_request.id))
+
+
+# The status each form acts on.
+_FORM_STATUS = {"decision": (MdfStatus.SUBMITTED,), "claim": (MdfStatus.APPROVED,),
+                "claim_decision": (MdfStatus.CLAIMED,), "payment": (MdfStatus.CLAIM_APPROVED,)}
+
+
 def _done(mdf_request: MdfRequest, message: str):
     flash(message, "success")
     return redirect(url_for("mdf.detail", request_id=mdf_request.id))
@@ -183,7 +196,7 @@ def decide(request_id: int):
                                form.amount.data if approve else None, form.note.data or "")
             if saved.ok:
                 return _done(mdf_request, _("Approved.") if approve else _("Rejected."))
-    return _detail_page(mdf_request, {"decision": form}, 400)
+    return _refused(mdf_request, "decision", form)
 
 
 @bp.route("/mdf/requests/<int:request_id>/cancel", methods=["POST"])
@@ -197,8 +210,9 @@ def cancel(request_id: int):
     with saving(MdfError) as saved:
         service.cancel(mdf_request, current_user)
     if saved.ok:
+        running = service.period_of_request(mdf_request).contains(program_today())
         return _done(mdf_request, _("The request is cancelled; its funds are available "
-                                    "again."))
+                                    "again.") if running else _("The request is cancelled."))
     return redirect(url_for("mdf.detail", request_id=request_id))
 
 
@@ -215,7 +229,7 @@ def claim(request_id: int):
             service.claim(mdf_request, current_user, form.claim_data(), files)
         if saved.ok:
             return _done(mdf_request, _("Your claim is sent to the channel team."))
-    return _detail_page(mdf_request, {"claim": form}, 400)
+    return _refused(mdf_request, "claim", form)
 
 
 @bp.route("/mdf/requests/<int:request_id>/claim-decision", methods=["POST"])
@@ -238,7 +252,7 @@ def decide_claim(request_id: int):
                 return _done(mdf_request, _("Claim approved: record the payment once it is "
                                             "made.") if approve else
                              _("The claim is returned to the partner."))
-    return _detail_page(mdf_request, {"claim_decision": form}, 400)
+    return _refused(mdf_request, "claim_decision", form)
 
 
 @bp.route("/mdf/requests/<int:request_id>/payment", methods=["POST"])
@@ -254,7 +268,7 @@ def payment(request_id: int):
                                    form.reference.data)
         if saved.ok:
             return _done(mdf_request, _("The payment is recorded."))
-    return _detail_page(mdf_request, {"payment": form}, 400)
+    return _refused(mdf_request, "payment", form)
 
 
 @bp.route("/mdf/requests/<int:request_id>/files/<int:file_id>")

@@ -51,7 +51,9 @@ class MdfAllocation(Base):
 
     __tablename__ = "mdf_allocations"
     __table_args__ = (
-        UniqueConstraint("organization_id", "period_start"),
+        # One allocation per company and period; a program that changes its period length
+        # starts periods of the new length beside the old ones.
+        UniqueConstraint("organization_id", "period_kind", "period_start"),
         CheckConstraint("amount >= 0", name="amount_not_negative"),
     )
 

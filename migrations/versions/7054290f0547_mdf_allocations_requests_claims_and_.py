@@ -32,7 +32,7 @@ def upgrade():
     sa.CheckConstraint('amount >= 0', name=op.f('ck_mdf_allocations_amount_not_negative')),
     sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_mdf_allocations_organization_id_organizations'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_mdf_allocations')),
-    sa.UniqueConstraint('organization_id', 'period_start', name=op.f('uq_mdf_allocations_organization_id_period_start'))
+    sa.UniqueConstraint('organization_id', 'period_kind', 'period_start', name=op.f('uq_mdf_allocations_organization_id_period_kind_period_start'))
     )
     op.create_table('mdf_adjustments',
     sa.Column('id', sa.Integer(), nullable=False),

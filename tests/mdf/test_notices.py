@@ -68,3 +68,15 @@ def test_partners_with_unused_funds_are_warned_once_in_the_last_two_weeks(app):
         Notification.user_id == unused_admin.id))
     assert warning.params["amount"] == 1_500_000
     assert "1,500,000 JPY" in message_of(warning, "en").body
+
+
+def test_a_requester_who_moved_to_another_company_is_not_told(app):
+    org, elsewhere = make_org(tier=Tier.GOLD), make_org(tier=Tier.GOLD)
+    requester = make_user(Role.PARTNER_ADMIN, org)
+    manager = make_user(Role.MANAGER)
+    request = service.submit(org, requester, data(300_000), today=TODAY)
+    requester.organization_id = elsewhere.id
+    db.session.commit()
+    service.decide(request, manager, None, "Not in the plan.")
+    db.session.commit()
+    assert kinds_of(requester) == []

@@ -317,3 +317,44 @@ def test_history_records_who_did_each_step(gold):
     assert [(e.actor_id, e.from_status, e.to_status, e.note) for e in events] == [
         (admin.id, None, MdfStatus.SUBMITTED, ""),
         (manager.id, MdfStatus.SUBMITTED, MdfStatus.REJECTED, "No budget for print ads.")]
+
+
+def test_a_refused_file_leaves_none_of_the_claims_files_in_storage(gold, app):
+    org, admin, manager = gold
+    request = approved(org, admin, manager)
+    refused(lambda: service.claim(request, admin, ClaimData(600_000, 600_000, None, ""),
+                                  [upload(PDF, "invoice.pdf"), upload(b"MZ", "tool.exe")],
+                                  today=AFTER), "files")
+    assert stored_files(app.config["LMS_UPLOAD_DIR"]) == []
+
+
+def test_a_new_period_length_opens_new_periods_and_never_reuses_an_old_one(gold, monkeypatch):
+    # The program switches from quarters to half years in May: the half year opens at the
+    # tier's allocation; the quarter's requests stay on the quarter.
+    org, admin, _manager = gold
+    quarter_request = submit(org, admin, 1_400_000)
+    monkeypatch.setattr(service, "period_kind", lambda: "half_year")
+    half = service.submit(org, admin, data(200_000), today=TODAY)
+    db.session.commit()
+    allocations = {(a.period_kind, a.period_start): a.id
+                   for a in db.session.scalars(select(MdfAllocation))}
+    assert allocations.keys() == {("quarter", date(2026, 4, 1)), ("half_year", date(2026, 1, 1))}
+    assert quarter_request.allocation_id == allocations["quarter", date(2026, 4, 1)]
+    assert half.allocation_id == allocations["half_year", date(2026, 1, 1)]
+    funds = service.funds_of(org, period_of(TODAY, "half_year"), today=TODAY)
+    assert (funds.balance.requested, funds.balance.available) == (200_000, GOLD - 200_000)
+    assert [r.id for r in service.open_elsewhere(org.id, period_of(TODAY, "half_year"))] == \
+        [quarter_request.id]
+
+
+def test_the_note_shown_is_the_latest_decisions_own(gold):
+    org, admin, manager = gold
+    request = approved(org, admin, manager)
+    service.claim(request, admin, ClaimData(600_000, 600_000, None, ""),
+                  [upload(PDF, "invoice.pdf")], today=AFTER)
+    service.decide_claim(request, manager, None, "Add the attendee list.")
+    service.claim(request, admin, ClaimData(600_000, 600_000, None, ""), [], today=AFTER)
+    service.decide_claim(request, manager, 600_000, "")
+    db.session.commit()
+    assert request.decision_note == ""  # "add the attendee list" is history, not the word now
+    assert "Add the attendee list." in [e.note for e in service.events_of(request)]

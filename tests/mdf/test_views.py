@@ -659,11 +659,16 @@ def test_a_bad_payment_is_explained_and_nothing_is_written(app, world, when, ref
 def test_a_step_the_status_does_not_allow_is_refused(app, world):
     request = funded(world.alpha, world.alpha_admin, approved=400_000)
     before = stored_rows()
-    response = client_of(app, world.manager).post(f"/mdf/requests/{request.id}/payment", data={
+    manager = client_of(app, world.manager)
+    response = manager.post(f"/mdf/requests/{request.id}/payment", data={
         "paid_on": today().isoformat(), "reference": "TRF-1"})
-    refused(response, before)
-    assert flashed_errors(response) == [
+    # The page as the request is now (no payment form for an approved request), and why.
+    refused(response, before, status=302)
+    assert response.headers["Location"].endswith(f"/mdf/requests/{request.id}")
+    page = manager.get(f"/mdf/requests/{request.id}")
+    assert flashed_errors(page) == [
         "This request has changed meanwhile: reload the page and look again."]
+    assert "Record the payment" not in page_of(page)
 
 
 def test_an_adjustment_changes_the_allocation_with_its_note(app, world):
@@ -713,7 +718,19 @@ def test_a_past_periods_allocation_cannot_change(app, world):
         data={"delta": "+500,000", "note": "Late."})
     refused(response, before)
     assert flashed_errors(response) == [
-        "This period has ended: its funds can no longer change."]
+        "Only the running period's allocation can change: a period that has ended is closed, "
+        "one to come opens at its tier's allocation."]
+
+
+def test_a_period_to_come_cannot_be_adjusted_before_it_opens(app, world):
+    following = service.current_period().next()
+    before = stored_rows()
+    manager = client_of(app, world.manager)
+    response = manager.post(f"/mdf/partners/alpha/adjust?period={following.key}",
+                            data={"delta": "+100,000", "note": "Early."})
+    refused(response, before)
+    assert "Adjust the allocation" not in page_of(
+        manager.get(f"/mdf/partners/alpha?period={following.key}"))
 
 
 JUNK_PERIODS = ["junk", "2026-Q5", "2026-Q0", "2026-H1", "1999-Q1", "26-Q1", "2026-Q1x",
