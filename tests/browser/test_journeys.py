@@ -27,8 +27,9 @@ NCIE_JA = "Nimbus 認定導入エンジニア（NCIE）"  # its [credentials.ja]
 EXAM = "nimbus-certified-engineer-exam"
 EXAM_JA = "Nimbus 認定導入エンジニア（NCIE）試験"  # the exam's [ja] title
 # The main navigation of a partner member, in Japanese (messages.po).
-MEMBER_NAV_JA = ["ホーム", "コース", "クイズと試験", "ライブラリ", "案件", "マイ資格",
-                 "自社のティア"]
+MEMBER_NAV_JA = ["ホーム", "コース", "クイズと試験", "ライブラリ", "案件", "マイ資格"]
+# Under "プログラム" (a menu that opens): the company's tier and its funds.
+MEMBER_PROGRAM_JA = ["自社のティア", "マーケティング開発資金（MDF）"]
 
 
 def test_invited_engineer_trains_in_japanese_and_earns_a_verifiable_certification(
@@ -80,6 +81,9 @@ def test_invited_engineer_trains_in_japanese_and_earns_a_verifiable_certificatio
     expect(engineer.locator("html")).to_have_attribute("lang", "ja")
     nav = engineer.get_by_role("navigation", name="メイン")
     expect(nav.get_by_role("link")).to_have_text(MEMBER_NAV_JA)
+    nav.get_by_text("プログラム", exact=True).click()
+    expect(nav.get_by_role("link")).to_have_text(MEMBER_NAV_JA + MEMBER_PROGRAM_JA)
+    nav.get_by_text("プログラム", exact=True).click()
 
     # The implementation course is locked until Partner Program Essentials (here in its
     # Japanese version, which counts for the original) is complete, with its quiz.
