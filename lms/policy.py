@@ -49,9 +49,10 @@ def scope(stmt: Select, organization_column, viewer: User | None = None) -> Sele
 
 
 def get_visible_or_404(model, ident, viewer: User | None = None, organization_attr: str =
-                       "organization_id"):
-    """Load one row of partner data; 404 when it does not exist or the viewer may not see it."""
-    stmt = db.select(model).where(model.id == ident)
+                       "organization_id", options: tuple = ()):
+    """Load one row of partner data (with loader `options`); 404 when it does not exist or
+    the viewer may not see it."""
+    stmt = db.select(model).where(model.id == ident).options(*options)
     obj = db.session.scalar(scope(stmt, getattr(model, organization_attr), viewer))
     if obj is None:
         abort(404)

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from lms.models import MdfStatus as RequestStatus
+from lms.models import MdfStatus
 
 PERIOD_MONTHS = {"quarter": 3, "half_year": 6, "year": 12}
 MAX_AMOUNT = 10**12
@@ -23,16 +23,6 @@ MAX_ACTIVITY_DAYS = 366
 EXPIRY_WARNING_DAYS = 14
 # The years a period key may name: every period has a next and a previous one in `date`.
 FIRST_YEAR, LAST_YEAR = 2000, 9997
-
-
-# What each step may lead to; anything else is refused.
-TRANSITIONS: dict[RequestStatus, tuple[RequestStatus, ...]] = {
-    RequestStatus.SUBMITTED: (RequestStatus.APPROVED, RequestStatus.REJECTED,
-                              RequestStatus.CANCELLED),
-    RequestStatus.APPROVED: (RequestStatus.CLAIMED, RequestStatus.CANCELLED),
-    RequestStatus.CLAIMED: (RequestStatus.CLAIM_APPROVED, RequestStatus.APPROVED),
-    RequestStatus.CLAIM_APPROVED: (RequestStatus.PAID,),
-}
 
 
 @dataclass(frozen=True)
@@ -95,14 +85,14 @@ def period_from_key(key: str, kind: str) -> Period | None:
     return period_of(date(year, (index - 1) * PERIOD_MONTHS[kind] + 1, 1), kind)
 
 
-def held(status: RequestStatus, requested: int, approved: int | None,
+def held(status: MdfStatus, requested: int, approved: int | None,
          payable: int | None) -> int:
     """What a request holds of its allocation."""
-    if status == RequestStatus.SUBMITTED:
+    if status == MdfStatus.SUBMITTED:
         return requested
-    if status in (RequestStatus.APPROVED, RequestStatus.CLAIMED):
+    if status in (MdfStatus.APPROVED, MdfStatus.CLAIMED):
         return approved or 0
-    if status in (RequestStatus.CLAIM_APPROVED, RequestStatus.PAID):
+    if status in (MdfStatus.CLAIM_APPROVED, MdfStatus.PAID):
         return payable or 0
     return 0
 
@@ -126,20 +116,20 @@ class Balance:
         return max(0, self.allocated - self.held)
 
 
-def balance(allocated: int, requests: Iterable[tuple[RequestStatus, int, int | None,
+def balance(allocated: int, requests: Iterable[tuple[MdfStatus, int, int | None,
                                                      int | None]]) -> Balance:
     """The balance of an allocation from its requests' (status, requested, approved,
     payable)."""
     sums = {"requested": 0, "approved": 0, "payable": 0, "paid": 0}
     for status, requested, approved, payable in requests:
         amount = held(status, requested, approved, payable)
-        if status == RequestStatus.SUBMITTED:
+        if status == MdfStatus.SUBMITTED:
             sums["requested"] += amount
-        elif status in (RequestStatus.APPROVED, RequestStatus.CLAIMED):
+        elif status in (MdfStatus.APPROVED, MdfStatus.CLAIMED):
             sums["approved"] += amount
-        elif status == RequestStatus.CLAIM_APPROVED:
+        elif status == MdfStatus.CLAIM_APPROVED:
             sums["payable"] += amount
-        elif status == RequestStatus.PAID:
+        elif status == MdfStatus.PAID:
             sums["paid"] += amount
     return Balance(allocated, **sums)
 
@@ -174,12 +164,12 @@ class Return:
         return (self.pipeline + self.won) / self.spent if self.spent else None
 
 
-def spent(status: RequestStatus, approved: int | None, payable: int | None) -> int:
+def spent(status: MdfStatus, approved: int | None, payable: int | None) -> int:
     """What an activity costs the program so far: paid or payable once its claim is
     approved, the approved amount before; nothing when it was never approved."""
-    if status in (RequestStatus.CLAIM_APPROVED, RequestStatus.PAID):
+    if status in (MdfStatus.CLAIM_APPROVED, MdfStatus.PAID):
         return payable or 0
-    if status in (RequestStatus.APPROVED, RequestStatus.CLAIMED):
+    if status in (MdfStatus.APPROVED, MdfStatus.CLAIMED):
         return approved or 0
     return 0
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import joinedload
@@ -493,8 +493,7 @@ class ActivityReturn:
     result: rules.Return
 
 
-def returns(period: Period, organization_id: int | None = None,
-            now: datetime | None = None) -> list[ActivityReturn]:
+def returns(period: Period, organization_id: int | None = None) -> list[ActivityReturn]:
     """What each funded activity of the period brought: the deals credited to it, open and
     won, in the program currency (deals in a currency without an exchange rate are left
     out, as in the tier report)."""

@@ -28,7 +28,7 @@ from lms.mdf.forms import (
 )
 from lms.mdf.service import MdfError
 from lms.models import MdfProofFile, MdfRequest, MdfStatus, Organization, Role
-from lms.policy import company_or_404, scope, vendor_required
+from lms.policy import company_or_404, get_visible_or_404, vendor_required
 from lms.tiers.service import program_in_force
 
 
@@ -115,13 +115,8 @@ def new_request():
 def _visible(request_id: int) -> MdfRequest:
     """The request with its company and requester (the pages show both); another company's
     is 404."""
-    mdf_request = db.session.scalar(scope(
-        select(MdfRequest).where(MdfRequest.id == request_id)
-        .options(joinedload(MdfRequest.organization), joinedload(MdfRequest.requested_by)),
-        MdfRequest.organization_id))
-    if mdf_request is None:
-        abort(404)
-    return mdf_request
+    return get_visible_or_404(MdfRequest, request_id, options=(
+        joinedload(MdfRequest.organization), joinedload(MdfRequest.requested_by)))
 
 
 @bp.route("/mdf/requests/<int:request_id>")

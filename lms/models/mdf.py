@@ -32,10 +32,6 @@ class MdfStatus(enum.StrEnum):
     CLAIM_APPROVED = "claim_approved"  # payable; waiting for the payment
     PAID = "paid"
 
-    @property
-    def closed(self) -> bool:
-        return self in (MdfStatus.REJECTED, MdfStatus.CANCELLED, MdfStatus.PAID)
-
 
 class MdfActivityType(enum.StrEnum):
     EVENT = "event"
