@@ -39,9 +39,33 @@ class LoadedContent:
 
 
 def load_all() -> LoadedContent:
-    """Read and validate every content folder the configuration names."""
-    return load_folders(Path(current_app.config["LMS_CONTENT_DIR"]),
-                        Path(current_app.config["LMS_QUIZZES_DIR"]))
+    """Read and validate every content folder the configuration names, and check that the
+    tier rules in force still find the courses they count."""
+    content_dir = Path(current_app.config["LMS_CONTENT_DIR"])
+    content = load_folders(content_dir, Path(current_app.config["LMS_QUIZZES_DIR"]))
+    content.program.problems.extend(_courses_the_rules_need(content, content_dir))
+    return content
+
+
+def _courses_the_rules_need(content: LoadedContent, content_dir: Path) -> list[ContentProblem]:
+    """A course the tier rules in force count completions of ("trained_people") cannot be
+    removed: syncing would archive it and every partner would count 0 for it overnight. The
+    rules change first (the editor, /admin/tiers/edit), then the content."""
+    from sqlalchemy import inspect
+
+    from lms.extensions import db
+    from lms.tiers.service import courses_in_force
+
+    if not inspect(db.engine).has_table("tier_program_versions"):  # `lms content check`
+        return []  # before the database exists
+    here = {c.group_slug for c in content.courses.courses}
+    if content_dir.is_dir():  # a course folder with problems of its own still exists
+        here |= {p.name for p in content_dir.iterdir() if (p / "course.toml").is_file()}
+    return [ContentProblem(f"{content_dir.name}/{slug}/course.toml", 1,
+                           f"the tier rules in force (version {number}) count people who "
+                           f"completed the course {slug!r}: change the rules at "
+                           "/admin/tiers/edit before removing it")
+            for number, slug in courses_in_force() if slug not in here]
 
 
 def load_folders(content_dir: Path, quiz_dir: Path) -> LoadedContent:
@@ -57,7 +81,7 @@ def load_folders(content_dir: Path, quiz_dir: Path) -> LoadedContent:
     if quiz_dir.is_dir():  # a quiz file with problems still exists (reported on its own)
         quiz_slugs |= {p.stem for p in quiz_dir.glob("*.toml")}
     credentials = load_credentials(content_dir, originals, quiz_slugs)
-    program = load_program(content_dir, {c.slug for c in credentials.credentials})
+    program = load_program(content_dir, {c.slug for c in credentials.credentials}, originals)
     warnings = quiz_warnings(
         quizzes.quizzes, quiz_dir.name,
         earning={slug for c in credentials.credentials for slug in c.quizzes},

@@ -89,7 +89,9 @@ PROGRAM = {
         {"tier": "silver", "requirements": [
             {"kind": "won_deals", "min": 3},
             {"kind": "certified_people", "credential": "alpha-cert",
-             "job_function": "sales", "min": 2}]},
+             "job_function": "sales", "min": 2},
+            {"kind": "trained_people", "course": "alpha", "job_function": "technical",
+             "min": 1}]},
         {"tier": "gold", "requirements": [
             {"kind": "won_deals", "min": 10},
             {"kind": "won_revenue", "min": 30_000_000},

@@ -46,6 +46,7 @@ KIND_CHOICES = (
                                "certification, or the credential chosen)")),
     ("manual", _l("Recorded by the channel team (give it a name)")),
     ("certified_people", _l("People holding a valid credential")),
+    ("trained_people", _l("People who completed a course (its lessons and quiz)")),
 )
 JOB_CHOICES = (("", _l("Anyone")), ("sales", _l("Sales people")),
                ("technical", _l("Technical people")))
@@ -62,6 +63,7 @@ class RequirementForm(Form):
 
     kind = SelectField(_l("Requirement"), validators=[Optional()])
     credential = SelectField(_l("Credential"), validators=[Optional()])
+    course = SelectField(_l("Course"), validators=[Optional()])
     job_function = SelectField(_l("Job function"), validators=[Optional()])
     min = IntegerField(_l("Minimum"), validators=[Optional(), NumberRange(min=1, max=MAX_MIN)])
     # A manual requirement's name, and the item it is recorded under (kept across edits).

@@ -20,7 +20,8 @@ class ProgramFile:
     problems: list[ContentProblem] = field(default_factory=list)
 
 
-def load_program(root: Path, credential_slugs: set[str] | None = None) -> ProgramFile:
+def load_program(root: Path, credential_slugs: set[str] | None = None,
+                 course_slugs: set[str] | None = None) -> ProgramFile:
     """The program of `root/program.toml`; a missing file is no program and no problem."""
     path = root / PROGRAM_FILE
     if not path.is_file():
@@ -34,7 +35,7 @@ def load_program(root: Path, credential_slugs: set[str] | None = None) -> Progra
     except tomllib.TOMLDecodeError as error:
         return ProgramFile(problems=[ContentProblem(shown, toml_error_line(error),
                                                     f"invalid TOML: {error}")])
-    program, problems = program_from_dict(data, credential_slugs)
+    program, problems = program_from_dict(data, credential_slugs, course_slugs)
     return ProgramFile(program, [ContentProblem(shown, problem_line(text, p), p)
                                  for p in problems])
 

@@ -6,11 +6,12 @@ import re
 from dataclasses import dataclass, field
 
 from flask import url_for
-from flask_babel import format_percent
+from flask_babel import format_percent, get_locale
 from sqlalchemy import func, literal, select, union_all
 
 from lms.clock import program_today
 from lms.content_cache import cached
+from lms.courses.structure import CourseInfo, structure
 from lms.credentials.rules import add_months
 from lms.deals.permissions import can_register
 from lms.extensions import db
@@ -61,6 +62,9 @@ class Vocabulary:
 
     credential_names: dict[str, str] = field(default_factory=dict)
     credential_links: dict[str, tuple[Link, ...]] = field(default_factory=dict)
+    # Course groups' titles in the reader's language, and (with links) their version's page.
+    course_names: dict[str, str] = field(default_factory=dict)
+    course_links: dict[str, tuple[Link, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -91,11 +95,26 @@ def _number(n: int) -> str:
     return format_decimal(n)
 
 
+def _courses_in(locale: str) -> dict[str, CourseInfo]:
+    """Each course group's version in `locale` (else its original)."""
+    groups: dict[str, list[CourseInfo]] = {}
+    for course in structure().courses:
+        groups.setdefault(course.group_slug, []).append(course)
+    return {group: next((c for c in versions if c.locale == locale),
+                        next((c for c in versions if c.slug == group), versions[0]))
+            for group, versions in groups.items()}
+
+
 def vocabulary(with_links: bool = False) -> Vocabulary:
     names = cached("tiers.vocabulary", _names)
-    vocab = Vocabulary({slug: name for slug, name, _c, _q in names.credentials})
+    in_language = _courses_in(str(get_locale() or "en"))
+    vocab = Vocabulary({slug: name for slug, name, _c, _q in names.credentials},
+                       course_names={group: c.title for group, c in in_language.items()})
     if not with_links:
         return vocab
+    vocab.course_links = {group: (Link(url_for("courses.course", course_slug=c.slug),
+                                       c.title),)
+                          for group, c in in_language.items()}
     for slug, _name, courses, quizzes in names.credentials:
         links = [Link(url_for("courses.course", course_slug=c), names.course_titles[c])
                  for c in courses if c in names.course_titles]
@@ -106,7 +125,8 @@ def vocabulary(with_links: bool = False) -> Vocabulary:
 
 
 def label(requirement: Requirement, program: Program, vocab: Vocabulary) -> str:
-    return rules.describe(requirement, vocab.credential_names, program.currency, gettext)
+    return rules.describe(requirement, vocab.credential_names, program.currency, gettext,
+                          course_names=vocab.course_names)
 
 
 def heading(requirement: Requirement, program: Program, vocab: Vocabulary
@@ -118,6 +138,11 @@ def heading(requirement: Requirement, program: Program, vocab: Vocabulary
         return gettext("Won revenue (%(currency)s)", currency=program.currency), ""
     if requirement.kind in ("registered_deals", "approved_deals", "manual"):
         return label(requirement, program, vocab), ""
+    if requirement.kind == "trained_people":
+        short = {"sales": gettext("Trained sales people"),
+                 "technical": gettext("Trained engineers")}.get(
+            requirement.job_function or "", gettext("Trained people"))
+        return short, vocab.course_names.get(requirement.course or "", requirement.course or "")
     name = vocab.credential_names.get(requirement.credential or "", requirement.credential or "")
     abbreviation = re.search(r"\(([^()]+)\)\s*$", name)  # "... (NCSP)" → "NCSP"
     if abbreviation:
@@ -141,6 +166,8 @@ def requirement_row(result: RequirementResult, program: Program, vocab: Vocabula
     if not result.met:
         if requirement.kind == "certified_people":
             links = vocab.credential_links.get(requirement.credential or "", ())
+        elif requirement.kind == "trained_people":
+            links = vocab.course_links.get(requirement.course or "", ())
         elif deal_link is not None and requirement.kind != "manual":
             links = (deal_link,)
     return RequirementRow(label(requirement, program, vocab), result.actual, result.required,

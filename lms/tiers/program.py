@@ -34,11 +34,14 @@ class Requirement:
     # A manual requirement: what managers record as met ("reseller-agreement"), its name.
     item: str | None = None
     name: str | None = None
+    # The course (group slug: any language version counts) people must have completed.
+    course: str | None = None
 
     @property
     def key(self) -> str:
         """Identifies the requirement across tiers (the facts it reads)."""
-        parts = [self.kind, self.credential or "", self.job_function or "", self.item or ""]
+        parts = [self.kind, self.credential or "", self.job_function or "", self.item or "",
+                 self.course or ""]
         return ":".join(parts).rstrip(":")
 
 
@@ -69,6 +72,12 @@ class Program:
     health: HealthRules = field(default_factory=HealthRules)
     benefits: Benefits = field(default_factory=Benefits)
 
+    @property
+    def courses(self) -> frozenset[str]:
+        """The courses whose completions a requirement counts."""
+        return frozenset(r.course for rule in self.tiers for r in rule.requirements
+                         if r.course)
+
     def rule(self, tier: str) -> TierRule:
         for rule in self.tiers:
             if rule.tier == tier:
@@ -85,6 +94,7 @@ class RequirementKind:
     allows_job_function: bool = False
     allows_credential: bool = False  # may name one credential (else: any certification)
     manual: bool = False  # met when a manager records it (item, name; min is 1)
+    needs_course: bool = False  # names the course (group slug) people completed
 
 
 # New kinds are added here, in `rules.measure`, in the facts gathering and in
@@ -98,13 +108,15 @@ KINDS: dict[str, RequirementKind] = {
     "manual": RequirementKind("manual", manual=True),
     "certified_people": RequirementKind("certified_people", needs_credential=True,
                                         allows_job_function=True),
+    "trained_people": RequirementKind("trained_people", needs_course=True,
+                                      allows_job_function=True),
 }
 
 PROGRAM_KEYS = {"currency", "review_window_months", "grace_period_days", "exchange_rates",
                 "tiers", "health", "benefits"}
 HEALTH_KEYS = {"weights", "healthy_from", "watch_from"}
 WEIGHT_KEYS = ("active", "training", "conversion")
-REQUIREMENT_KEYS = {"kind", "min", "credential", "job_function", "item", "name"}
+REQUIREMENT_KEYS = {"kind", "min", "credential", "course", "job_function", "item", "name"}
 ITEM_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_ITEM = 50
 MAX_NAME = 120
@@ -134,9 +146,13 @@ def _int(value: object) -> int | None:
 # --- The program -------------------------------------------------------------------------
 
 
-def program_from_dict(data: Mapping, credential_slugs: set[str] | None = None
+def program_from_dict(data: Mapping, credential_slugs: set[str] | None = None,
+                      course_slugs: set[str] | None = None
                       ) -> tuple[Program | None, list[str]]:
-    """Validate a program (from TOML or the admin form); (program, []) or (None, problems)."""
+    """Validate a program (from TOML or the admin form); (program, []) or (None, problems).
+
+    `credential_slugs` and `course_slugs` (course groups: the original courses' slugs) are
+    what requirements may name; None accepts any (the stored program, read back)."""
     problems: list[str] = []
     unknown = set(data) - PROGRAM_KEYS
     if unknown:
@@ -148,7 +164,7 @@ def program_from_dict(data: Mapping, credential_slugs: set[str] | None = None
     rates = _exchange_rates(data.get("exchange_rates", {}), currency, problems)
     health, health_problems = health_from_dict(data.get("health"))
     problems.extend(health_problems)
-    rules = _tier_rules(data.get("tiers", []), credential_slugs, problems)
+    rules = _tier_rules(data.get("tiers", []), Known(credential_slugs, course_slugs), problems)
     problems.extend(_unreachable_tiers(rules))
     problems.extend(_shared_items(rules))
     benefits = benefits_from_dict(data.get("benefits"), problems)
@@ -205,6 +221,7 @@ def program_to_dict(program: Program) -> dict:
         "tiers": [
             {"tier": rule.tier, "requirements": [
                 {k: v for k, v in (("kind", r.kind), ("credential", r.credential),
+                                   ("course", r.course),
                                    ("job_function", r.job_function), ("item", r.item),
                                    ("name", r.name), ("min", r.min))
                  if v is not None}
@@ -274,22 +291,28 @@ def _health_bands(data: Mapping, problems: list[str]) -> tuple[int, int] | None:
 # --- Tiers and their requirements --------------------------------------------------------
 
 
-def _tier_rules(raw: object, credential_slugs: set[str] | None, problems: list[str]
-                ) -> list[TierRule]:
+@dataclass(frozen=True)
+class Known:
+    """The credentials and course groups requirements may name (None: any)."""
+
+    credentials: set[str] | None = None
+    courses: set[str] | None = None
+
+
+def _tier_rules(raw: object, known: Known, problems: list[str]) -> list[TierRule]:
     """The [[tiers]] tables, in tier order."""
     if not isinstance(raw, list):
         problems.append("tiers: a list of tiers")
         return []
     rules: list[TierRule] = []
     for index, entry in enumerate(raw, start=1):
-        rule = _tier_rule(entry, f"tiers[{index}]", {r.tier for r in rules},
-                          credential_slugs, problems)
+        rule = _tier_rule(entry, f"tiers[{index}]", {r.tier for r in rules}, known, problems)
         if rule is not None:
             rules.append(rule)
     return sorted(rules, key=lambda rule: TIERS.index(rule.tier))
 
 
-def _tier_rule(entry: object, where: str, seen: set[str], credential_slugs: set[str] | None,
+def _tier_rule(entry: object, where: str, seen: set[str], known: Known,
                problems: list[str]) -> TierRule | None:
     if not isinstance(entry, Mapping):
         problems.append(f"{where}: a table with tier and requirements")
@@ -309,16 +332,15 @@ def _tier_rule(entry: object, where: str, seen: set[str], credential_slugs: set[
     if not isinstance(raw_requirements, list):
         problems.append(f"{where}.requirements: a list")
         raw_requirements = []
-    return TierRule(tier, _requirements(raw_requirements, tier, credential_slugs, problems))
+    return TierRule(tier, _requirements(raw_requirements, tier, known, problems))
 
 
-def _requirements(raw_requirements: list, tier: str, credential_slugs: set[str] | None,
+def _requirements(raw_requirements: list, tier: str, known: Known,
                   problems: list[str]) -> tuple[Requirement, ...]:
     """A tier's requirements without problems; listing one twice is a problem."""
     requirements = []
     for index, raw in enumerate(raw_requirements, start=1):
-        requirement, found = _requirement(raw, f"{tier}.requirements[{index}]",
-                                          credential_slugs)
+        requirement, found = _requirement(raw, f"{tier}.requirements[{index}]", known)
         problems.extend(found)
         if requirement is not None:
             requirements.append(requirement)
@@ -354,7 +376,7 @@ def _unreachable_tiers(rules: list[TierRule]) -> list[str]:
     return []
 
 
-def _requirement(raw: object, where: str, credential_slugs: set[str] | None
+def _requirement(raw: object, where: str, known: Known
                  ) -> tuple[Requirement | None, list[str]]:
     if not isinstance(raw, Mapping):
         return None, [f"{where}: a table with kind and min"]
@@ -373,14 +395,31 @@ def _requirement(raw: object, where: str, credential_slugs: set[str] | None
         problems.append(f"{where}.min: a whole number from 1 to {MAX_MIN:,}")
     item, name = _manual_problems(kind, raw, where, problems)
     credential = raw.get("credential")
-    problems.extend(_credential_problems(kind, credential, where, credential_slugs))
+    problems.extend(_credential_problems(kind, credential, where, known.credentials))
+    course = raw.get("course")
+    problems.extend(_course_problems(kind, course, where, known.courses))
     job = raw.get("job_function")
     if job is not None and (not kind.allows_job_function or job not in JOB_FUNCTIONS):
-        problems.append(f"{where}.job_function: sales or technical (certified_people only)")
+        problems.append(f"{where}.job_function: sales or technical (certified_people and "
+                        "trained_people only)")
     if problems or minimum is None:
         return None, problems
     return Requirement(kind.name, minimum, credential if kind.needs_credential
-                       or kind.allows_credential else None, job, item, name), []
+                       or kind.allows_credential else None, job, item, name,
+                       course if kind.needs_course else None), []
+
+
+def _course_problems(kind: RequirementKind, course: object, where: str,
+                     course_slugs: set[str] | None) -> list[str]:
+    """A kind that counts people who completed a course names a known course (its original
+    version's slug, which its translations share); other kinds none."""
+    if not kind.needs_course:
+        return [] if course is None else [f"{where}.course: not used by {kind.name}"]
+    if not isinstance(course, str) or not course:
+        return [f"{where}.course: the slug of a course (its original version)"]
+    if course_slugs is not None and course not in course_slugs:
+        return [f"{where}.course: no course {course!r}"]
+    return []
 
 
 def item_of(name: str) -> str:

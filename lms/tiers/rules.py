@@ -48,6 +48,9 @@ class PartnerFacts:
     certified_won: Mapping[str, int] = field(default_factory=dict)
     # The manual requirements (their items) a manager recorded as met for the company.
     manual: frozenset[str] = frozenset()
+    # Active people who completed a course (any language version): {(course group slug,
+    # job function): people}; read only for the courses a tier names.
+    trained: Mapping[tuple[str, str | None], int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -130,12 +133,18 @@ def measure(requirement: Requirement, facts: PartnerFacts, revenue: int) -> int:
     if requirement.kind == "manual":
         return 1 if requirement.item in facts.manual else 0
     if requirement.kind == "certified_people":
-        if requirement.job_function is not None:  # one key: (credential, job function)
-            return facts.certified.get((requirement.credential or "",
-                                        requirement.job_function), 0)
-        return sum(n for (credential, _job), n in facts.certified.items()
-                   if credential == requirement.credential)
+        return _people(facts.certified, requirement.credential or "", requirement.job_function)
+    if requirement.kind == "trained_people":
+        return _people(facts.trained, requirement.course or "", requirement.job_function)
     raise ValueError(f"unknown requirement kind {requirement.kind!r}")
+
+
+def _people(counts: Mapping[tuple[str, str | None], int], what: str, job: str | None) -> int:
+    """People counted under `what` (a credential, a course) with job function `job`, or
+    with any job function when `job` is None."""
+    if job is not None:
+        return counts.get((what, job), 0)
+    return sum(n for (name, _job), n in counts.items() if name == what)
 
 
 @dataclass(frozen=True)
@@ -311,7 +320,8 @@ Gettext = Callable[..., str]
 
 
 def describe(requirement: Requirement, credential_names: Mapping[str, str],
-             currency: str, gettext: Gettext = _null.gettext) -> str:
+             currency: str, gettext: Gettext = _null.gettext, *,
+             course_names: Mapping[str, str] | None = None) -> str:
     """The requirement as a heading: "Won deals", "Won revenue (JPY)", "Certified sales
     people: Nimbus Certified Sales Professional (NCSP)"."""
     if requirement.kind == "won_deals":
@@ -324,6 +334,13 @@ def describe(requirement: Requirement, credential_names: Mapping[str, str],
         return gettext("Approved deals")
     if requirement.kind == "manual":
         return requirement.name or requirement.item or ""
+    if requirement.kind == "trained_people":
+        course = (course_names or {}).get(requirement.course or "", requirement.course or "")
+        if requirement.job_function == "sales":
+            return gettext("Sales people who completed %(course)s") % {"course": course}
+        if requirement.job_function == "technical":
+            return gettext("Engineers who completed %(course)s") % {"course": course}
+        return gettext("People who completed %(course)s") % {"course": course}
     name = credential_names.get(requirement.credential or "", requirement.credential or "")
     if requirement.kind == "certified_won_deals":
         if requirement.credential:
@@ -363,6 +380,18 @@ def gap_text(result: RequirementResult, currency: str, ngettext: Gettext = _null
         return ngettext("%(num)s more won deal registered by a certified person",
                         "%(num)s more won deals registered by certified people", n) % {
             "num": format_number(n)}
+    if requirement.kind == "trained_people":
+        if requirement.job_function == "sales":
+            return ngettext("%(num)s more sales person who completed the course",
+                            "%(num)s more sales people who completed the course", n) % {
+                "num": format_number(n)}
+        if requirement.job_function == "technical":
+            return ngettext("%(num)s more engineer who completed the course",
+                            "%(num)s more engineers who completed the course", n) % {
+                "num": format_number(n)}
+        return ngettext("%(num)s more person who completed the course",
+                        "%(num)s more people who completed the course", n) % {
+            "num": format_number(n)}
     if requirement.job_function == "sales":
         return ngettext("%(num)s more certified sales person",
                         "%(num)s more certified sales people", n) % {"num": format_number(n)}
@@ -383,6 +412,7 @@ def evaluation_to_dict(evaluation: Evaluation, current: str) -> dict:
             result.tier: [
                 {"requirement": r.requirement.key, "kind": r.requirement.kind,
                  "credential": r.requirement.credential,
+                 **({"course": r.requirement.course} if r.requirement.course else {}),
                  "job_function": r.requirement.job_function,
                  "actual": r.actual, "required": r.required, "met": r.met}
                 for r in result.results]

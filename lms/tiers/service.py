@@ -22,8 +22,11 @@ from sqlalchemy import (
     Select,
     String,
     bindparam,
+    case,
+    exists,
     func,
     literal,
+    or_,
     select,
     union_all,
 )
@@ -32,15 +35,19 @@ from sqlalchemy.orm import joinedload
 from lms.audit import record
 from lms.clock import local_date, program_zone
 from lms.content_cache import cached
+from lms.courses.structure import structure
 from lms.database import lock_row, start_write_transaction
 from lms.extensions import db
 from lms.models import (
+    Attempt,
     AuditAction,
     Award,
     Credential,
     CredentialKind,
     Deal,
     DealStatus,
+    Lesson,
+    LessonProgress,
     ManualRequirementRecord,
     Organization,
     Tier,
@@ -124,6 +131,18 @@ def versions() -> list[TierProgramVersion]:
         .options(joinedload(TierProgramVersion.created_by))))
 
 
+def courses_in_force() -> list[tuple[int, str]]:
+    """(version number, course slug) of the courses the rules in force count completions
+    of; none before any version is stored (the default program names none)."""
+    version = current_version()
+    if version is None:
+        return []
+    program, _problems = program_from_dict(version.rules)
+    if program is None:
+        return []
+    return [(version.number, course) for course in sorted(program.courses)]
+
+
 def credential_names() -> dict[str, str]:
     return dict(db.session.execute(select(Credential.slug, Credential.name)).all())
 
@@ -199,6 +218,47 @@ def _certified_won_statement(limited: bool) -> CompoundSelect:
     return union_all(by_slug, any_certification)
 
 
+def _trained(connection, now: datetime, ids: list[int] | None, groups: Collection[str]
+             ) -> dict[int, dict[tuple[str, str | None], int]]:
+    """Active people of each company who completed the courses `groups` names, as the
+    course pages count it (lms.courses.progress): every active lesson of a language version
+    done, and its quiz passed where it has one; a person who completed two versions counts
+    once. One query, counted by the database: 40,000 people's progress never reaches Python.
+    """
+    versions = [c for c in structure().courses
+                if c.group_slug in groups and c.lessons_total > 0]
+    if not versions:
+        return {}
+    lessons_of = {c.id: c.lessons_total for c in versions}
+    done = (select(LessonProgress.user_id, Lesson.course_id)
+            .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+            .where(Lesson.course_id.in_(list(lessons_of)), Lesson.archived_at.is_(None),
+                   LessonProgress.completed_at <= now)
+            .group_by(LessonProgress.user_id, Lesson.course_id)
+            .having(func.count() >= case(lessons_of, value=Lesson.course_id))
+            .subquery())
+    quiz_of = {c.id: c.quiz.id for c in versions if c.quiz is not None}
+    completed = select(done.c.user_id, case({c.id: c.group_slug for c in versions},
+                                            value=done.c.course_id).label("course"))
+    if quiz_of:  # a version with a quiz is complete once it is passed
+        quiz = case(quiz_of, value=done.c.course_id)
+        completed = completed.where(or_(quiz.is_(None), exists().where(
+            Attempt.user_id == done.c.user_id, Attempt.quiz_id == quiz,
+            Attempt.passed.is_(True), Attempt.submitted_at <= now)))
+    people = completed.subquery()
+    counts = (select(User.organization_id, people.c.course, User.job_function,
+                     func.count(func.distinct(User.id)))
+              .join(User, User.id == people.c.user_id)
+              .where(User.active.is_(True), User.organization_id.is_not(None))
+              .group_by(User.organization_id, people.c.course, User.job_function))
+    if ids is not None:
+        counts = counts.where(User.organization_id.in_(ids))
+    trained: dict[int, dict[tuple[str, str | None], int]] = defaultdict(dict)
+    for org_id, course, job, count in connection.execute(counts).all():
+        trained[org_id][course, job.value if job is not None else None] = count
+    return trained
+
+
 def gather_facts(now: datetime, program: Program,
                  organization_ids: Iterable[int] | None = None) -> dict[int, PartnerFacts]:
     """Facts of every partner (or of the given ones) at `now`, in two queries."""
@@ -243,16 +303,18 @@ def gather_facts(now: datetime, program: Program,
             records = records.where(ManualRequirementRecord.organization_id.in_(ids))
         for org_id, item in connection.execute(records).all():
             manual[org_id].add(item)
+    trained = _trained(connection, now, ids, program.courses) if program.courses else {}
 
     keys = ids if ids is not None else (set(won) | set(revenue) | set(certified)
-                                        | set(pipeline) | set(manual))
+                                        | set(pipeline) | set(manual) | set(trained))
     empty: dict[str, int] = {}
     return {org_id: PartnerFacts(won.get(org_id, 0), revenue.get(org_id, {}),
                                  certified.get(org_id, {}),
                                  pipeline.get(org_id, empty).get("registered_deals", 0),
                                  pipeline.get(org_id, empty).get("approved_deals", 0),
                                  certified_won.get(org_id, empty),
-                                 frozenset(manual.get(org_id, ())))
+                                 frozenset(manual.get(org_id, ())),
+                                 trained.get(org_id, {}))
             for org_id in keys}
 
 

@@ -192,15 +192,18 @@ def _fill_form(form: ProgramForm, program: Program) -> None:
         for requirement in program.rule(tier).requirements:
             field.append_entry({"kind": requirement.kind,
                                 "credential": requirement.credential or "",
+                                "course": requirement.course or "",
                                 "job_function": requirement.job_function or "",
                                 "min": requirement.min,
                                 "requirement_name": requirement.name or "",
                                 "item": requirement.item or ""})
 
 
-def _set_choices(form: ProgramForm, credential_rows: list[tuple[str, str]]) -> None:
+def _set_choices(form: ProgramForm, credential_rows: list[tuple[str, str]],
+                 course_rows: list[tuple[str, str]]) -> None:
     form.currency.choices = choices((c, c) for c in sorted(CURRENCY_CODES))
     credential_choices = [("", _("— not used —")), *credential_rows]
+    course_choices = [("", _("— not used —")), *course_rows]
     form.mdf_period.choices = choices(MDF_PERIOD_CHOICES)
     for tier in ALL_TIERS:
         getattr(form, f"{tier}_benefits").support.choices = choices(SUPPORT_CHOICES)
@@ -212,6 +215,7 @@ def _set_choices(form: ProgramForm, credential_rows: list[tuple[str, str]]) -> N
         for entry in field.entries:
             entry.kind.choices = choices(KIND_CHOICES)
             entry.credential.choices = choices(credential_choices)
+            entry.course.choices = choices(course_choices)
             entry.job_function.choices = choices(
                 [("", _("Anyone")), ("sales", _("Sales people")),
                  ("technical", _("Technical people"))])
@@ -227,6 +231,10 @@ def _program_data(form: ProgramForm, rates: dict[str, float], current: Program) 
             requirement = {"kind": entry.kind.data, "min": entry.min.data}
             if entry.kind.data == "certified_people":
                 requirement["credential"] = entry.credential.data or ""
+                if entry.job_function.data:
+                    requirement["job_function"] = entry.job_function.data
+            elif entry.kind.data == "trained_people":
+                requirement["course"] = entry.course.data or ""
                 if entry.job_function.data:
                     requirement["job_function"] = entry.job_function.data
             elif entry.kind.data == "certified_won_deals" and entry.credential.data:
@@ -267,23 +275,35 @@ def _benefits_data(form: ProgramForm) -> dict:
 @bp.route("/admin/tiers/edit", methods=["GET", "POST"])
 @admin_required
 def edit_rules():
-    from lms.models import Credential
+    from lms.models import Course, Credential
 
     credential_rows = [tuple(row) for row in db.session.execute(
         select(Credential.slug, Credential.name).where(Credential.archived_at.is_(None))
         .order_by(Credential.name))]
+    # Courses by their original version (the slug a requirement names; any version counts).
+    course_rows = [tuple(row) for row in db.session.execute(
+        select(Course.slug, Course.title).where(Course.archived_at.is_(None),
+                                                Course.translation_of.is_(None))
+        .order_by(Course.position, Course.slug))]
     program, version = service.current_program()
+    # A course the rules name that is no longer in the catalog stays choosable (marked), so
+    # other changes can be saved; it counts nobody until it is replaced.
+    active = {slug for slug, _title in course_rows}
+    course_rows += sorted({(r.course, _("%(course)s (no longer in the catalog)", course=r.course))
+                           for rule in program.tiers for r in rule.requirements
+                           if r.course and r.course not in active})
     form = ProgramForm()
     if not form.is_submitted():
         _fill_form(form, program)
-    _set_choices(form, credential_rows)
+    _set_choices(form, credential_rows, course_rows)
     problems: list[str] = []
     if form.validate_on_submit():
         rates, problems = _parse_rates(form.exchange_rates.data or "")
         if not problems:
             data = _program_data(form, rates, program)
             new_program, problems = program_from_dict(
-                data, {slug for slug, _name in credential_rows})
+                data, {slug for slug, _name in credential_rows},
+                {slug for slug, _title in course_rows})
             if new_program is not None and new_program == program:
                 problems = [_("These are the rules in force already: nothing to save.")]
             elif new_program is not None:

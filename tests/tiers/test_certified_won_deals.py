@@ -149,7 +149,8 @@ def test_the_credential_is_optional_but_must_exist():
     assert parse({"kind": "certified_won_deals", "min": 2, "credential": "nope"})[1] == [
         "silver.requirements[1].credential: no credential 'nope'"]
     assert parse({"kind": "certified_won_deals", "min": 2, "job_function": "sales"})[1] == [
-        "silver.requirements[1].job_function: sales or technical (certified_people only)"]
+        "silver.requirements[1].job_function: sales or technical (certified_people and "
+        "trained_people only)"]
 
 
 def test_an_admin_asks_for_deals_won_by_certified_people(app, certifications):

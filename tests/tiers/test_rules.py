@@ -222,7 +222,7 @@ def test_tiers_and_requirements_must_be_lists_of_tables():
 def test_unknown_requirement_kind(kind):
     assert only_problem(with_requirement({"kind": kind, "min": 1})) == (
         "gold.requirements[1].kind: one of won_deals, won_revenue, registered_deals, "
-        "approved_deals, certified_won_deals, manual, certified_people")
+        "approved_deals, certified_won_deals, manual, certified_people, trained_people")
 
 
 @pytest.mark.parametrize("kind", [["won_deals"], {"name": "won_deals"}])
@@ -232,7 +232,7 @@ def test_an_array_or_table_as_kind_is_a_problem_not_a_crash(kind):
     assert parsed is None
     assert problems == [
         "gold.requirements[1].kind: one of won_deals, won_revenue, registered_deals, "
-        "approved_deals, certified_won_deals, manual, certified_people"]
+        "approved_deals, certified_won_deals, manual, certified_people, trained_people"]
 
 
 def test_unknown_key_in_a_requirement():
@@ -288,7 +288,7 @@ def test_job_function_is_only_for_certified_people(kind):
     data = with_requirement({"kind": kind, "min": 1, "job_function": "sales"})
 
     assert only_problem(data) == (
-        "gold.requirements[1].job_function: sales or technical (certified_people only)")
+        "gold.requirements[1].job_function: sales or technical (certified_people and trained_people only)")
 
 
 @pytest.mark.parametrize("job", ["engineer", "Sales", "", 1])
@@ -297,7 +297,7 @@ def test_job_function_must_be_sales_or_technical(job):
                              "job_function": job})
 
     assert only_problem(data) == (
-        "gold.requirements[1].job_function: sales or technical (certified_people only)")
+        "gold.requirements[1].job_function: sales or technical (certified_people and trained_people only)")
 
 
 def test_the_same_requirement_twice_in_a_tier():
