@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from lms.clock import program_zone
 from lms.deals import registration as deals
-from lms.demo.dates import moment
+from lms.demo.dates import moment, morning
 from lms.demo.deals import CONFLICT_CUSTOMER, customer_names, register_deal
 from lms.demo.learning import NAMED_EXAMS
 from lms.demo.people import (
@@ -31,6 +31,7 @@ from lms.demo.people import (
 from lms.extensions import db
 from lms.models import (
     Award,
+    Course,
     Credential,
     Deal,
     JobFunction,
@@ -263,16 +264,23 @@ def _tier_history(org: Organization, today: date, rng: random.Random) -> None:
 
 
 # The rules' second version: Platinum also asks for a joint business plan, which only the
-# channel team can confirm. The Platinum partner has one; Sakura Systems (Gold, on its way)
-# has agreed its plan too, so its scorecard shows the requirement met.
+# channel team can confirm, and five sales people who completed Selling Nimbus CRM (its
+# lessons and quiz). The Platinum partner has both; Sakura Systems (Gold, on its way) has
+# agreed its plan too, and two of its sellers have completed the course, so its Platinum
+# scorecard shows one requirement met and the course three people short.
 BUSINESS_PLAN = Requirement("manual", 1, item="joint-business-plan",
                             name="Joint business plan for the year, agreed with the channel team")
 PLANS = {"sakura-systems": (40, "Plan FY2027 agreed on the kick-off call; minutes in the "
                                 "partner folder (ref. JBP-2027-SAK).")}
+SELLING_COURSE = "selling-nimbus-crm"
+TRAINED_SELLERS = Requirement("trained_people", 5, job_function="sales", course=SELLING_COURSE)
+SELLERS_TRAINED = {"sakura-systems": 2}
+PLATINUM_SELLERS_TRAINED = 6
 
 
 def seed_manual_requirement(today: date) -> None:
-    """Add the business plan to Platinum and record who has one (once)."""
+    """Add the business plan and the trained sellers to Platinum, record who has a plan and
+    train the sellers (once)."""
     from lms.tiers import service
 
     program, _version = service.current_program()
@@ -284,14 +292,23 @@ def seed_manual_requirement(today: date) -> None:
         return
     admin = person(ADMIN_EMAIL)
     manager = person(MANAGER_EMAIL)
-    tiers = tuple(TierRule(rule.tier, (*rule.requirements, BUSINESS_PLAN))
+    added = [BUSINESS_PLAN]
+    if db.session.scalar(select(Course.id).where(Course.slug == SELLING_COURSE,
+                                                 Course.archived_at.is_(None))):
+        added.append(TRAINED_SELLERS)
+        for org in demo_orgs():
+            wanted = SELLERS_TRAINED.get(org.slug) or (
+                PLATINUM_SELLERS_TRAINED if org.tier == Tier.PLATINUM else 0)
+            _train_sellers(org, wanted, today)
+    tiers = tuple(TierRule(rule.tier, (*rule.requirements, *added))
                   if rule.tier == "platinum" else rule for rule in program.tiers)
     # Stored as the rules editor would (not through save_program, which commits first: the
     # demo is written in one transaction, its caller commits).
     number = db.session.scalar(select(func.max(TierProgramVersion.number))) or 0
     db.session.add(TierProgramVersion(
         number=number + 1, rules=program_to_dict(replace(program, tiers=tiers)), source="ui",
-        note="Platinum partners agree a joint business plan with us every year.",
+        note="Platinum partners agree a joint business plan with us every year, and five "
+             "of their sales people complete Selling Nimbus CRM.",
         created_by_id=admin.id if admin else None))
     for org in demo_orgs():
         plan = PLANS.get(org.slug) or ((20, "Plan agreed at the annual review.")
@@ -305,3 +322,22 @@ def seed_manual_requirement(today: date) -> None:
             recorded_at=moment(today - timedelta(days=days_ago - 1),
                                random.Random(org.slug + "/plan"))))  # noqa: S311 - demo data
     db.session.flush()
+
+
+def _train_sellers(org: Organization, wanted: int, today: date) -> None:
+    """`wanted` of the company's certified sales staff complete Selling Nimbus CRM (not the
+    demo's own three people, whose progress tells its own story)."""
+    if not wanted:
+        return
+    from lms.credentials.service import award_earned
+    from lms.demo.learning import complete_course
+    from lms.demo.people import is_core_demo_person
+
+    staff = [u for u in db.session.scalars(select(User).where(
+        User.organization_id == org.id, User.job_function == JobFunction.SALES,
+        User.active.is_(True)).order_by(User.id)) if not is_core_demo_person(u)][:wanted]
+    rng = random.Random(org.slug + "/trained")  # noqa: S311 - reproducible demo data
+    for user in staff:
+        complete_course(user, SELLING_COURSE, morning(today) - timedelta(
+            days=rng.randint(20, 200)), rng)
+    award_earned(staff, morning(today))
