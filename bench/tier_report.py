@@ -20,6 +20,9 @@ Then, each `--runs` times (medians are printed, with min and max):
   sorting), and its own SQL statements, captured during one build (statement and
   parameters, from a `before_cursor_execute` listener), replayed on the bare DB-API
   connection: what the report costs beyond its SQL is the ratio of the two;
+- with `--activity`, the build again with Gold also asking for 3 people who completed the
+  bench course (the `trained_people` kind: its facts are one more query over every
+  person's lesson progress and quiz passes), printed as "tier build + trained";
 - the whole HTTP pages through the Flask test client, signed in as a channel manager: the
   tier report (HTML, CSV), the KPIs (HTML, CSV of the partners), partner health (HTML, CSV).
 
@@ -218,6 +221,28 @@ def timed(label: str, runs: int, action: Callable[[], object]) -> Timing:
     return Timing(label, times)
 
 
+def timed_with_trained_people(build: Callable[[], None], runs: int) -> Timing:
+    """The build with Gold also asking for 3 people who completed the bench course; the
+    program as it was afterwards."""
+    from dataclasses import replace
+
+    from lms.extensions import db
+    from lms.tiers import service
+    from lms.tiers.program import Requirement, TierRule
+
+    program = service.current_program()[0]
+    trained = Requirement("trained_people", 3, course="bench-course")
+    service.save_program(replace(program, tiers=tuple(
+        TierRule(rule.tier, (*rule.requirements, trained)) if rule.tier == "gold" else rule
+        for rule in program.tiers)), None, "bench: trained people")
+    db.session.commit()
+    build()  # warm
+    timing = timed("tier build + trained", runs, build)
+    service.save_program(program, None, "bench: as it was")
+    db.session.commit()
+    return timing
+
+
 def capture_statements(action: Callable[[], object]) -> list[tuple[str, object]]:
     """The SQL statements and their DB-API parameters `action` sends, in order."""
     from sqlalchemy import event
@@ -379,6 +404,7 @@ def run(app, args: argparse.Namespace) -> None:
         builds = timed("tier build", args.runs, build)
         replay(statements)
         replays = timed("SQL replay", args.runs, lambda: replay(statements))
+        extra = [timed_with_trained_people(build, args.runs)] if args.activity else []
         manager = User(id=args.people + 1, email="manager@bench.test", name="Manager",
                        role=Role.MANAGER)
         manager.set_password("bench-password-1")
@@ -398,7 +424,7 @@ def run(app, args: argparse.Namespace) -> None:
     for label, url in PAGES:
         page(url)()  # warm: templates compiled
         pages.append(timed(label, args.runs, page(url)))
-    for timing in (builds, replays, *pages):
+    for timing in (builds, replays, *extra, *pages):
         print(timing.line())
     by_label = {t.label: t.median for t in pages}
     ratio = builds.median / replays.median
