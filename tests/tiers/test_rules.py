@@ -288,7 +288,8 @@ def test_job_function_is_only_for_certified_people(kind):
     data = with_requirement({"kind": kind, "min": 1, "job_function": "sales"})
 
     assert only_problem(data) == (
-        "gold.requirements[1].job_function: sales or technical (certified_people and trained_people only)")
+        "gold.requirements[1].job_function: sales or technical (certified_people and "
+        "trained_people only)")
 
 
 @pytest.mark.parametrize("job", ["engineer", "Sales", "", 1])
@@ -297,7 +298,8 @@ def test_job_function_must_be_sales_or_technical(job):
                              "job_function": job})
 
     assert only_problem(data) == (
-        "gold.requirements[1].job_function: sales or technical (certified_people and trained_people only)")
+        "gold.requirements[1].job_function: sales or technical (certified_people and "
+        "trained_people only)")
 
 
 def test_the_same_requirement_twice_in_a_tier():
