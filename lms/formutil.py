@@ -6,11 +6,33 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
+from flask import request
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
+from wtforms.fields import FileField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from lms.i18n import lazy_gettext as _l
 from lms.text import has_control_characters
+
+
+class PortalForm(FlaskForm):
+    """Every form of the portal: Flask-WTF's, except that an uploaded file reaches only a
+    file field. Flask-WTF offers every field the request's files too, so a file posted
+    under a text field's name (a crafted request) became that field's value and its
+    validators failed on it (a 500); now the text field is simply not filled."""
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            data = super().wrap_formdata(form, formdata)
+            if not isinstance(data, CombinedMultiDict):
+                return data
+            uploads = {name for name, field in form._fields.items()
+                       if isinstance(field, FileField)}
+            files = MultiDict([(key, value) for key, value in request.files.items(multi=True)
+                               if key in uploads])
+            return CombinedMultiDict((files, request.form))
 
 
 def choices(pairs: Iterable[tuple[str, object]]) -> list[SelectChoice]:

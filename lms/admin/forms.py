@@ -1,11 +1,10 @@
 """Forms of the administration pages."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from lms.auth.forms import LOCALE_CHOICES
-from lms.formutil import EmailAddress, NoControlCharacters, choices
+from lms.formutil import EmailAddress, NoControlCharacters, PortalForm, choices
 from lms.i18n import lazy_gettext as _l
 from lms.labels import JOB_LABELS, TIER_LABELS
 
@@ -13,7 +12,7 @@ TIER_CHOICES = list(TIER_LABELS.items())
 JOB_FUNCTION_CHOICES = [("", _l("— none (vendor staff) —")), *JOB_LABELS.items()]
 
 
-class OrganizationForm(FlaskForm):
+class OrganizationForm(PortalForm):
     name = StringField(_l("Company name"), validators=[DataRequired(), Length(max=200),
                                                       NoControlCharacters()])
     slug = StringField(
@@ -26,7 +25,7 @@ class OrganizationForm(FlaskForm):
     active = BooleanField(_l("Active"), default=True)
 
 
-class InvitationForm(FlaskForm):
+class InvitationForm(PortalForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), EmailAddress(),
                                                 Length(max=254)])
     role = SelectField(_l("Role"), choices=[])
@@ -38,7 +37,7 @@ class InvitationForm(FlaskForm):
                                   validators=[Optional()])
 
 
-class PersonForm(FlaskForm):
+class PersonForm(PortalForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200),
                                               NoControlCharacters()])
     role = SelectField(_l("Role"), choices=[])
@@ -48,5 +47,5 @@ class PersonForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=choices(LOCALE_CHOICES))
 
 
-class JobFunctionForm(FlaskForm):
+class JobFunctionForm(PortalForm):
     job_function = SelectField(_l("Job function"), choices=choices(JOB_FUNCTION_CHOICES[1:]))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -14,7 +13,7 @@ from lms.api import admin_bp, tokens
 from lms.auth.forms import ConfirmForm
 from lms.database import saving
 from lms.extensions import db
-from lms.formutil import NoControlCharacters, choices
+from lms.formutil import NoControlCharacters, PortalForm, choices
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
 from lms.models import ApiToken
@@ -34,7 +33,7 @@ REFUSAL_LABELS = {
 }
 
 
-class TokenForm(FlaskForm):
+class TokenForm(PortalForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100),
                                               NoControlCharacters()],
                        description=_l("What uses the token, e.g. \"Salesforce sync\"."))

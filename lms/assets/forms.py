@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from lms.assets.filetypes import FILE_TYPES
 from lms.assets.metadata import ASSET_LANGUAGES, AssetData, parse_tags
-from lms.formutil import NoControlCharacters, choices
+from lms.formutil import NoControlCharacters, PortalForm, choices
 from lms.i18n import lazy_gettext as _l
 from lms.labels import ASSET_CATEGORY_LABELS, AUDIENCE_LABELS, TIER_LABELS
 from lms.models import AssetCategory, Audience, Tier
@@ -23,7 +22,7 @@ def _file_field(label) -> FileField:
                      render_kw={"accept": ",".join(f".{ext}" for ext in FILE_TYPES)})
 
 
-class AssetForm(FlaskForm):
+class AssetForm(PortalForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200),
                                                 NoControlCharacters()])
     description = TextAreaField(
@@ -65,7 +64,7 @@ class PublishForm(AssetForm):
                               validators=[Optional(), Length(max=500), NoControlCharacters()])
 
 
-class VersionForm(FlaskForm):
+class VersionForm(PortalForm):
     file = _file_field(_l("New file"))
     change_note = TextAreaField(
         _l("What changed"), validators=[DataRequired(_l("Say what changed in this version.")),

@@ -21,7 +21,6 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -34,7 +33,7 @@ from lms.credentials import baking, bp, rules, service, sharing
 from lms.database import saving
 from lms.errors import json_error
 from lms.extensions import db
-from lms.formutil import NoControlCharacters, page_arg
+from lms.formutil import NoControlCharacters, PortalForm, page_arg
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
 from lms.models import Award, Credential, CredentialStatus, Role, utcnow
@@ -43,7 +42,7 @@ from lms.policy import admin_required, roles_required
 IMAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(PortalForm):
     reason = TextAreaField(
         _l("Reason"), validators=[DataRequired(), Length(max=1000),
                                   NoControlCharacters(multiline=True)],

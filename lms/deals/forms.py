@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from lms.deals.validation import MAX_LENGTHS, check_date, parse_amount
-from lms.formutil import NoControlCharacters, choices
+from lms.formutil import NoControlCharacters, PortalForm, choices
 from lms.i18n import lazy_gettext as _l
 from lms.models.deals import CURRENCIES, DEFAULT_CURRENCY
 
@@ -41,7 +40,7 @@ def deal_date(_form, field) -> None:
             raise ValidationError(str(problem)) from problem
 
 
-class DealForm(FlaskForm):
+class DealForm(PortalForm):
     customer_name = StringField(
         _l("Customer company"),
         validators=[DataRequired(), Length(max=200), NoControlCharacters()],
@@ -77,14 +76,14 @@ class DealForm(FlaskForm):
         return fields
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(PortalForm):
     action = SelectField(_l("Decision"), choices=choices(ACTION_CHOICES))
     reason = TextAreaField(
         _l("Reason or note"), validators=[Length(max=1000)],
         description=_l("Required to reject: the partner sees it. Kept in the history."))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(PortalForm):
     file = FileField(_l("CSV file"), validators=[
         FileRequired(message=_l("Choose the CSV file to import."))])
     skip_bad_rows = BooleanField(

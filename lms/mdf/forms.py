@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import unicodedata
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import (
@@ -16,7 +15,7 @@ from wtforms.validators import (
 )
 
 from lms.deals.validation import parse_amount
-from lms.formutil import NoControlCharacters, choices
+from lms.formutil import NoControlCharacters, PortalForm, choices
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
 from lms.labels import MDF_ACTIVITY_LABELS
@@ -61,7 +60,7 @@ def _note(label, required: bool = False, description=None) -> TextAreaField:
         NoControlCharacters(multiline=True)])
 
 
-class RequestForm(FlaskForm):
+class RequestForm(PortalForm):
     activity_type = SelectField(_l("Activity"), choices=choices(MDF_ACTIVITY_LABELS.items()),
                                 default=MdfActivityType.EVENT.value)
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200),
@@ -87,7 +86,7 @@ class RequestForm(FlaskForm):
                            self.expected_leads.data or 0)
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(PortalForm):
     action = SelectField(choices=choices([("approve", _l("Approve")),
                                           ("reject", _l("Reject"))]))
     amount = MoneyField(_l("Amount approved"), validators=[Optional()],
@@ -96,7 +95,7 @@ class DecisionForm(FlaskForm):
         "Required to reject or to approve in part."))
 
 
-class ClaimForm(FlaskForm):
+class ClaimForm(PortalForm):
     actual_cost = MoneyField(_l("Actual cost"), validators=[InputRequired()])
     claimed_amount = MoneyField(_l("Amount claimed"), validators=[InputRequired()],
                                 description=_l("At most the amount approved and the actual "
@@ -112,7 +111,7 @@ class ClaimForm(FlaskForm):
                          self.actual_leads.data, self.note.data or "")
 
 
-class ClaimDecisionForm(FlaskForm):
+class ClaimDecisionForm(PortalForm):
     action = SelectField(choices=choices([("approve", _l("Approve")),
                                           ("return", _l("Return to the partner"))]))
     amount = MoneyField(_l("Amount to pay"), validators=[Optional()],
@@ -121,14 +120,14 @@ class ClaimDecisionForm(FlaskForm):
         "Required to return the claim or to pay less than claimed."))
 
 
-class PaymentForm(FlaskForm):
+class PaymentForm(PortalForm):
     paid_on = DateField(_l("Paid on"), validators=[InputRequired()])
     reference = StringField(_l("Payment reference"),
                             validators=[DataRequired(), Length(max=100),
                                         NoControlCharacters()])
 
 
-class AdjustForm(FlaskForm):
+class AdjustForm(PortalForm):
     delta = MoneyField(_l("Change"), signed=True, validators=[InputRequired()],
                        description=_l("+500,000 adds, -500,000 takes away."))
     note = _note(_l("Why"), required=True, description=_l("The partner reads it."))

@@ -1,13 +1,12 @@
 """The form of a person's notification mail choices."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField
 
-from lms.formutil import choices
+from lms.formutil import PortalForm, choices
 from lms.i18n import lazy_gettext as _l
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(PortalForm):
     # One box per category of lms.notifications.messages.CATEGORIES: checked = mailed.
     credentials = BooleanField(_l("Certifications and badges: reminders before expiry, "
                                   "credentials earned"))

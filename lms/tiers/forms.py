@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DecimalField,
@@ -28,7 +27,7 @@ from wtforms.validators import (
 )
 
 from lms.clock import program_today
-from lms.formutil import NoControlCharacters
+from lms.formutil import NoControlCharacters, PortalForm
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
 from lms.text import has_control_characters
@@ -99,7 +98,7 @@ class BenefitsForm(Form):
         description=_l("One per line, at most %(n)d.", n=MAX_ITEMS))
 
 
-class ManualRecordForm(FlaskForm):
+class ManualRecordForm(PortalForm):
     """A manual requirement recorded as met (one form per requirement: prefixed by item)."""
 
     met_on = DateField(_l("Met on"), validators=[InputRequired()])
@@ -113,7 +112,7 @@ class ManualRecordForm(FlaskForm):
             raise ValidationError(_("A date in the future: record it once it is met."))
 
 
-class ProgramForm(FlaskForm):
+class ProgramForm(PortalForm):
     currency = SelectField(_l("Revenue currency"), validators=[DataRequired()])
     review_window_months = IntegerField(
         _l("Review window (months)"), validators=[InputRequired(), NumberRange(min=1, max=60)],

@@ -1,12 +1,11 @@
 """The form of a webhook endpoint."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectMultipleField, StringField, URLField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.events import EVENT_TYPES
-from lms.formutil import NoControlCharacters, choices
+from lms.formutil import NoControlCharacters, PortalForm, choices
 from lms.i18n import lazy_gettext as _l
 from lms.webhooks import rules
 
@@ -21,7 +20,7 @@ EVENT_LABELS = {
 }
 
 
-class EndpointForm(FlaskForm):
+class EndpointForm(PortalForm):
     url = URLField(_l("Address (URL)"), validators=[DataRequired(),
                                                     Length(max=rules.MAX_URL_LENGTH)],
                    description=_l("Where the receiver listens, e.g. "
