@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from lms.database import start_write_transaction
+from lms.database import lock_row, start_write_transaction
 from lms.deals import notices
 from lms.deals.conflicts import ConflictIndex, lock_customer, set_conflict
 from lms.deals.customers import customer_key
@@ -73,9 +73,11 @@ def check_fields(*, customer_name: str, amount: object, currency: str = DEFAULT_
 
 def check_activity(organization_id: int, request_id: int | None) -> int | None:
     """The MDF activity a deal of the company may be credited to; DealError for another
-    company's activity, or one never approved or cancelled."""
+    company's activity, or one never approved or cancelled. Holds the company's lock, as
+    the MDF steps do, so an activity cancelled at this moment is never credited."""
     if request_id is None:
         return None
+    lock_row(Organization, organization_id)
     if db.session.scalar(select(MdfRequest.id).where(
             MdfRequest.id == request_id, MdfRequest.organization_id == organization_id,
             MdfRequest.status.in_(ATTRIBUTABLE))) is None:

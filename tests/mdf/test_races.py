@@ -128,3 +128,44 @@ def test_the_activity_dates_of_racing_requests_do_not_matter(make_app):
         assert allocations[0].period_start == period_of(TODAY, "quarter").start
         starts = sorted(db.session.scalars(select(MdfRequest.starts_on)))
         assert starts == [TODAY + timedelta(days=n + 1) for n in range(N)]
+
+
+def test_a_deal_is_never_credited_to_an_activity_cancelled_before_it_was_registered(make_app):
+    # Partners crediting new deals to an activity while its owner cancels it: a deal either
+    # came first (credited) or is refused; none is credited after the cancellation.
+    from lms.deals.registration import DealError, register_deal
+    from lms.models import Deal
+
+    app = make_app()
+    org_id, admin_id, manager_id = _company(app)
+    with app.app_context():
+        request = service.submit(db.session.get(Organization, org_id),
+                                 db.session.get(User, admin_id), data(100_000), today=TODAY)
+        service.decide(request, db.session.get(User, manager_id), 100_000, "")
+        db.session.commit()
+        request_id = request.id
+
+    def work(index: int, barrier: threading.Barrier) -> str:
+        org = db.session.get(Organization, org_id)
+        admin = db.session.get(User, admin_id)
+        request = db.session.get(MdfRequest, request_id)
+        barrier.wait()
+        if index == 0:
+            service.cancel(request, admin)
+            return "cancelled"
+        try:
+            register_deal(org, admin, customer_name=f"Race {index} K.K.", amount="1000000",
+                          mdf_request_id=request_id)
+        except DealError:
+            return "refused"
+        return "credited"
+
+    results = in_threads(app, work)
+    assert results[0] == "cancelled", results
+    with app.app_context():
+        cancelled_at = db.session.scalar(select(MdfEvent.at).where(
+            MdfEvent.request_id == request_id, MdfEvent.to_status == MdfStatus.CANCELLED))
+        credited = db.session.scalars(select(Deal.registered_at).where(
+            Deal.mdf_request_id == request_id)).all()
+        assert len(credited) == results.count("credited")
+        assert all(at < cancelled_at for at in credited), (credited, cancelled_at)
