@@ -42,6 +42,7 @@ from lms.models.quizzes import (
     QuizVersion,
     ReviewPolicy,
 )
+from lms.models.spif import SpifCampaign, SpifRule
 from lms.models.tiers import (
     ManualRequirementRecord,
     TierChange,
@@ -114,6 +115,8 @@ __all__ = [
     "RecoveryCode",
     "ReviewPolicy",
     "Role",
+    "SpifCampaign",
+    "SpifRule",
     "Tier",
     "TierChange",
     "TierChangeKind",
