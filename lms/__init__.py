@@ -122,6 +122,7 @@ def _register_blueprints(app: Flask) -> None:
         notifications,
         quizzes,
         reports,
+        spif,
         tiers,
         webhooks,
     )
@@ -129,7 +130,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp, url_prefix="/admin")
-    for feature in (courses, quizzes, credentials, assets, deals, mdf, tiers, reports,
+    for feature in (courses, quizzes, credentials, assets, deals, mdf, spif, tiers, reports,
                     notifications, api, webhooks):  # webhooks: its service subscribes to lms.events
         app.register_blueprint(feature.bp)
     app.register_blueprint(api.admin_bp)

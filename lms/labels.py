@@ -14,6 +14,7 @@ from lms.models import (
     QuizKind,
     ReviewPolicy,
     Role,
+    SpifRule,
     Tier,
 )
 
@@ -77,6 +78,10 @@ MDF_STATUS_LABELS: Labels = {
     MdfStatus.CLAIM_APPROVED: _l("Claim approved"),
     MdfStatus.PAID: _l("Paid"),
 }
+SPIF_RULE_LABELS: Labels = {
+    SpifRule.WON_DEAL: _l("Each won deal"),
+    SpifRule.NEW_CUSTOMER: _l("Each won deal with a new customer"),
+}
 
 
 def minutes_text(minutes: int) -> str:
@@ -99,7 +104,8 @@ _TEMPLATE_LABELS: dict[str, Labels | dict[str, str]] = {
     "audience_labels": AUDIENCE_LABELS, "locale_names": LOCALE_NAMES,
     "kind_labels": KIND_LABELS, "review_labels": REVIEW_LABELS,
     "asset_category_labels": ASSET_CATEGORY_LABELS, "deal_status_labels": DEAL_STATUS_LABELS,
-    "mdf_status_labels": MDF_STATUS_LABELS, "mdf_activity_labels": MDF_ACTIVITY_LABELS}
+    "mdf_status_labels": MDF_STATUS_LABELS, "mdf_activity_labels": MDF_ACTIVITY_LABELS,
+    "spif_rule_labels": SPIF_RULE_LABELS}
 
 
 def template_labels() -> dict[str, dict[str, str]]:

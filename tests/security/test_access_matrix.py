@@ -37,6 +37,8 @@ from lms.models import (
     MdfRequest,
     MdfStatus,
     Role,
+    SpifCampaign,
+    SpifRule,
     Tier,
     WebhookDelivery,
     WebhookEndpoint,
@@ -235,6 +237,15 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("mdf.decide_claim", "POST"): codes(LOGIN, 403, 404, 400, 400),
     ("mdf.payment", "POST"): codes(LOGIN, 403, 404, 400, 400),
     ("mdf.adjust", "POST"): codes(LOGIN, 403, 403, 400, 400),
+    # SPIF campaigns are the program's (everyone reads them; what a campaign owes is shown
+    # per company: tests/spif); the channel team defines them.
+    ("spif.overview", "GET"): SIGNED_IN,
+    ("spif.detail", "GET"): SIGNED_IN,
+    ("spif.detail_csv", "GET"): SIGNED_IN,
+    ("spif.new_campaign", "GET"): VENDOR,
+    ("spif.new_campaign", "POST"): codes(LOGIN, 403, 403, 400, 400),
+    ("spif.edit_campaign", "GET"): VENDOR,
+    ("spif.edit_campaign", "POST"): codes(LOGIN, 403, 403, 400, 400),
     # --- the JSON API without a token ----------------------------------------------------------
     ("api.partners", "GET"): API,
     ("api.credential", "GET"): API,
@@ -314,6 +325,11 @@ def _build_world(app) -> World:
     db.session.commit()
     invitation_row = db.session.scalar(db.select(Invitation))
     mdf_request, proof = _mdf_request(company, member)
+    campaign = SpifCampaign(name="New-logo bonus", rule=SpifRule.NEW_CUSTOMER, bonus=50_000,
+                            currency="JPY", starts_on=now.date() - timedelta(days=30),
+                            ends_on=now.date() + timedelta(days=30), tiers=[])
+    db.session.add(campaign)
+    db.session.commit()
     values = {
         "org_slug": company.slug, "org_id": company.id,
         "course_slug": "partner-program-essentials", "lesson_slug": "program-overview",
@@ -325,7 +341,7 @@ def _build_world(app) -> World:
         "token": invitation.token, "external_id": "CRM-1",
         "static": "css/app.css", "image_format": "svg", "notification_id": notification.id,
         "endpoint_id": endpoint.id, "delivery_id": delivery.id, "item": "reseller-agreement",
-        "request_id": mdf_request.id, "file_id": proof.id,
+        "request_id": mdf_request.id, "file_id": proof.id, "campaign_id": campaign.id,
     }
     assert db.session.get(ApiToken, token.id) is not None
     return World(values, users)

@@ -31,11 +31,14 @@ from lms.models import (
     Credential,
     CredentialKind,
     Deal,
+    DealStatus,
     Invitation,
     JobFunction,
     Organization,
     Quiz,
     Role,
+    SpifCampaign,
+    SpifRule,
     TierProgramVersion,
     User,
     utcnow,
@@ -991,6 +994,14 @@ def _hostile_program(site: Site) -> None:
     assert _publish_asset(site, "=HYPERLINK(\"http://evil.example\")").status_code == 302
     drain(sales.get(f"/assets/{_latest_asset().slug}/download"))
     assert _submit_answers(site, "=cmd|' /C calc'!A0").status_code == 302
+    # A SPIF campaign named like a formula, earned by a won deal with a hostile customer.
+    won = latest_deal()
+    won.status, won.closed_at = DealStatus.WON, utcnow()
+    db.session.add(SpifCampaign(name="=HYPERLINK(\"http://evil.example\")",
+                                rule=SpifRule.WON_DEAL, bonus=1, currency="JPY",
+                                starts_on=utcnow().date() - timedelta(days=1),
+                                ends_on=utcnow().date() + timedelta(days=1), tiers=[]))
+    db.session.commit()
     assert admin.get("/").status_code == 200
 
 
@@ -1005,6 +1016,7 @@ CSV_EXPORTS = {
     "/progress/<org_slug>.csv": ("manager",),
     "/mdf/requests.csv": ("manager", "partner_admin"),
     "/mdf/returns.csv": ("manager", "partner_admin"),
+    "/spif/<int:campaign_id>.csv": ("manager", "sales"),
 }
 
 
@@ -1015,6 +1027,9 @@ def _export_urls(rule: str) -> list[str]:
         return [f"/reports/tiers.csv?tier={t}" for t in ("silver", "gold", "platinum")]
     if rule == "/progress/<org_slug>.csv":
         return ["/progress/alpha.csv"]
+    if rule == "/spif/<int:campaign_id>.csv":
+        return [f"/spif/{campaign_id}.csv" for campaign_id in db.session.scalars(
+            select(SpifCampaign.id))]
     return [rule]
 
 

@@ -41,6 +41,8 @@ from lms.models import (
     MdfStatus,
     Quiz,
     Role,
+    SpifCampaign,
+    SpifRule,
     User,
     WebhookDelivery,
     WebhookEndpoint,
@@ -79,6 +81,7 @@ class World:
     webhook_delivery_id: int = 0
     webhook_to_delete_id: int = 0  # another endpoint
     mdf: dict[str, int] = field(default_factory=dict)  # alpha's MDF requests by status
+    spif_id: int = 0  # a SPIF campaign
 
 
 def build_world() -> World:
@@ -120,6 +123,12 @@ def build_world() -> World:
     world.webhook_id, world.webhook_delivery_id = endpoint.id, delivery.id
     world.webhook_to_delete_id = to_delete.id
     world.mdf = _mdf_requests(p)
+    campaign = SpifCampaign(name="New-logo bonus", rule=SpifRule.NEW_CUSTOMER, bonus=50_000,
+                            currency="JPY", starts_on=program_today(),
+                            ends_on=program_today() + timedelta(days=30), tiers=[])
+    db.session.add(campaign)
+    db.session.commit()
+    world.spif_id = campaign.id
     return world
 
 
@@ -285,6 +294,12 @@ ROUTES: dict[str, Callable[[World], Request]] = {
         "paid_on": program_today().isoformat(), "reference": "TRF-FORGED"}),
     "mdf.adjust": lambda w: ("manager", f"/mdf/partners/{w.people.alpha.slug}/adjust", {
         "delta": "+1,000,000", "note": "Forged"}),
+    "spif.new_campaign": lambda w: ("manager", "/spif/new", {
+        "name": "Forged", "rule": "won_deal", "bonus": "10,000",
+        "starts_on": program_today().isoformat(), "ends_on": program_today().isoformat()}),
+    "spif.edit_campaign": lambda w: ("manager", f"/spif/{w.spif_id}/edit", {
+        "name": "Forged", "rule": "won_deal", "bonus": "10,000",
+        "starts_on": program_today().isoformat(), "ends_on": program_today().isoformat()}),
     "webhooks.new_endpoint": lambda w: ("admin", "/admin/webhooks/new", {
         "url": "https://93.184.215.14/forged", "all_events": "y", "enabled": "y"}),
     "webhooks.edit_endpoint": lambda w: ("admin", f"/admin/webhooks/{w.webhook_id}", {
