@@ -20,6 +20,7 @@ ALL_SIGNED_IN = tuple(Role)
 REPORTS = _l("Reports")
 TEAM = _l("Team")
 PROGRAM = _l("Program")
+PARTNERS = _l("Partners")
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,11 @@ NAVIGATION: list[NavItem] = [
     NavItem("credentials.mine", _l("My credentials"), PARTNER_ROLES),
     NavItem("tiers.partner_list", _l("Our tier"), PARTNER_ROLES, PROGRAM),
     NavItem("mdf.overview", _l("Market development funds"), PARTNER_ROLES, PROGRAM),
-    NavItem("tiers.partner_list", _l("Partners"), VENDOR),
-    NavItem("mdf.overview", _l("MDF"), VENDOR),
+    NavItem("spif.overview", _l("SPIF campaigns"), PARTNER_ROLES, PROGRAM),
+    # The channel team's work with the partners: who they are, their funds and bonuses.
+    NavItem("tiers.partner_list", _l("All partners"), VENDOR, PARTNERS),
+    NavItem("mdf.overview", _l("Market development funds"), VENDOR, PARTNERS),
+    NavItem("spif.overview", _l("SPIF campaigns"), VENDOR, PARTNERS),
     NavItem("admin.users", _l("People"), (Role.PARTNER_ADMIN,), TEAM),
     NavItem("courses.progress", _l("Progress"), (Role.PARTNER_ADMIN,), TEAM),
     NavItem("credentials.expiring", _l("Expiring certifications"), (Role.PARTNER_ADMIN,),

@@ -22,6 +22,7 @@ from lms.demo.integrations import seed_api_tokens, seed_webhooks
 from lms.demo.learning import seed_attempts, seed_credential_states, seed_progress
 from lms.demo.mdf import seed_mdf
 from lms.demo.people import ADMIN_EMAIL, DEMO_PASSWORD, MANAGER_EMAIL, person, seed_people
+from lms.demo.spif import seed_spif
 from lms.demo.tiers import seed_manual_requirement, seed_tier_story
 
 __all__ = ["DEMO_PASSWORD", "DemoReport", "load_demo"]
@@ -55,6 +56,7 @@ def load_demo(today: date | None = None) -> DemoReport:
     report.assets_created = seed_assets(morning(today), person(MANAGER_EMAIL))
     report.deals_created += seed_activity(today)
     seed_mdf(today)
+    seed_spif(today)
     seed_api_tokens(morning(today), person(ADMIN_EMAIL))
     latest = min(morning(today), utcnow())  # never a notice or delivery from the future
     seed_webhooks(latest, person(ADMIN_EMAIL))

@@ -30,12 +30,13 @@ PAGES = {
                 "/notifications/settings"]),
     "partner_admin": ("admin@sakura-systems.demo.test",
                       ["/", "/admin/users", "/progress", "/credentials/expiring", "/partners",
-                       "/deals", "/mdf", "/mdf/requests/new", "MDF_CLAIMED", "MDF_LAST"]),
+                       "/deals", "/mdf", "/mdf/requests/new", "MDF_CLAIMED", "MDF_LAST",
+                       "/spif", "/spif/1"]),
     "manager": ("manager@demo.test",
                 ["/", "/partners", "/reports/tiers", "/reports/kpis", "/reports/health",
                  "/deals", "/reports/assets", "/admin/quizzes", "/credentials/expiring",
                  "/reports/tiers/review", "/mdf", "MDF_CLAIMED", "MDF_RETURNS",
-                 "/progress", "/notifications"]),
+                 "/spif", "/spif/1", "/spif/new", "/progress", "/notifications"]),
     "admin": ("admin@demo.test", ["/", "/admin/", "/admin/users", "/admin/organizations",
                                   "/admin/audit", "/admin/api-tokens",
                                   "/admin/webhooks", "/admin/webhooks/1", "/admin/tiers",
@@ -54,6 +55,7 @@ PICTURES = {
     ("admin", "en", "laptop", "/admin/webhooks/1"): "webhook-endpoint.png",
     ("partner_admin", "en", "laptop", "MDF_LAST"): "mdf-partner.png",
     ("manager", "en", "laptop", "MDF_CLAIMED"): "mdf-claim.png",
+    ("manager", "en", "laptop", "/spif/1"): "spif-campaign.png",
 }
 
 # What overflows: the page itself, or an element sticking out of the screen (tables may
@@ -158,7 +160,8 @@ def test_the_phone_menu_folds_away_and_opens_without_javascript(open_page, live_
         reports = page.locator(".main-nav a[href='/reports/tiers']")
         assert not reports.is_visible()
         page.locator(".menu-toggle").click()
-        page.locator(".nav-group > details > summary").first.click()
+        page.locator(".nav-group > details").filter(
+            has=page.locator("a[href='/reports/tiers']")).locator("summary").click()
         assert reports.is_visible()
         reports.click()
         assert page.url.endswith("/reports/tiers")
