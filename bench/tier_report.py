@@ -21,7 +21,7 @@ Then, each `--runs` times (medians are printed, with min and max):
   parameters, from a `before_cursor_execute` listener), replayed on the bare DB-API
   connection: what the report costs beyond its SQL is the ratio of the two;
 - with `--activity`, the build again with Gold also asking for 3 people who completed the
-  bench course (the `trained_people` kind: its facts are one more query over every
+  bench course (the `trained_people` kind: one more part of the facts query, over every
   person's lesson progress and quiz passes), printed as "tier build + trained";
 - the whole HTTP pages through the Flask test client, signed in as a channel manager: the
   tier report (HTML, CSV), the KPIs (HTML, CSV of the partners), partner health (HTML, CSV).

@@ -11,7 +11,6 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -26,8 +25,10 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    null,
     or_,
     select,
+    type_coerce,
     union_all,
 )
 from sqlalchemy.orm import joinedload
@@ -150,17 +151,23 @@ def credential_names() -> dict[str, str]:
 # --- Facts -----------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4)
-def _facts_statements(limited: bool) -> tuple[Select, Select]:
-    """The two statements of gather_facts, built once: the moments and the companies are
-    bound parameters (building them cost as much as running them on a partner's home)."""
+# Every part of the facts query answers the same columns: which part, the company, two keys
+# (a currency, a credential or course slug, a job function...), a count and a sum.
+_NO_KEY = null()
+
+
+def _deal_parts(limited: bool) -> list[Select]:
+    """Won deals and their revenue per currency, and people holding a valid credential per
+    slug and job function."""
     start, now = bindparam("start", type_=UTCDateTime()), bindparam("now", type_=UTCDateTime())
-    deals = (select(Deal.organization_id, Deal.currency, func.count(), func.sum(Deal.amount))
+    deals = (select(literal("won", String(20)), Deal.organization_id, Deal.currency, _NO_KEY,
+                    func.count(), func.sum(Deal.amount))
              .where(Deal.status == DealStatus.WON, Deal.closed_at >= start,
                     Deal.closed_at <= now)
              .group_by(Deal.organization_id, Deal.currency))
-    people = (select(User.organization_id, Credential.slug, User.job_function,
-                     func.count(func.distinct(User.id)))
+    people = (select(literal("certified", String(20)), User.organization_id, Credential.slug,
+                     type_coerce(User.job_function, String(20)),
+                     func.count(func.distinct(User.id)), _NO_KEY)
               .select_from(Award).join(User, Award.user_id == User.id)
               .join(Credential, Award.credential_id == Credential.id)
               .where(User.active.is_(True), User.organization_id.is_not(None),
@@ -171,30 +178,29 @@ def _facts_statements(limited: bool) -> tuple[Select, Select]:
         companies: BindParameter[list[int]] = bindparam("ids", expanding=True)
         deals = deals.where(Deal.organization_id.in_(companies))
         people = people.where(User.organization_id.in_(companies))
-    return deals, people
+    return [deals, people]
 
 
 # Kinds that count deals registered or approved in the window (whatever became of them).
 PIPELINE_KINDS = {"registered_deals": Deal.registered_at, "approved_deals": Deal.approved_at}
 
 
-@lru_cache(maxsize=4)
-def _pipeline_statement(limited: bool) -> CompoundSelect:
+def _pipeline_parts(limited: bool) -> list[Select]:
     """Each company's deals registered, and approved, in the window: a grouped count over an
     index range each (the deal indexes on registered_at and on approved_at)."""
     start, now = bindparam("start", type_=UTCDateTime()), bindparam("now", type_=UTCDateTime())
     selects = []
     for kind, column in PIPELINE_KINDS.items():
-        stmt = (select(Deal.organization_id, literal(kind, String(20)), func.count())
+        stmt = (select(literal("pipeline", String(20)), Deal.organization_id,
+                       literal(kind, String(20)), _NO_KEY, func.count(), _NO_KEY)
                 .where(column >= start, column <= now).group_by(Deal.organization_id))
         if limited:
             stmt = stmt.where(Deal.organization_id.in_(bindparam("ids", expanding=True)))
         selects.append(stmt)
-    return union_all(*selects)
+    return selects
 
 
-@lru_cache(maxsize=4)
-def _certified_won_statement(limited: bool) -> CompoundSelect:
+def _certified_won_parts(limited: bool) -> list[Select]:
     """Each company's won deals of the window registered by someone who then held a valid
     credential: per credential slug, and ("") per any certification. A credential revoked
     since never counts, as for certified people."""
@@ -210,25 +216,38 @@ def _certified_won_statement(limited: bool) -> CompoundSelect:
         held = held.where(Deal.organization_id.in_(bindparam("ids", expanding=True)))
     rows = held.subquery()
     deals = func.count(func.distinct(rows.c.deal_id))
-    by_slug = (select(rows.c.organization_id, rows.c.slug, deals)
+    part = literal("certified_won", String(20))
+    by_slug = (select(part, rows.c.organization_id, rows.c.slug, _NO_KEY, deals, _NO_KEY)
                .group_by(rows.c.organization_id, rows.c.slug))
-    any_certification = (select(rows.c.organization_id, literal("", String(100)), deals)
+    any_certification = (select(part, rows.c.organization_id, literal("", String(100)),
+                                _NO_KEY, deals, _NO_KEY)
                          .where(rows.c.kind == CredentialKind.CERTIFICATION)
                          .group_by(rows.c.organization_id))
-    return union_all(by_slug, any_certification)
+    return [by_slug, any_certification]
 
 
-def _trained(connection, now: datetime, ids: list[int] | None, groups: Collection[str]
-             ) -> dict[int, dict[tuple[str, str | None], int]]:
+def _manual_parts(limited: bool) -> list[Select]:
+    """The manual requirements recorded as met, per company."""
+    records = (select(literal("manual", String(20)), ManualRequirementRecord.organization_id,
+                      ManualRequirementRecord.item, _NO_KEY, func.count(), _NO_KEY)
+               .group_by(ManualRequirementRecord.organization_id, ManualRequirementRecord.item))
+    if limited:
+        records = records.where(ManualRequirementRecord.organization_id.in_(
+            bindparam("ids", expanding=True)))
+    return [records]
+
+
+def _trained_parts(groups: tuple[str, ...], limited: bool) -> list[Select]:
     """Active people of each company who completed the courses `groups` names, as the
     course pages count it (lms.courses.progress): every active lesson of a language version
     done, and its quiz passed where it has one; a person who completed two versions counts
-    once. One query, counted by the database: 40,000 people's progress never reaches Python.
-    """
+    once. Counted by the database: 40,000 people's progress never reaches Python. No part
+    when no such course has a lesson."""
     versions = [c for c in structure().courses
                 if c.group_slug in groups and c.lessons_total > 0]
     if not versions:
-        return {}
+        return []
+    now = bindparam("now", type_=UTCDateTime())
     lessons_of = {c.id: c.lessons_total for c in versions}
     done = (select(LessonProgress.user_id, Lesson.course_id)
             .join(Lesson, Lesson.id == LessonProgress.lesson_id)
@@ -246,64 +265,73 @@ def _trained(connection, now: datetime, ids: list[int] | None, groups: Collectio
             Attempt.user_id == done.c.user_id, Attempt.quiz_id == quiz,
             Attempt.passed.is_(True), Attempt.submitted_at <= now)))
     people = completed.subquery()
-    counts = (select(User.organization_id, people.c.course, User.job_function,
-                     func.count(func.distinct(User.id)))
+    counts = (select(literal("trained", String(20)), User.organization_id, people.c.course,
+                     type_coerce(User.job_function, String(20)),
+                     func.count(func.distinct(User.id)), _NO_KEY)
               .join(User, User.id == people.c.user_id)
               .where(User.active.is_(True), User.organization_id.is_not(None))
               .group_by(User.organization_id, people.c.course, User.job_function))
-    if ids is not None:
-        counts = counts.where(User.organization_id.in_(ids))
-    trained: dict[int, dict[tuple[str, str | None], int]] = defaultdict(dict)
-    for org_id, course, job, count in connection.execute(counts).all():
-        trained[org_id][course, job.value if job is not None else None] = count
-    return trained
+    if limited:
+        counts = counts.where(User.organization_id.in_(bindparam("ids", expanding=True)))
+    return [counts]
+
+
+def _facts_statement(kinds: frozenset[str], groups: tuple[str, ...], limited: bool
+                     ) -> CompoundSelect:
+    """The one query of gather_facts: the parts the program's requirement kinds need, as one
+    UNION ALL. Building it costs more than running it on a partner's home page, so it is
+    built once per content version (the trained part reads the course structure) and kept in
+    the content cache, its moments and companies bound."""
+    def build() -> CompoundSelect:
+        parts = _deal_parts(limited)
+        if kinds & set(PIPELINE_KINDS):
+            parts += _pipeline_parts(limited)
+        if "certified_won_deals" in kinds:
+            parts += _certified_won_parts(limited)
+        if "manual" in kinds:
+            parts += _manual_parts(limited)
+        if groups:
+            parts += _trained_parts(groups, limited)
+        return union_all(*parts)
+    return cached(f"tiers.facts:{limited}:{sorted(kinds)}:{groups}", build)
 
 
 def gather_facts(now: datetime, program: Program,
                  organization_ids: Iterable[int] | None = None) -> dict[int, PartnerFacts]:
-    """Facts of every partner (or of the given ones) at `now`, in two queries."""
+    """Facts of every partner (or of the given ones) at `now`, in one query."""
     start = rules.window_start(local_date(now), program.review_window_months, program_zone())
     ids = list(organization_ids) if organization_ids is not None else None
-    deals, people = _facts_statements(ids is not None)
     params: dict[str, object] = {"start": start, "now": now}
     if ids is not None:
         params["ids"] = ids
+    # Only the facts a tier asks for: most programs need no more than deals and credentials.
+    kinds = frozenset(r.kind for rule in program.tiers for r in rule.requirements)
+    statement = _facts_statement(kinds, tuple(sorted(program.courses)), ids is not None)
 
-    # Columns only, for every partner: executed by Core, without the ORM's result layer.
-    connection = db.session.connection()
     won: dict[int, int] = defaultdict(int)
     revenue: dict[int, dict[str, int]] = defaultdict(dict)
-    for org_id, currency, count, total in connection.execute(deals, params).all():
-        won[org_id] += count
-        revenue[org_id][currency] = int(total or 0)
     certified: dict[int, dict[tuple[str, str | None], int]] = defaultdict(dict)
-    for holder_org, slug, job, count in connection.execute(people, params).all():
-        if holder_org is None:  # the query leaves out people of no company
-            continue
-        key = (slug, job.value if job is not None else None)
-        held = certified[holder_org]
-        held[key] = held.get(key, 0) + count
-
-    # The facts of the other kinds only when a tier asks for them: most programs do not.
-    kinds = {r.kind for rule in program.tiers for r in rule.requirements}
     pipeline: dict[int, dict[str, int]] = defaultdict(dict)
-    if kinds & set(PIPELINE_KINDS):
-        for org_id, kind, count in connection.execute(_pipeline_statement(ids is not None),
-                                                      params).all():
-            pipeline[org_id][kind] = count
     certified_won: dict[int, dict[str, int]] = defaultdict(dict)
-    if "certified_won_deals" in kinds:
-        for org_id, slug, count in connection.execute(_certified_won_statement(ids is not None),
-                                                      params).all():
-            certified_won[org_id][slug] = count
     manual: dict[int, set[str]] = defaultdict(set)
-    if "manual" in kinds:
-        records = select(ManualRequirementRecord.organization_id, ManualRequirementRecord.item)
-        if ids is not None:
-            records = records.where(ManualRequirementRecord.organization_id.in_(ids))
-        for org_id, item in connection.execute(records).all():
-            manual[org_id].add(item)
-    trained = _trained(connection, now, ids, program.courses) if program.courses else {}
+    trained: dict[int, dict[tuple[str, str | None], int]] = defaultdict(dict)
+    # Columns only, for every partner: executed by Core, without the ORM's result layer.
+    for part, org_id, key, job, count, total in (
+            db.session.connection().execute(statement, params).all()):
+        if part == "won":
+            won[org_id] += count
+            revenue[org_id][key] = int(total or 0)
+        elif part == "certified":
+            held = certified[org_id]
+            held[key, job] = held.get((key, job), 0) + count
+        elif part == "pipeline":
+            pipeline[org_id][key] = count
+        elif part == "certified_won":
+            certified_won[org_id][key] = count
+        elif part == "manual":
+            manual[org_id].add(key)
+        else:  # trained
+            trained[org_id][key, job] = count
 
     keys = ids if ids is not None else (set(won) | set(revenue) | set(certified)
                                         | set(pipeline) | set(manual) | set(trained))
