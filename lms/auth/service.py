@@ -6,10 +6,11 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import g, session
 from flask_login import login_user, logout_user
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from werkzeug.security import check_password_hash
 
 from lms import activity, audit
@@ -40,16 +41,22 @@ class AccountError(ValueError):
     """A request about accounts that cannot be carried out; the message is for the person."""
 
 
+@cache
+def _session_user_statement() -> Select:
+    """The person of a session with the header's count of unread notifications, in one query;
+    built once (building it cost a third of what running it does, on every page)."""
+    unread = (select(func.count(Notification.id))
+              .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+              .correlate(User).scalar_subquery())
+    return select(User, unread).where(User.id == bindparam("user_id"))
+
+
 def load_session_user(user_id: str) -> User | None:
     """Flask-Login's loader: the id carries the session token, so rotated tokens sign out."""
     ident, _, token = user_id.partition(":")
     if not ident.isdigit() or not token:
         return None
-    # The header's count of unread notifications comes with the person, in the same query.
-    unread = (select(func.count(Notification.id))
-              .where(Notification.user_id == User.id, Notification.read_at.is_(None))
-              .correlate(User).scalar_subquery())
-    row = db.session.execute(select(User, unread).where(User.id == int(ident))).first()
+    row = db.session.execute(_session_user_statement(), {"user_id": int(ident)}).first()
     if row is None or not secrets.compare_digest(row[0].session_token, token):
         return None
     g.unread_notifications = row[1]
