@@ -2,6 +2,7 @@
 
 from lms.clock import utcnow
 from lms.models.api import ApiToken
+from lms.models.applications import ApplicationStatus, PartnerApplication
 from lms.models.assets import Asset, AssetCategory, AssetDownload, AssetVersion
 from lms.models.audit import AuditAction, AuditEvent
 from lms.models.base import Base
@@ -33,7 +34,12 @@ from lms.models.mdf import (
     MdfStatus,
 )
 from lms.models.notifications import MailState, Notification, NotificationSettings
-from lms.models.organizations import Organization, OrganizationActivityMonth, Tier
+from lms.models.organizations import (
+    Organization,
+    OrganizationActivityMonth,
+    PartnerType,
+    Tier,
+)
 from lms.models.quizzes import (
     Attempt,
     AttemptStatus,
@@ -69,6 +75,7 @@ from lms.models.webhooks import (
 __all__ = [
     "CONTENT_VERSION_ID",
     "ApiToken",
+    "ApplicationStatus",
     "Asset",
     "AssetCategory",
     "AssetDownload",
@@ -108,6 +115,8 @@ __all__ = [
     "NotificationSettings",
     "Organization",
     "OrganizationActivityMonth",
+    "PartnerApplication",
+    "PartnerType",
     "PasswordReset",
     "Quiz",
     "QuizKind",

@@ -52,6 +52,8 @@ class AuditAction(enum.StrEnum):
     WEBHOOK_UPDATED = "webhook_updated"
     WEBHOOK_DELETED = "webhook_deleted"
     WEBHOOK_SECRET_ROTATED = "webhook_secret_rotated"  # noqa: S105
+    APPLICATION_APPROVED = "application_approved"
+    APPLICATION_DECLINED = "application_declined"
 
 
 class AuditEvent(Base):

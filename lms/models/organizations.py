@@ -25,6 +25,15 @@ class Tier(enum.StrEnum):
         return list(Tier).index(self)
 
 
+class PartnerType(enum.StrEnum):
+    """How a partner sells: it introduces customers, resells the product, or builds it into
+    its own (OEM)."""
+
+    REFERRAL = "referral"
+    RESALE = "resale"
+    OEM = "oem"
+
+
 class Organization(Base):
     __tablename__ = "organizations"
 
@@ -41,6 +50,10 @@ class Organization(Base):
     tier_since: Mapped[date | None] = mapped_column(default=program_today)  # needs the app
     at_risk_since: Mapped[date | None]
     active: Mapped[bool] = mapped_column(default=True)
+    # Companies that joined before applications existed resell (what the program was).
+    partner_type: Mapped[PartnerType] = mapped_column(
+        str_enum(PartnerType, "partner_type"), default=PartnerType.RESALE,
+        server_default=PartnerType.RESALE.value)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def __repr__(self) -> str:
