@@ -112,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms import (
         admin,
         api,
+        applications,
         assets,
         auth,
         courses,
@@ -130,8 +131,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp, url_prefix="/admin")
-    for feature in (courses, quizzes, credentials, assets, deals, mdf, spif, tiers, reports,
-                    notifications, api, webhooks):  # webhooks: its service subscribes to lms.events
+    # webhooks: its service subscribes to lms.events
+    for feature in (courses, quizzes, credentials, assets, deals, mdf, spif, applications, tiers,
+                    reports, notifications, api, webhooks):
         app.register_blueprint(feature.bp)
     app.register_blueprint(api.admin_bp)
 

@@ -5,12 +5,14 @@ from flask_babel import LazyString, get_locale
 
 from lms.i18n import lazy_gettext as _l
 from lms.models import (
+    ApplicationStatus,
     AssetCategory,
     Audience,
     DealStatus,
     JobFunction,
     MdfActivityType,
     MdfStatus,
+    PartnerType,
     QuizKind,
     ReviewPolicy,
     Role,
@@ -82,6 +84,30 @@ SPIF_RULE_LABELS: Labels = {
     SpifRule.WON_DEAL: _l("Each won deal"),
     SpifRule.NEW_CUSTOMER: _l("Each won deal with a new customer"),
 }
+PARTNER_TYPE_LABELS: Labels = {
+    PartnerType.REFERRAL: _l("Referral"),
+    PartnerType.RESALE: _l("Resale"),
+    PartnerType.OEM: _l("OEM"),
+}
+APPLICATION_STATUS_LABELS: Labels = {
+    ApplicationStatus.PENDING: _l("Waiting for a decision"),
+    ApplicationStatus.APPROVED: _l("Approved"),
+    ApplicationStatus.DECLINED: _l("Declined"),
+}
+# Where an applicant sells: Japan's regions as business there counts them, then abroad.
+REGION_LABELS: Labels = {
+    "hokkaido": _l("Hokkaido"),
+    "tohoku": _l("Tohoku"),
+    "kanto": _l("Kanto"),
+    "chubu": _l("Chubu"),
+    "kansai": _l("Kansai"),
+    "chugoku": _l("Chugoku"),
+    "shikoku": _l("Shikoku"),
+    "kyushu-okinawa": _l("Kyushu and Okinawa"),
+    "nationwide": _l("All of Japan"),
+    "asia-pacific": _l("Asia-Pacific (outside Japan)"),
+    "other": _l("Elsewhere"),
+}
 
 
 def minutes_text(minutes: int) -> str:
@@ -105,7 +131,8 @@ _TEMPLATE_LABELS: dict[str, Labels | dict[str, str]] = {
     "kind_labels": KIND_LABELS, "review_labels": REVIEW_LABELS,
     "asset_category_labels": ASSET_CATEGORY_LABELS, "deal_status_labels": DEAL_STATUS_LABELS,
     "mdf_status_labels": MDF_STATUS_LABELS, "mdf_activity_labels": MDF_ACTIVITY_LABELS,
-    "spif_rule_labels": SPIF_RULE_LABELS}
+    "spif_rule_labels": SPIF_RULE_LABELS, "partner_type_labels": PARTNER_TYPE_LABELS,
+    "application_status_labels": APPLICATION_STATUS_LABELS, "region_labels": REGION_LABELS}
 
 
 def template_labels() -> dict[str, dict[str, str]]:

@@ -58,6 +58,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("spif.overview", _l("SPIF campaigns"), PARTNER_ROLES, PROGRAM),
     # The channel team's work with the partners: who they are, their funds and bonuses.
     NavItem("tiers.partner_list", _l("All partners"), VENDOR, PARTNERS),
+    NavItem("applications.overview", _l("Applications"), VENDOR, PARTNERS),
     NavItem("mdf.overview", _l("Market development funds"), VENDOR, PARTNERS),
     NavItem("spif.overview", _l("SPIF campaigns"), VENDOR, PARTNERS),
     NavItem("admin.users", _l("People"), (Role.PARTNER_ADMIN,), TEAM),

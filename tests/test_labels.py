@@ -19,7 +19,8 @@ def test_minutes_text(app, minutes, text):
     ("AUDIENCE_LABELS", "Audience"), ("KIND_LABELS", "QuizKind"),
     ("REVIEW_LABELS", "ReviewPolicy"), ("ASSET_CATEGORY_LABELS", "AssetCategory"),
     ("DEAL_STATUS_LABELS", "DealStatus"), ("MDF_STATUS_LABELS", "MdfStatus"),
-    ("SPIF_RULE_LABELS", "SpifRule"),
+    ("SPIF_RULE_LABELS", "SpifRule"), ("PARTNER_TYPE_LABELS", "PartnerType"),
+    ("APPLICATION_STATUS_LABELS", "ApplicationStatus"),
     ("MDF_ACTIVITY_LABELS", "MdfActivityType"),
 ])
 def test_every_member_of_an_enum_has_a_label(labels, enum):

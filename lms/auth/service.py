@@ -159,13 +159,21 @@ def create_invitation(
     job_function: JobFunction | None,
     organization: Organization | None,
     valid_days: int,
+    *,
+    approving_application: bool = False,
 ) -> IssuedInvitation:
-    """Invite a person; the plain token exists only in the returned value and the link."""
+    """Invite a person; the plain token exists only in the returned value and the link.
+
+    `approving_application`: the channel team approved a company's application, and its
+    applicant becomes the new company's partner admin (managers invite nobody otherwise)."""
     from lms.i18n import gettext as _
     from lms.policy import invitable_roles
 
     email = normalize_email(email)
-    if role not in invitable_roles(inviter):
+    as_vendor = inviter.role == Role.ADMIN or (approving_application and inviter.is_vendor)
+    allowed = ((Role.PARTNER_ADMIN,) if approving_application and inviter.is_vendor
+               else invitable_roles(inviter))
+    if role not in allowed:
         raise AccountError(_("You may not invite people with this role."))
     if inviter.role == Role.PARTNER_ADMIN:
         organization = inviter.organization
@@ -188,9 +196,9 @@ def create_invitation(
         db.select(Invitation.id).where(Invitation.email == email, *pending)
         .where(Invitation.organization_id.is_(None)
                | (Invitation.organization_id != inviter.organization_id))
-    ) is not None and inviter.role != Role.ADMIN
+    ) is not None and not as_vendor
     if taken or foreign:
-        if inviter.role == Role.ADMIN:
+        if as_vendor:
             raise AccountError(_("Someone with this email already has an account."))
         # One answer for partner admins: it must not reveal who exists elsewhere.
         raise AccountError(_("This address cannot be invited. Ask your channel manager."))

@@ -36,6 +36,8 @@ from lms.models import (
     MdfProofFile,
     MdfRequest,
     MdfStatus,
+    PartnerApplication,
+    PartnerType,
     Role,
     SpifCampaign,
     SpifRule,
@@ -239,6 +241,14 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("mdf.adjust", "POST"): codes(LOGIN, 403, 403, 400, 400),
     # SPIF campaigns are the program's (everyone reads them; what a campaign owes is shown
     # per company: tests/spif); the channel team defines them.
+    # Applications: anyone applies; only the channel team reads and decides them.
+    ("applications.apply", "GET"): PUBLIC,
+    ("applications.apply", "POST"): codes(400, 400, 400, 400, 400),  # an empty form
+    ("applications.applied", "GET"): PUBLIC,
+    ("applications.overview", "GET"): VENDOR,
+    ("applications.detail", "GET"): VENDOR,
+    ("applications.approve", "POST"): codes(LOGIN, 403, 403, 400, 400),
+    ("applications.decline", "POST"): codes(LOGIN, 403, 403, 400, 400),
     ("spif.overview", "GET"): SIGNED_IN,
     ("spif.detail", "GET"): SIGNED_IN,
     ("spif.detail_csv", "GET"): SIGNED_IN,
@@ -329,6 +339,12 @@ def _build_world(app) -> World:
                             currency="JPY", starts_on=now.date() - timedelta(days=30),
                             ends_on=now.date() + timedelta(days=30), tiers=[])
     db.session.add(campaign)
+    application = PartnerApplication(
+        company_name="Kumo Cloud K.K.", corporate_number="7000012050002",
+        contact_name="Haruto Mori", contact_email="mori@kumo-cloud.example",
+        partner_type=PartnerType.REFERRAL, region="kansai", products="Consulting",
+        locale="en")
+    db.session.add(application)
     db.session.commit()
     values = {
         "org_slug": company.slug, "org_id": company.id,
@@ -342,6 +358,7 @@ def _build_world(app) -> World:
         "static": "css/app.css", "image_format": "svg", "notification_id": notification.id,
         "endpoint_id": endpoint.id, "delivery_id": delivery.id, "item": "reseller-agreement",
         "request_id": mdf_request.id, "file_id": proof.id, "campaign_id": campaign.id,
+        "application_id": application.id,
     }
     assert db.session.get(ApiToken, token.id) is not None
     return World(values, users)

@@ -39,6 +39,8 @@ from lms.models import (
     MdfAllocation,
     MdfRequest,
     MdfStatus,
+    PartnerApplication,
+    PartnerType,
     Quiz,
     Role,
     SpifCampaign,
@@ -82,6 +84,7 @@ class World:
     webhook_to_delete_id: int = 0  # another endpoint
     mdf: dict[str, int] = field(default_factory=dict)  # alpha's MDF requests by status
     spif_id: int = 0  # a SPIF campaign
+    application_id: int = 0  # a pending partner application
 
 
 def build_world() -> World:
@@ -129,6 +132,14 @@ def build_world() -> World:
     db.session.add(campaign)
     db.session.commit()
     world.spif_id = campaign.id
+    application = PartnerApplication(
+        company_name="Kumo Cloud K.K.", corporate_number="7000012050002",
+        contact_name="Haruto Mori", contact_email="mori@kumo-cloud.example",
+        partner_type=PartnerType.REFERRAL, region="kansai", products="Consulting",
+        locale="en")
+    db.session.add(application)
+    db.session.commit()
+    world.application_id = application.id
     return world
 
 
@@ -294,6 +305,15 @@ ROUTES: dict[str, Callable[[World], Request]] = {
         "paid_on": program_today().isoformat(), "reference": "TRF-FORGED"}),
     "mdf.adjust": lambda w: ("manager", f"/mdf/partners/{w.people.alpha.slug}/adjust", {
         "delta": "+1,000,000", "note": "Forged"}),
+    "applications.apply": lambda w: ("anonymous", "/apply", {
+        "company_name": "Forged K.K.", "contact_name": "Forger",
+        "contact_email": "forger@example.test", "partner_type": "resale", "region": "kanto",
+        "products": "Nothing"}),
+    "applications.approve": lambda w: ("manager", f"/applications/{w.application_id}/approve", {
+        "name": "Forged K.K.", "slug": "forged", "partner_type": "resale", "tier": "bronze",
+        "job_function": "sales"}),
+    "applications.decline": lambda w: ("manager", f"/applications/{w.application_id}/decline",
+                                       {"reason": "Forged"}),
     "spif.new_campaign": lambda w: ("manager", "/spif/new", {
         "name": "Forged", "rule": "won_deal", "bonus": "10,000",
         "starts_on": program_today().isoformat(), "ends_on": program_today().isoformat()}),
