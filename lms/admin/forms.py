@@ -6,7 +6,8 @@ from wtforms.validators import DataRequired, Length, Optional
 from lms.auth.forms import LOCALE_CHOICES
 from lms.formutil import EmailAddress, NoControlCharacters, PortalForm, choices
 from lms.i18n import lazy_gettext as _l
-from lms.labels import JOB_LABELS, TIER_LABELS
+from lms.labels import JOB_LABELS, PARTNER_TYPE_LABELS, TIER_LABELS
+from lms.models import PartnerType
 
 TIER_CHOICES = list(TIER_LABELS.items())
 JOB_FUNCTION_CHOICES = [("", _l("— none (vendor staff) —")), *JOB_LABELS.items()]
@@ -21,6 +22,8 @@ class OrganizationForm(PortalForm):
         description=_l("Used in addresses and logins: lower-case letters, digits and dashes."),
     )
     tier = SelectField(_l("Tier"), choices=choices(TIER_CHOICES))
+    partner_type = SelectField(_l("Partner type"), choices=choices(PARTNER_TYPE_LABELS.items()),
+                               default=PartnerType.RESALE.value)
     signed_on = DateField(_l("Signed on"), validators=[DataRequired()])
     active = BooleanField(_l("Active"), default=True)
 

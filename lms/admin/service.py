@@ -18,6 +18,7 @@ from lms.models import (
     Invitation,
     JobFunction,
     Organization,
+    PartnerType,
     Role,
     Tier,
     User,
@@ -35,6 +36,7 @@ class OrganizationData:
     tier: Tier
     signed_on: date
     active: bool = True
+    partner_type: PartnerType = PartnerType.RESALE
 
 
 def _check_organization(data: OrganizationData, existing: Organization | None) -> None:
@@ -50,7 +52,8 @@ def _check_organization(data: OrganizationData, existing: Organization | None) -
 def create_organization(actor: User, data: OrganizationData) -> Organization:
     _check_organization(data, None)
     org = Organization(name=data.name.strip(), slug=data.slug, tier=data.tier,
-                       signed_on=data.signed_on, active=data.active)
+                       signed_on=data.signed_on, active=data.active,
+                       partner_type=data.partner_type)
     db.session.add(org)
     db.session.flush()
     audit.record(AuditAction.ORGANIZATION_CREATED, actor=actor, organization_id=org.id,
@@ -61,7 +64,7 @@ def create_organization(actor: User, data: OrganizationData) -> Organization:
 def update_organization(actor: User, org: Organization, data: OrganizationData) -> None:
     _check_organization(data, org)
     changes = {}
-    for key in ("name", "slug", "tier", "signed_on", "active"):
+    for key in ("name", "slug", "tier", "signed_on", "active", "partner_type"):
         new = getattr(data, key)
         if getattr(org, key) != new:
             changes[key] = f"{getattr(org, key)} -> {new}"

@@ -24,7 +24,16 @@ from lms.formutil import choices, id_arg, page_arg, parse_id
 from lms.i18n import gettext as _
 from lms.labels import ROLE_LABELS
 from lms.mail import mail_configured, send_mail
-from lms.models import AuditEvent, Invitation, JobFunction, Organization, Role, Tier, User
+from lms.models import (
+    AuditEvent,
+    Invitation,
+    JobFunction,
+    Organization,
+    PartnerType,
+    Role,
+    Tier,
+    User,
+)
 from lms.policy import (
     PEOPLE_MANAGER_ROLES,
     admin_required,
@@ -256,6 +265,7 @@ def _organization_data(form: OrganizationForm) -> service.OrganizationData:
     return service.OrganizationData(
         name=form.name.data, slug=form.slug.data.strip().lower(), tier=Tier(form.tier.data),
         signed_on=form.signed_on.data, active=form.active.data,
+        partner_type=PartnerType(form.partner_type.data),
     )
 
 
@@ -291,6 +301,7 @@ def edit_organization(org_id: int):
     form = OrganizationForm(obj=org)
     if request.method == "GET":
         form.tier.data = org.tier.value
+        form.partner_type.data = org.partner_type.value
     if form.validate_on_submit():
         with saving(accounts.AccountError, field=form.slug) as saved:
             service.update_organization(current_user, org, _organization_data(form))

@@ -8,7 +8,8 @@ from datetime import date, datetime
 
 from lms.clock import program_today
 from lms.i18n import gettext as _
-from lms.labels import TIER_LABELS
+from lms.labels import PARTNER_TYPE_LABELS, TIER_LABELS
+from lms.models import PartnerType
 from lms.tiers import present, rules, service
 from lms.tiers.program import Program
 from lms.tiers.rules import RequirementResult
@@ -48,12 +49,18 @@ def parse_target(value: str | None) -> str:
     return value if value in rules.TIERS[1:] else "gold"
 
 
+def parse_partner_type(value: str | None) -> str | None:
+    return value if value in set(PartnerType) else None
+
+
 def build(target: str, show: str = "all", sort: str = "status", descending: bool = False,
-          now: datetime | None = None) -> TierReport:
-    """Every active partner against `target`; `show` keeps "qualifies for target but is
-    below it" or "holds target but is at risk"."""
+          now: datetime | None = None, partner_type: str | None = None) -> TierReport:
+    """Every active partner (of `partner_type`, when given) against `target`; `show` keeps
+    "qualifies for target but is below it" or "holds target but is at risk"."""
     program = service.program_in_force()
     standings = service.standings(now, program, results_for=(target,))
+    if partner_type is not None:
+        standings = [s for s in standings if s.organization.partner_type == partner_type]
     today = program_today(now)
     grace = program.grace_period_days
     rows = []
@@ -99,10 +106,11 @@ def csv_table(report: TierReport) -> tuple[list[str], list[list[object]]]:
         name = present.label(requirement, program, vocab)
         header += [_("%(requirement)s: actual", requirement=name),
                    _("%(requirement)s: required", requirement=name)]
-    header.append(_("Gap"))
+    header += [_("Gap"), _("Partner type")]  # the type last: added later, columns stay put
     # Thousands of rows repeat a few labels and gaps: each is put in words once.
     tier_label = functools.cache(lambda tier: str(TIER_LABELS[tier]))
     status_text = functools.cache(present.status_text)
+    type_label = functools.cache(lambda kind: str(PARTNER_TYPE_LABELS[kind]))
     gap = functools.cache(lambda result: present.gap(result, program))
     rows = []
     for row in report.rows:
@@ -114,6 +122,7 @@ def csv_table(report: TierReport) -> tuple[list[str], list[list[object]]]:
             row.demotion_on.isoformat() if row.demotion_on else ""]
         for result in row.results:
             line += [result.actual, result.required]
-        line.append("; ".join(g for g in (gap(r) for r in row.results) if g))
+        line += ["; ".join(g for g in (gap(r) for r in row.results) if g),
+                 type_label(org.partner_type)]
         rows.append(line)
     return header, rows

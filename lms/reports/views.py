@@ -29,6 +29,7 @@ def _report_args() -> dict:
         "show": show if show in tier_report.SHOW else "all",
         "sort": sort if sort in tier_report.SORTS else "status",
         "descending": request.args.get("dir") == "desc",
+        "partner_type": tier_report.parse_partner_type(request.args.get("type")),
     }
 
 

@@ -51,6 +51,7 @@ from lms.models import (
     LessonProgress,
     ManualRequirementRecord,
     Organization,
+    PartnerType,
     Tier,
     TierChange,
     TierChangeKind,
@@ -359,6 +360,7 @@ class PartnerRow(NamedTuple):
     tier: Tier
     tier_since: date | None
     at_risk_since: date | None
+    partner_type: PartnerType
 
 
 @dataclass(frozen=True)
@@ -385,7 +387,7 @@ class PartnerStanding:
 
 _ACTIVE_PARTNERS = (select(Organization.id, Organization.name, Organization.slug,
                            Organization.tier, Organization.tier_since,
-                           Organization.at_risk_since)
+                           Organization.at_risk_since, Organization.partner_type)
                     .where(Organization.active.is_(True)).order_by(Organization.name))
 
 

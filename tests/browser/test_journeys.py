@@ -175,7 +175,7 @@ def test_manager_downloads_who_qualifies_for_gold_as_csv(open_page, screenshot):
         "Partner", "Slug", "Current tier", "Qualifies for", "Status", "At risk since",
         "Demotion on",
         *[f"{r}: {what}" for r in requirements for what in ("actual", "required")],
-        "Gap",
+        "Gap", "Partner type",
     ]
     assert len(rows) == partner_count
     by_slug = {row[1]: row for row in rows}

@@ -179,12 +179,14 @@ def test_csv_has_every_requirement_and_safe_cells(app, certifications):
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     header = rows[0]
     assert header[:5] == ["Partner", "Slug", "Current tier", "Qualifies for", "Status"]
-    assert len(header) == 7 + 2 * 4 + 1  # four Gold requirements: actual and required
+    # Four Gold requirements (actual and required), the gap, the partner type.
+    assert len(header) == 7 + 2 * 4 + 2 and header[-1] == "Partner type"
     names = {row[0] for row in rows[1:]}
     assert "'=HYPERLINK(\"http://evil\")" in names and "'+Plus Partner" in names
     evil = next(row for row in rows[1:] if row[0].startswith("'="))
     assert evil[3] == "Gold" and evil[4] == "Qualifies — promotion due"
     assert evil[7:9] == ["10", "10"] and evil[9:11] == ["30000000", "30000000"]
+    assert evil[-1] == "Resale"
 
 
 def test_report_query_count_does_not_grow_with_partners(app, certifications):
