@@ -15,6 +15,7 @@ from datetime import date
 from lms.clock import program_today, utcnow
 from lms.credentials.service import award_all
 from lms.demo.activity import seed_activity
+from lms.demo.applications import seed_applications
 from lms.demo.assets import seed_assets
 from lms.demo.dates import morning
 from lms.demo.inbox import seed_inbox
@@ -57,6 +58,7 @@ def load_demo(today: date | None = None) -> DemoReport:
     report.deals_created += seed_activity(today)
     seed_mdf(today)
     seed_spif(today)
+    seed_applications(today)
     seed_api_tokens(morning(today), person(ADMIN_EMAIL))
     latest = min(morning(today), utcnow())  # never a notice or delivery from the future
     seed_webhooks(latest, person(ADMIN_EMAIL))

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from lms.extensions import db
-from lms.models import JobFunction, Organization, Role, Tier, User
+from lms.models import JobFunction, Organization, PartnerType, Role, Tier, User
 from lms.models.users import PASSWORD_METHOD
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - published demo credential (DESIGN.md)
@@ -51,6 +51,15 @@ GENERATED_PARTNERS = [
     ("akatsuki-sales", "Akatsuki Sales Partners"),
     ("riverstone-it", "Riverstone IT Ltd."),
 ]
+# Most demo partners resell; a consultancy and two advisers refer customers, two software
+# houses build the product into their own (OEM).
+PARTNER_TYPES = {
+    "aozora-consulting": PartnerType.REFERRAL,
+    "northwind-advisory": PartnerType.REFERRAL,
+    "tsubasa-consulting": PartnerType.REFERRAL,
+    "fuji-crm-lab": PartnerType.OEM,
+    "tenbin-analytics": PartnerType.OEM,
+}
 GIVEN_NAMES = ["Haruto", "Yui", "Sota", "Mei", "Ren", "Aoi", "Daiki", "Hina", "Kenta", "Saki",
                "Takumi", "Rin", "Yuto", "Mio", "Kaito", "Nana", "Riku", "Emi", "Shun", "Ayaka"]
 FAMILY_NAMES = ["Sato", "Suzuki", "Takahashi", "Tanaka", "Watanabe", "Ito", "Yamamoto",
@@ -148,7 +157,8 @@ def seed_people(today: date) -> PeopleSeeded:
         org = existing_orgs.get(partner.slug)
         if org is None:
             org = Organization(slug=partner.slug, name=partner.name, tier=partner.tier,
-                               signed_on=partner.signed_on)
+                               signed_on=partner.signed_on,
+                               partner_type=PARTNER_TYPES.get(partner.slug, PartnerType.RESALE))
             db.session.add(org)
             existing_orgs[partner.slug] = org
             seeded.created += 1

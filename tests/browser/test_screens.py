@@ -36,7 +36,8 @@ PAGES = {
                 ["/", "/partners", "/reports/tiers", "/reports/kpis", "/reports/health",
                  "/deals", "/reports/assets", "/admin/quizzes", "/credentials/expiring",
                  "/reports/tiers/review", "/mdf", "MDF_CLAIMED", "MDF_RETURNS",
-                 "/spif", "/spif/1", "/spif/new", "/progress", "/notifications"]),
+                 "/spif", "/spif/1", "/spif/new", "/progress", "/notifications",
+                 "/applications", "/applications/1", "/apply"]),
     "admin": ("admin@demo.test", ["/", "/admin/", "/admin/users", "/admin/organizations",
                                   "/admin/audit", "/admin/api-tokens",
                                   "/admin/webhooks", "/admin/webhooks/1", "/admin/tiers",
@@ -56,6 +57,7 @@ PICTURES = {
     ("partner_admin", "en", "laptop", "MDF_LAST"): "mdf-partner.png",
     ("manager", "en", "laptop", "MDF_CLAIMED"): "mdf-claim.png",
     ("manager", "en", "laptop", "/spif/1"): "spif-campaign.png",
+    ("manager", "en", "laptop", "/applications/1"): "partner-application.png",
 }
 
 # What overflows: the page itself, or an element sticking out of the screen (tables may
