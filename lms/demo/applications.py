@@ -24,6 +24,7 @@ def seed_applications(today: date) -> int:
     if db.session.scalar(select(PartnerApplication.id).limit(1)) is not None:
         return 0
     manager = person(MANAGER_EMAIL)
+    manager_id = manager.id if manager else None
     kumo = db.session.scalar(select(Organization).where(Organization.slug == "kumo-works"))
     rows = [
         PartnerApplication(
@@ -53,7 +54,7 @@ def seed_applications(today: date) -> int:
             decline_reason="The program works with companies that sell to and support their "
                            "own customers; lead-generation agencies are outside it. Our "
                            "marketing team may still be interested: marketing@nimbus.example.",
-            decided_by_id=manager.id, decided_at=morning(today - timedelta(days=16)),
+            decided_by_id=manager_id, decided_at=morning(today - timedelta(days=16)),
             created_at=morning(today - timedelta(days=20))),
     ]
     if kumo is not None:
@@ -63,7 +64,7 @@ def seed_applications(today: date) -> int:
             partner_type=kumo.partner_type, region="kanto",
             products="Small-business IT support in Tokyo; we resell Microsoft 365 today.",
             locale="en", status=ApplicationStatus.APPROVED, organization_id=kumo.id,
-            decided_by_id=manager.id, decided_at=morning(kumo.signed_on),
+            decided_by_id=manager_id, decided_at=morning(kumo.signed_on),
             created_at=morning(kumo.signed_on - timedelta(days=6))))
     db.session.add_all(rows)
     db.session.flush()
