@@ -20,26 +20,22 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('courses', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('cover', sa.String(length=200), nullable=True))
-
-    with op.batch_alter_table('learning_paths', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('titles', sa.JSON(), nullable=False,
-                                      server_default=sa.text("'{}'")))
-
-    with op.batch_alter_table('quizzes', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('titles', sa.JSON(), nullable=False,
-                                      server_default=sa.text("'{}'")))
+    # In place, not in batch mode: on SQLite batch mode rebuilt "learning_paths" and
+    # "quizzes", and dropping the old tables with foreign keys on deleted their steps,
+    # versions and attempts (ON DELETE CASCADE).
+    op.add_column('courses', sa.Column('cover', sa.String(length=200), nullable=True))
+    op.add_column('learning_paths', sa.Column('titles', sa.JSON(), nullable=False,
+                                              server_default=sa.text("'{}'")))
+    op.add_column('quizzes', sa.Column('titles', sa.JSON(), nullable=False,
+                                       server_default=sa.text("'{}'")))
 
 
 
 def downgrade():
-    with op.batch_alter_table('quizzes', schema=None) as batch_op:
-        batch_op.drop_column('titles')
-
-    with op.batch_alter_table('learning_paths', schema=None) as batch_op:
-        batch_op.drop_column('titles')
-
-    with op.batch_alter_table('courses', schema=None) as batch_op:
-        batch_op.drop_column('cover')
+    # In place (SQLite has dropped columns since 3.35): batch mode rebuilt the tables, and
+    # dropping the old "courses" with foreign keys on deleted every lesson, progress and
+    # attempt (ON DELETE CASCADE).
+    for table, column in (('quizzes', 'titles'), ('learning_paths', 'titles'),
+                          ('courses', 'cover')):
+        op.drop_column(table, column)
 
