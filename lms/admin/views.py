@@ -122,9 +122,7 @@ def invite():
                 current_app.config["LMS_INVITATION_DAYS"],
             )
         if saved.ok:
-            # From the configured address, never from the request's Host header.
-            link = current_app.config["LMS_BASE_URL"] + url_for("auth.accept_invitation",
-                                                                token=issued.token)
+            link = accounts.invitation_link(issued.token)
             mailed = mail_configured() and send_mail(
                 issued.invitation.email,
                 _("Your invitation to Partner Academy"),

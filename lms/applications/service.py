@@ -8,13 +8,13 @@ import unicodedata
 from contextlib import nullcontext
 from dataclasses import dataclass
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import or_
 
 from lms import audit
 from lms.admin.service import OrganizationData, create_organization
-from lms.auth.service import IssuedInvitation, create_invitation
+from lms.auth.service import IssuedInvitation, create_invitation, invitation_link
 from lms.clock import program_today, utcnow
 from lms.database import lock_row
 from lms.extensions import db
@@ -163,8 +163,7 @@ def _in_their_language(application: PartnerApplication):
 def mail_invitation(application: PartnerApplication, issued: IssuedInvitation) -> bool:
     """The approval with the invitation link; False when mail is not configured (the page
     shows the link once instead) or could not be sent."""
-    link = current_app.config["LMS_BASE_URL"] + url_for("auth.accept_invitation",
-                                                        token=issued.token)
+    link = invitation_link(issued.token)
     days = current_app.config["LMS_INVITATION_DAYS"]
     with _in_their_language(application):
         return send_mail(

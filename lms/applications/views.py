@@ -5,7 +5,6 @@ admin; decline: with a reason the applicant is mailed)."""
 from __future__ import annotations
 
 from flask import (
-    abort,
     current_app,
     flash,
     redirect,
@@ -19,10 +18,9 @@ from flask_login import current_user
 from lms.applications import bp, service
 from lms.applications.forms import ApplicationForm, ApproveForm, DeclineForm
 from lms.applications.service import ApplicationData, ApplicationError
-from lms.auth.service import AccountError
+from lms.auth.service import AccountError, invitation_link
 from lms.database import saving
 from lms.extensions import db, limiter
-from lms.formutil import MAX_ID
 from lms.i18n import gettext as _
 from lms.mail import mail_configured
 from lms.models import (
@@ -67,11 +65,8 @@ def applied():
 
 
 def _application_or_404(application_id: int) -> PartnerApplication:
-    application = (db.session.get(PartnerApplication, application_id)
-                   if application_id <= MAX_ID else None)
-    if application is None:
-        abort(404)
-    return application
+    # Ids beyond the database's integers are 404 already (lms.BoundedIntConverter).
+    return db.get_or_404(PartnerApplication, application_id)
 
 
 @bp.route("/applications")
@@ -121,8 +116,7 @@ def approve(application_id: int):
                                      Tier(form.tier.data), JobFunction(form.job_function.data))
         if saved.ok:
             mailed = service.mail_invitation(application, issued)
-            link = current_app.config["LMS_BASE_URL"] + url_for("auth.accept_invitation",
-                                                                token=issued.token)
+            link = invitation_link(issued.token)
             # Rendered, not redirected: the link is shown once and never stored in plain.
             return render_template("applications/approved.html", application=application,
                                    invitation=issued.invitation, link=link, mailed=mailed,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from flask import g, session
+from flask import current_app, g, session, url_for
 from flask_login import login_user, logout_user
 from sqlalchemy import Select, bindparam, func, select, update
 from werkzeug.security import check_password_hash
@@ -150,6 +150,12 @@ class IssuedInvitation:
 def token_hash(token: str) -> str:
     """What is stored of a token handed out in a link: its SHA-256 (invitations, resets)."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_link(token: str) -> str:
+    """The link an invitation is accepted at: from the configured address, never from the
+    request's Host header."""
+    return current_app.config["LMS_BASE_URL"] + url_for("auth.accept_invitation", token=token)
 
 
 def create_invitation(

@@ -19,6 +19,7 @@ from lms.models import (
     Organization,
     SpifCampaign,
     SpifRule,
+    Tier,
     TierChange,
     User,
 )
@@ -72,8 +73,7 @@ def save(campaign: SpifCampaign | None, data: CampaignData, actor: User) -> Spif
     campaign.product = " ".join(data.product.split())
     campaign.bonus = data.bonus
     campaign.starts_on, campaign.ends_on = data.starts_on, data.ends_on
-    campaign.tiers = [tier for tier in ("bronze", "silver", "gold", "platinum")
-                      if tier in data.tiers]
+    campaign.tiers = [tier.value for tier in Tier if tier.value in data.tiers]
     campaign.updated_at = utcnow()
     db.session.flush()
     return campaign

@@ -3,7 +3,7 @@ their company and its people have earned, the channel team every partner's, with
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from lms.clock import local_date, program_today
@@ -20,10 +20,7 @@ from lms.spif.service import CampaignError
 
 
 def _campaign_or_404(campaign_id: int) -> SpifCampaign:
-    campaign = db.session.get(SpifCampaign, campaign_id)
-    if campaign is None:
-        abort(404)
-    return campaign
+    return db.get_or_404(SpifCampaign, campaign_id)
 
 
 def _own_company_id() -> int | None:
