@@ -118,12 +118,14 @@ def _register_blueprints(app: Flask) -> None:
         courses,
         credentials,
         deals,
+        kb,
         main,
         mdf,
         notifications,
         quizzes,
         reports,
         spif,
+        terms,
         tiers,
         webhooks,
     )
@@ -132,8 +134,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp, url_prefix="/admin")
     # webhooks: its service subscribes to lms.events
-    for feature in (courses, quizzes, credentials, assets, deals, mdf, spif, applications, tiers,
-                    reports, notifications, api, webhooks):
+    for feature in (courses, quizzes, credentials, assets, deals, mdf, spif, applications, terms,
+                    kb, tiers, reports, notifications, api, webhooks):
         app.register_blueprint(feature.bp)
     app.register_blueprint(api.admin_bp)
 

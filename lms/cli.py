@@ -105,7 +105,9 @@ def content_check_command(strict: bool) -> None:
     click.echo(f"Content is valid: {len(content.courses.courses)} courses, "
                f"{content.courses.lesson_count} lessons, "
                f"{len(content.quizzes.quizzes)} quizzes and exams, "
-               f"{len(content.credentials.credentials)} badges and certifications.{warned}")
+               f"{len(content.credentials.credentials)} badges and certifications, "
+               f"{len(content.terms.versions)} program terms versions, "
+               f"{len(content.kb.articles)} knowledge base articles.{warned}")
 
 
 @content_cli.command("sync")

@@ -11,10 +11,12 @@ from flask import current_app
 from lms.courses.loader import ContentSet, load_content
 from lms.courses.sync import sync_content
 from lms.credentials.loader import CredentialSet, load_credentials
+from lms.kb.loader import KbSet, load_kb
 from lms.problems import ContentProblem, ContentWarning
 from lms.quizzes.loader import QuizSet, load_quizzes, quiz_warnings
 from lms.quizzes.sync import sync_quizzes
 from lms.sync import SyncReport
+from lms.terms.loader import TermsSet, load_terms
 from lms.tiers.loader import ProgramFile, load_program
 
 
@@ -24,13 +26,16 @@ class LoadedContent:
     quizzes: QuizSet
     credentials: CredentialSet
     program: ProgramFile
+    terms: TermsSet = field(default_factory=TermsSet)
+    kb: KbSet = field(default_factory=KbSet)
     # Shown by `lms content check` and every sync; they never block one (problems do).
     warnings: list[ContentWarning] = field(default_factory=list)
 
     @property
     def problems(self) -> list[ContentProblem]:
         return [*self.courses.problems, *self.quizzes.problems, *self.credentials.problems,
-                *self.program.problems]
+                *self.program.problems, *self.terms.problems,
+                *self.kb.problems]
 
     @property
     def size(self) -> int:
@@ -44,7 +49,21 @@ def load_all() -> LoadedContent:
     content_dir = Path(current_app.config["LMS_CONTENT_DIR"])
     content = load_folders(content_dir, Path(current_app.config["LMS_QUIZZES_DIR"]))
     content.program.problems.extend(_courses_the_rules_need(content, content_dir))
+    content.terms.problems.extend(_terms_accepted_as_they_were(content, content_dir))
     return content
+
+
+def _terms_accepted_as_they_were(content: LoadedContent, content_dir: Path
+                                 ) -> list[ContentProblem]:
+    """A terms version a company accepted cannot change or go (lms.terms.service)."""
+    from sqlalchemy import inspect
+
+    from lms.extensions import db
+    from lms.terms.service import sync_problems
+
+    if not inspect(db.engine).has_table("terms_acceptances"):  # before the database exists
+        return []
+    return sync_problems(content.terms, content_dir.name)
 
 
 def _courses_the_rules_need(content: LoadedContent, content_dir: Path) -> list[ContentProblem]:
@@ -87,7 +106,8 @@ def load_folders(content_dir: Path, quiz_dir: Path) -> LoadedContent:
         earning={slug for c in credentials.credentials for slug in c.quizzes},
         renewing={c.renewal_quiz for c in credentials.credentials if c.renewal_quiz})
     return LoadedContent(courses=courses, quizzes=quizzes, credentials=credentials,
-                         program=program, warnings=warnings)
+                         program=program, terms=load_terms(content_dir),
+                         kb=load_kb(content_dir), warnings=warnings)
 
 
 def sync_all(content: LoadedContent, progress: Callable[[int], None] | None = None
@@ -103,6 +123,12 @@ def sync_all(content: LoadedContent, progress: Callable[[int], None] | None = No
 
         if seed_program(content.program.program):
             report.created.append("tier program (content/program.toml)")
+    from lms.terms.service import sync_terms
+
+    sync_terms(content.terms, report)
+    from lms.kb.service import sync_kb
+
+    sync_kb(content.kb, report)
     if progress:
         progress(len(content.quizzes.quizzes))
     return report

@@ -40,16 +40,20 @@ from lms.models import (
     ContentVersion,
     Course,
     Credential,
+    KbArticle,
+    KbCategory,
     LearningPath,
     LearningPathStep,
     Lesson,
     Quiz,
+    TermsVersion,
     TierProgramVersion,
 )
 
 # The tables whose rows the cached values are built from.
 CONTENT_MODELS: tuple[type, ...] = (Course, Lesson, LearningPath, LearningPathStep, Quiz,
-                                    Credential, TierProgramVersion, Asset)
+                                    Credential, TierProgramVersion, Asset, TermsVersion,
+                                    KbCategory, KbArticle)
 
 _EXTENSION = "lms.content_cache"
 _CHECKED = "lms.content_token"  # the token this request read

@@ -145,6 +145,12 @@ def warn_mdf_expiring() -> str:
     return f"{warn_expiring()} notification(s) of unused MDF about to expire"
 
 
+def remind_terms() -> str:
+    from lms.terms.notices import remind_to_accept
+
+    return f"{remind_to_accept()} notification(s) of program terms to accept"
+
+
 def deliver_notifications() -> str:
     from lms.notifications.service import deliver_due
 
@@ -174,6 +180,7 @@ JOBS = (
     Job("remind-credentials", daily_at(9, 0), "daily at 09:00", remind_credentials),
     Job("nudge-learners", daily_at(9, 5), "daily at 09:05", nudge_learners),
     Job("warn-mdf-expiring", daily_at(9, 10), "daily at 09:10", warn_mdf_expiring),
+    Job("remind-terms", daily_at(9, 15), "daily at 09:15", remind_terms),
     # Last: `lms jobs run` delivers what the jobs before it have just written.
     Job("deliver-notifications", every_minutes(1), "every minute", deliver_notifications),
     Job("deliver-webhooks", every_minutes(1), "every minute", deliver_webhooks),

@@ -43,6 +43,26 @@ def set_changed(obj: object, **values: object) -> bool:
     return changed
 
 
+class Dated(Archivable, Protocol):
+    updated_at: Any
+
+
+def update_synced(row: Dated, values: dict[str, object], now: datetime, report: SyncReport,
+                  label: str) -> None:
+    """A row the files still have: restored if it was archived, updated where it differs
+    (its updated_at then moves), and reported as restored, updated or unchanged."""
+    restored = row.archived_at is not None
+    if restored:
+        row.archived_at = None
+        report.restored.append(label)
+    if set_changed(row, **values):
+        row.updated_at = now
+        if not restored:
+            report.updated.append(label)
+    elif not restored:
+        report.unchanged += 1
+
+
 def archive_missing(existing: Mapping[str, Archivable], wanted: Iterable[str], now: datetime,
                     report: SyncReport, prefix: str) -> None:
     """Archive what the database has and the files no longer do; the report names each as

@@ -31,6 +31,8 @@ from lms.labels import TIER_LABELS
 from lms.models import Asset, AssetVersion, utcnow
 from lms.numbers import format_decimal
 from lms.policy import vendor_required
+from lms.terms import service as terms_service
+from lms.terms.gate import terms_required
 
 
 def file_size(size: int) -> str:
@@ -115,6 +117,9 @@ def download(slug: str):
     if not access.can_download(current_user, asset):
         return render_error(403, _("This asset is for %(tier)s partners and above.",
                                    tier=TIER_LABELS[asset.min_tier]))
+    blocking = terms_service.blocking_version(current_user)
+    if blocking is not None:
+        return terms_required(blocking)
     version = find_version(asset)
     if version is None:
         abort(404)

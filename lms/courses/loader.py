@@ -37,7 +37,8 @@ from lms.tomltypes import (
 MARKUP_VERSION = "1"
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LESSON_FILE_RE = re.compile(r"^(\d{2,3})-(.+)\.md$")
-NOT_COURSES = {"badges"}  # content/badges holds the credential images
+# The credential images, the program terms (lms.terms), the knowledge base (lms.kb).
+NOT_COURSES = {"badges", "terms", "kb"}
 AUDIENCES = {"all", "sales", "technical"}
 LOCALES = {"en", "ja"}
 TITLE = Expected(is_text, "'title' must be a non-empty text", missing="missing 'title'")
@@ -165,6 +166,30 @@ def _split_front_matter(text: str) -> tuple[str, str, int] | None:
     return None
 
 
+def read_front_matter(report: Reporter, path: Path, raw: bytes, keys: str
+                      ) -> tuple[str, dict, str, int] | None:
+    """(front matter, its TOML, body, line where the body starts) of a Markdown file that
+    starts with TOML between +++ lines; None, with the problem reported, when it does not.
+    `keys` names what the front matter holds, for the message."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        report.add(path, 1, "not UTF-8 text")
+        return None
+    split = _split_front_matter(text.replace("\r\n", "\n"))
+    if split is None:
+        report.add(path, 1, "missing front matter: the file starts with a +++ line, then "
+                            f"TOML ({keys}), then a closing +++ line")
+        return None
+    front, body, body_line = split
+    try:
+        data = tomllib.loads(front)
+    except tomllib.TOMLDecodeError as error:
+        report.add(path, toml_error_line(error, 1), f"front matter is not valid TOML: {error}")
+        return None
+    return front, data, body, body_line
+
+
 def inside_folder(folder: Path, relative: str) -> Path | None:
     """The file `relative` names inside `folder`, or None when it would leave the folder."""
     pure = PurePosixPath(unquote(relative))
@@ -229,22 +254,10 @@ def _load_lesson(report: Reporter, path: Path, course_dir: Path, lesson_files: s
                             "dashes)")
         return None
     raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        report.add(path, 1, "not UTF-8 text")
+    read = read_front_matter(report, path, raw, "title, minutes")
+    if read is None:
         return None
-    split = _split_front_matter(text.replace("\r\n", "\n"))
-    if split is None:
-        report.add(path, 1, "missing front matter: the file starts with a +++ line, then "
-                            "TOML (title, minutes), then a closing +++ line")
-        return None
-    front, body, body_line = split
-    try:
-        data = tomllib.loads(front)
-    except tomllib.TOMLDecodeError as error:
-        report.add(path, toml_error_line(error, 1), f"front matter is not valid TOML: {error}")
-        return None
+    front, data, body, body_line = read
     count_before = len(report.problems)
     data = report.typed(path, front, data, LESSON_TYPES, 1)
     title = _title(report, path, front, data, 1)

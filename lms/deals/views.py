@@ -25,6 +25,8 @@ from lms.labels import DEAL_STATUS_LABELS
 from lms.mdf import service as mdf_service
 from lms.models import Deal, utcnow
 from lms.policy import get_visible_or_404, vendor_required
+from lms.terms import service as terms_service
+from lms.terms.gate import terms_required
 
 PAGE_SIZE = 50
 FIELD_LABELS = {
@@ -91,6 +93,9 @@ def export_csv():
 def new():
     if not can_register(current_user):
         abort(403)
+    blocking = terms_service.blocking_version(current_user)
+    if blocking is not None:
+        return terms_required(blocking)
     form = DealForm()
     _offer_activities(form, current_user.organization_id, None)
     if form.validate_on_submit():

@@ -20,6 +20,7 @@ from lms.credentials.rules import EXPIRING_SOON
 from lms.deals.expiry import expiry_days
 from lms.extensions import db
 from lms.models import Deal, DealStatus, Organization, utcnow
+from lms.terms.rules import VersionInfo
 from lms.tiers import rules
 
 # Deals expiring this soon are called out on the partner admin's tile.
@@ -137,6 +138,10 @@ class PartnerToday:
     stalled: int  # people stalled in onboarding
     expiring_credentials: int
     deals: DealsWaiting
+    # Program terms versions the company has not accepted (in force first, then coming);
+    # `terms_blocking`: the one in force is among them, so its people are held up.
+    terms_pending: tuple[VersionInfo, ...] = ()
+    terms_blocking: bool = False
     expiring_days: int = EXPIRING_SOON.days
     deals_soon_days: int = DEALS_EXPIRING_SOON.days
 
@@ -146,8 +151,13 @@ def partner_today(organization: Organization, standing, now: datetime | None = N
     """A partner admin's home, for `organization` only (its `standing` is already known)."""
     from lms.courses.service import stalled_people
     from lms.credentials.service import expiring_count
+    from lms.terms import service as terms
 
     now = now or utcnow()
+    today = program_today(now)
+    asked = terms.to_accept(today)
+    accepted = terms.accepted_ids(organization.id, [v.id for v in asked])
+    pending = tuple(v for v in asked if v.id not in accepted)
     current = standing.current
     following = rules.next_tier(current)
     at_risk = rules.rank(standing.qualified) < rules.rank(current)
@@ -160,4 +170,6 @@ def partner_today(organization: Organization, standing, now: datetime | None = N
         stalled=len(stalled_people(organization, now)),
         expiring_credentials=expiring_count(organization.id, now),
         deals=deals_waiting(organization.id, now),
+        terms_pending=pending,
+        terms_blocking=any(v.effective_on <= today for v in pending),
     )

@@ -24,6 +24,7 @@ from lms.models.credentials import (
     new_verification_code,
 )
 from lms.models.deals import Deal, DealEvent, DealStatus
+from lms.models.kb import KbArticle, KbCategory, KbMessage, KbQuestion, KbVote, QuestionStatus
 from lms.models.mdf import (
     MdfActivityType,
     MdfAdjustment,
@@ -49,6 +50,7 @@ from lms.models.quizzes import (
     ReviewPolicy,
 )
 from lms.models.spif import SpifCampaign, SpifRule
+from lms.models.terms import TermsAcceptance, TermsVersion
 from lms.models.tiers import (
     ManualRequirementRecord,
     TierChange,
@@ -98,6 +100,11 @@ __all__ = [
     "DeliveryState",
     "Invitation",
     "JobFunction",
+    "KbArticle",
+    "KbCategory",
+    "KbMessage",
+    "KbQuestion",
+    "KbVote",
     "LearningPath",
     "LearningPathStep",
     "Lesson",
@@ -118,6 +125,7 @@ __all__ = [
     "PartnerApplication",
     "PartnerType",
     "PasswordReset",
+    "QuestionStatus",
     "Quiz",
     "QuizKind",
     "QuizVersion",
@@ -126,6 +134,8 @@ __all__ = [
     "Role",
     "SpifCampaign",
     "SpifRule",
+    "TermsAcceptance",
+    "TermsVersion",
     "Tier",
     "TierChange",
     "TierChangeKind",

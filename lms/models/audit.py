@@ -54,6 +54,7 @@ class AuditAction(enum.StrEnum):
     WEBHOOK_SECRET_ROTATED = "webhook_secret_rotated"  # noqa: S105
     APPLICATION_APPROVED = "application_approved"
     APPLICATION_DECLINED = "application_declined"
+    TERMS_ACCEPTED = "terms_accepted"
 
 
 class AuditEvent(Base):

@@ -16,6 +16,8 @@ class SettingsForm(PortalForm):
     assets = BooleanField(_l("Sales assets: new versions of files you downloaded"))
     mdf = BooleanField(_l("Market development funds: requests and claims decided, funds "
                           "about to expire"))
+    terms = BooleanField(_l("Program terms: a new version to accept"))
+    kb = BooleanField(_l("Questions to the channel team: new questions and answers"))
     delivery = RadioField(_l("How often"), choices=choices([
         ("now", _l("One mail for each notification, as it happens")),
         ("digest", _l("One daily digest at 08:00 with everything new"))]), default="now")

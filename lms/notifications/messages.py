@@ -312,6 +312,41 @@ def mdf_expiring(params: dict, locale: str) -> Message:
                    "/mdf")
 
 
+def terms_to_accept(params: dict, locale: str) -> Message:
+    names = {"version": params["version"], "day": _day(params["effective"]),
+             "title": _name(params["title"], locale)}
+    if params.get("in_force"):
+        return Message(
+            _("Accept the program terms: %(title)s", **names),
+            _("Version %(version)s of the program terms (%(title)s) is in force since "
+              "%(day)s and your company has not accepted it. Until a partner admin accepts "
+              "it, your people cannot register deals or download material.", **names),
+            "/terms")
+    return Message(
+        _("New program terms from %(day)s: %(title)s", **names),
+        _("Version %(version)s of the program terms (%(title)s) takes effect on %(day)s. "
+          "Read what changed and accept it for your company before then, so that your "
+          "people can keep registering deals and downloading material.", **names),
+        "/terms")
+
+
+def kb_asked(params: dict, locale: str) -> Message:
+    names = {"subject": params["subject"], "person": params["author"]}
+    path = f"/kb/questions/{params['question']}"
+    if params.get("follow_up"):
+        return Message(_("Follow-up: %(subject)s", **names),
+                       _("%(person)s wrote again about “%(subject)s”.", **names), path)
+    return Message(_("New question: %(subject)s", **names),
+                   _("%(person)s asked the channel team: “%(subject)s”.", **names), path)
+
+
+def kb_answered(params: dict, locale: str) -> Message:
+    names = {"subject": params["subject"], "person": params["author"]}
+    return Message(_("Answered: %(subject)s", **names),
+                   _("%(person)s of the channel team answered your question “%(subject)s”.",
+                     **names), f"/kb/questions/{params['question']}")
+
+
 KINDS: dict[str, Callable[[dict, str], Message]] = {
     "credential_expiring": credential_expiring,
     "credential_earned": credential_earned,
@@ -331,13 +366,17 @@ KINDS: dict[str, Callable[[dict, str], Message]] = {
     "mdf_to_decide": mdf_to_decide,
     "mdf_decided": mdf_decided,
     "mdf_expiring": mdf_expiring,
+    "terms_to_accept": terms_to_accept,
+    "kb_asked": kb_asked,
+    "kb_answered": kb_answered,
 }
 
 # Categories a person can turn off by mail (the inbox keeps everything).
-CATEGORIES = ("credentials", "deals", "tiers", "learning", "assets", "mdf")
+CATEGORIES = ("credentials", "deals", "tiers", "learning", "assets", "mdf", "terms", "kb")
 CATEGORY_LABELS = {"credentials": _l("certifications and badges"), "deals": _l("deals"),
                    "tiers": _l("partner tiers"), "learning": _l("learning and onboarding"),
                    "assets": _l("sales assets"), "mdf": _l("market development funds"),
+                   "terms": _l("program terms"), "kb": _l("questions to the channel team"),
                    "all": _l("everything")}
 
 

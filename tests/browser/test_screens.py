@@ -27,17 +27,17 @@ PAGES = {
     "member": ("sales@sakura-systems.demo.test",
                ["/", "/courses", "COURSE", "LESSON", "/quizzes", "/assets", "/deals",
                 "/credentials", "/partners", "/program", "/account", "/notifications",
-                "/notifications/settings"]),
+                "/notifications/settings", "/terms"]),
     "partner_admin": ("admin@sakura-systems.demo.test",
                       ["/", "/admin/users", "/progress", "/credentials/expiring", "/partners",
                        "/deals", "/mdf", "/mdf/requests/new", "MDF_CLAIMED", "MDF_LAST",
-                       "/spif", "/spif/1"]),
+                       "/spif", "/spif/1", "/terms"]),
     "manager": ("manager@demo.test",
                 ["/", "/partners", "/reports/tiers", "/reports/kpis", "/reports/health",
                  "/deals", "/reports/assets", "/admin/quizzes", "/credentials/expiring",
                  "/reports/tiers/review", "/mdf", "MDF_CLAIMED", "MDF_RETURNS",
                  "/spif", "/spif/1", "/spif/new", "/progress", "/notifications",
-                 "/applications", "/applications/1", "/apply"]),
+                 "/applications", "/applications/1", "/apply", "/terms/acceptances"]),
     "admin": ("admin@demo.test", ["/", "/admin/", "/admin/users", "/admin/organizations",
                                   "/admin/audit", "/admin/api-tokens",
                                   "/admin/webhooks", "/admin/webhooks/1", "/admin/tiers",
@@ -58,6 +58,7 @@ PICTURES = {
     ("manager", "en", "laptop", "MDF_CLAIMED"): "mdf-claim.png",
     ("manager", "en", "laptop", "/spif/1"): "spif-campaign.png",
     ("manager", "en", "laptop", "/applications/1"): "partner-application.png",
+    ("manager", "en", "laptop", "/terms/acceptances"): "terms-acceptances.png",
 }
 
 # What overflows: the page itself, or an element sticking out of the screen (tables may

@@ -55,6 +55,11 @@ PARAMS: dict[str, dict] = {
                     "note": "Catering is not funded."},
     "mdf_expiring": {"amount": 670_000, "currency": "JPY", "period": "2027-Q1",
                      "ends": "2027-03-31"},
+    "terms_to_accept": {"version": "2027-04", "effective": "2027-04-01",
+                        "title": {"en": "Partner Program Terms", "ja": "パートナープログラム規約"},
+                        "in_force": False},
+    "kb_asked": {"question": 5, "subject": "Public-sector price?", "author": "Haruto Sato"},
+    "kb_answered": {"question": 5, "subject": "Public-sector price?", "author": "Mariko Ono"},
 }
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from werkzeug.datastructures import FileStorage
@@ -256,6 +257,26 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("spif.new_campaign", "POST"): codes(LOGIN, 403, 403, 400, 400),
     ("spif.edit_campaign", "GET"): VENDOR,
     ("spif.edit_campaign", "POST"): codes(LOGIN, 403, 403, 400, 400),
+    # Program terms: everyone signed in reads them; a partner admin accepts them for the
+    # company (B's admin posting an empty form is sent back to the page); the channel team
+    # sees who has accepted.
+    ("terms.current", "GET"): SIGNED_IN,
+    ("terms.version", "GET"): SIGNED_IN,
+    ("terms.accept", "POST"): codes(LOGIN, 403, 302, 403, 403),
+    ("terms.acceptances", "GET"): VENDOR,
+    ("terms.acceptances_csv", "GET"): VENDOR,
+    # The knowledge base: everyone signed in reads and votes (an empty vote is refused);
+    # partners ask, and a question is its asker's company's (B's admin: 404), and the
+    # channel team's, who answer and may download it as a draft article.
+    ("kb.index", "GET"): SIGNED_IN,
+    ("kb.article", "GET"): SIGNED_IN,
+    ("kb.vote", "POST"): codes(LOGIN, 400, 400, 400, 400),
+    ("kb.questions", "GET"): SIGNED_IN,
+    ("kb.ask", "GET"): codes(LOGIN, 200, 200, 403, 403),
+    ("kb.ask", "POST"): codes(LOGIN, 400, 400, 403, 403),
+    ("kb.question", "GET"): OWN_COMPANY,
+    ("kb.reply", "POST"): codes(LOGIN, 400, 404, 400, 400),
+    ("kb.article_draft", "GET"): VENDOR,
     # --- the JSON API without a token ----------------------------------------------------------
     ("api.partners", "GET"): API,
     ("api.credential", "GET"): API,
@@ -346,6 +367,16 @@ def _build_world(app) -> World:
         locale="en")
     db.session.add(application)
     db.session.commit()
+    # Terms in force, accepted by both companies (registering deals and downloading stay
+    # open to them: the gate itself is tests/terms').
+    from lms.clock import program_today
+    from tests.factories.terms import accept_all, publish
+
+    publish(Path(app.config["LMS_UPLOAD_DIR"]).parent / "terms-site", "2026-04",
+            program_today() - timedelta(days=30))
+    accept_all(company)
+    accept_all(other)
+    kb_article, question = _knowledge_base(Path(app.config["LMS_UPLOAD_DIR"]).parent, member)
     values = {
         "org_slug": company.slug, "org_id": company.id,
         "course_slug": "partner-program-essentials", "lesson_slug": "program-overview",
@@ -358,10 +389,22 @@ def _build_world(app) -> World:
         "static": "css/app.css", "image_format": "svg", "notification_id": notification.id,
         "endpoint_id": endpoint.id, "delivery_id": delivery.id, "item": "reseller-agreement",
         "request_id": mdf_request.id, "file_id": proof.id, "campaign_id": campaign.id,
-        "application_id": application.id,
+        "application_id": application.id, "version": "2026-04", "kb_slug": kb_article,
+        "question_id": question,
     }
     assert db.session.get(ApiToken, token.id) is not None
     return World(values, users)
+
+
+def _knowledge_base(root, member) -> tuple[str, int]:
+    """An article, and a question company A's member asked."""
+    from lms.kb import service as kb
+    from tests.factories.kb import publish_article
+
+    slug = publish_article(root / "kb-site")
+    question = kb.ask(member, "Public-sector price?", "300 seats.")
+    db.session.commit()
+    return slug, question.id
 
 
 def _mdf_request(company, member) -> tuple[MdfRequest, MdfProofFile]:
@@ -402,7 +445,7 @@ def url_for_rule(rule, world: World) -> str:
     for name in rule.arguments:
         if name == "slug":
             key = {"assets": "asset_slug", "quizzes": "quiz_slug",
-                   "credentials": "credential_slug"}[rule.endpoint.split(".")[0]]
+                   "credentials": "credential_slug", "kb": "kb_slug"}[rule.endpoint.split(".")[0]]
             args[name] = values[key]
         elif name == "filename" and rule.endpoint == "static":
             args[name] = values["static"]

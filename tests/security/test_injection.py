@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -39,6 +40,8 @@ from lms.models import (
     Role,
     SpifCampaign,
     SpifRule,
+    TermsAcceptance,
+    TermsVersion,
     TierProgramVersion,
     User,
     utcnow,
@@ -1003,6 +1006,21 @@ def _hostile_program(site: Site) -> None:
                                 ends_on=utcnow().date() + timedelta(days=1), tiers=[]))
     db.session.commit()
     assert admin.get("/").status_code == 200
+    # Program terms accepted by someone whose name and browser read like formulas.
+    import tempfile
+
+    from lms.clock import program_today
+    from tests.factories.terms import publish as publish_terms
+
+    with tempfile.TemporaryDirectory() as folder:
+        publish_terms(Path(folder), "2026-04", program_today() - timedelta(days=1))
+    version = only(select(TermsVersion))
+    db.session.add(TermsAcceptance(
+        organization_id=site.people.alpha.id, version_id=version.id, user_id=None,
+        accepted_name="@SUM(A1:A9)", accepted_email="a@example.test",
+        ip_address="192.0.2.1", user_agent="-cmd|' /C calc'!A0", locale="en",
+        digest=version.digest))
+    db.session.commit()
 
 
 CSV_EXPORTS = {
@@ -1017,6 +1035,7 @@ CSV_EXPORTS = {
     "/mdf/requests.csv": ("manager", "partner_admin"),
     "/mdf/returns.csv": ("manager", "partner_admin"),
     "/spif/<int:campaign_id>.csv": ("manager", "sales"),
+    "/terms/acceptances.csv": ("manager",),
 }
 
 

@@ -14,8 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from http.cookies import SimpleCookie
+from pathlib import Path
 
 import pytest
+from flask import current_app
 from sqlalchemy import select
 
 from lms.api import tokens
@@ -85,6 +87,7 @@ class World:
     mdf: dict[str, int] = field(default_factory=dict)  # alpha's MDF requests by status
     spif_id: int = 0  # a SPIF campaign
     application_id: int = 0  # a pending partner application
+    question_id: int = 0  # a question alpha's sales person asked
 
 
 def build_world() -> World:
@@ -140,6 +143,12 @@ def build_world() -> World:
     db.session.add(application)
     db.session.commit()
     world.application_id = application.id
+    from lms.kb import service as kb
+    from tests.factories.kb import publish_article
+
+    publish_article(Path(current_app.config["LMS_UPLOAD_DIR"]).parent / "kb-site")
+    world.question_id = kb.ask(p.sales, "Public-sector price?", "300 seats.").id
+    db.session.commit()
     return world
 
 
@@ -314,6 +323,12 @@ ROUTES: dict[str, Callable[[World], Request]] = {
         "job_function": "sales"}),
     "applications.decline": lambda w: ("manager", f"/applications/{w.application_id}/decline",
                                        {"reason": "Forged"}),
+    "kb.vote": lambda w: ("sales", "/kb/protection/vote", {"helpful": "yes"}),
+    "kb.ask": lambda w: ("sales", "/kb/questions/new", {"subject": "Forged", "body": "x"}),
+    "kb.reply": lambda w: ("manager", f"/kb/questions/{w.question_id}/reply", {
+        "body": "Forged"}),
+    "terms.accept": lambda w: ("partner_admin", "/terms/2026-04/accept", {
+        "digest": "0" * 64, "confirm": "y"}),
     "spif.new_campaign": lambda w: ("manager", "/spif/new", {
         "name": "Forged", "rule": "won_deal", "bonus": "10,000",
         "starts_on": program_today().isoformat(), "ends_on": program_today().isoformat()}),
