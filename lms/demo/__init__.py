@@ -20,10 +20,12 @@ from lms.demo.assets import seed_assets
 from lms.demo.dates import morning
 from lms.demo.inbox import seed_inbox
 from lms.demo.integrations import seed_api_tokens, seed_webhooks
+from lms.demo.kb import seed_kb
 from lms.demo.learning import seed_attempts, seed_credential_states, seed_progress
 from lms.demo.mdf import seed_mdf
 from lms.demo.people import ADMIN_EMAIL, DEMO_PASSWORD, MANAGER_EMAIL, person, seed_people
 from lms.demo.spif import seed_spif
+from lms.demo.terms import seed_terms
 from lms.demo.tiers import seed_manual_requirement, seed_tier_story
 
 __all__ = ["DEMO_PASSWORD", "DemoReport", "load_demo"]
@@ -59,6 +61,8 @@ def load_demo(today: date | None = None) -> DemoReport:
     seed_mdf(today)
     seed_spif(today)
     seed_applications(today)
+    seed_terms(today)
+    seed_kb(today)
     seed_api_tokens(morning(today), person(ADMIN_EMAIL))
     latest = min(morning(today), utcnow())  # never a notice or delivery from the future
     seed_webhooks(latest, person(ADMIN_EMAIL))
