@@ -27,7 +27,7 @@ PAGES = {
     "member": ("sales@sakura-systems.demo.test",
                ["/", "/courses", "COURSE", "LESSON", "/quizzes", "/assets", "/deals",
                 "/credentials", "/partners", "/program", "/account", "/notifications",
-                "/notifications/settings", "/terms"]),
+                "/notifications/settings", "/terms", "/kb", "/kb/registration-protection"]),
     "partner_admin": ("admin@sakura-systems.demo.test",
                       ["/", "/admin/users", "/progress", "/credentials/expiring", "/partners",
                        "/deals", "/mdf", "/mdf/requests/new", "MDF_CLAIMED", "MDF_LAST",
@@ -37,7 +37,8 @@ PAGES = {
                  "/deals", "/reports/assets", "/admin/quizzes", "/credentials/expiring",
                  "/reports/tiers/review", "/mdf", "MDF_CLAIMED", "MDF_RETURNS",
                  "/spif", "/spif/1", "/spif/new", "/progress", "/notifications",
-                 "/applications", "/applications/1", "/apply", "/terms/acceptances"]),
+                 "/applications", "/applications/1", "/apply", "/terms/acceptances",
+                 "/kb/questions", "/kb/questions/2"]),
     "admin": ("admin@demo.test", ["/", "/admin/", "/admin/users", "/admin/organizations",
                                   "/admin/audit", "/admin/api-tokens",
                                   "/admin/webhooks", "/admin/webhooks/1", "/admin/tiers",
@@ -59,6 +60,7 @@ PICTURES = {
     ("manager", "en", "laptop", "/spif/1"): "spif-campaign.png",
     ("manager", "en", "laptop", "/applications/1"): "partner-application.png",
     ("manager", "en", "laptop", "/terms/acceptances"): "terms-acceptances.png",
+    ("member", "ja", "laptop", "/kb"): "knowledge-base-ja.png",
 }
 
 # What overflows: the page itself, or an element sticking out of the screen (tables may
