@@ -38,6 +38,7 @@ PROGRESS_BAR_FROM = 50  # units of content; smaller syncs finish before a bar is
 def sync_content_or_fail() -> None:
     """Check all content, then import it in one transaction; any problem aborts everything."""
     from lms.content import load_all, sync_all
+    from lms.sync import SyncRefused
 
     content = load_all()
     if content.problems:
@@ -47,11 +48,15 @@ def sync_content_or_fail() -> None:
             f"{len(content.problems)} problem(s) in the content; nothing was imported.")
     for warning in content.warnings:
         click.echo(str(warning), err=True)
-    if content.size >= PROGRESS_BAR_FROM:
-        with click.progressbar(length=content.size, label="Syncing content") as bar:
-            report = sync_all(content, progress=bar.update)
-    else:
-        report = sync_all(content)
+    try:
+        if content.size >= PROGRESS_BAR_FROM:
+            with click.progressbar(length=content.size, label="Syncing content") as bar:
+                report = sync_all(content, progress=bar.update)
+        else:
+            report = sync_all(content)
+    except SyncRefused as refused:
+        db.session.rollback()
+        raise click.ClickException(str(refused)) from refused
     if report.changed:
         db.session.commit()
     else:

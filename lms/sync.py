@@ -29,6 +29,11 @@ class SyncReport:
                 f"{self.unchanged} unchanged.")
 
 
+class SyncRefused(Exception):
+    """A change the sync found unsafe once it held its locks (content changed under it): the
+    whole sync is rolled back, and the message says why."""
+
+
 class Archivable(Protocol):
     archived_at: Any
 

@@ -5,10 +5,11 @@ Aozora waiting for the channel team."""
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
+from lms.clock import utcnow
 from lms.demo.dates import morning
 from lms.demo.people import MANAGER_EMAIL, partner_email, person
 from lms.extensions import db
@@ -48,12 +49,15 @@ def seed_kb(today: date) -> int:
         return 0
     manager = person(MANAGER_EMAIL)
     written = 0
+    latest = utcnow()  # never a message from the future (a demo loaded before 09:00 UTC)
     for slug, prefix, subject, messages, status in THREADS:
         asker = person(partner_email(prefix, slug))
         if asker is None or asker.organization_id is None or manager is None:
             continue
-        first = morning(today - timedelta(days=messages[0][1])) - timedelta(hours=4)
-        last = morning(today - timedelta(days=messages[-1][1])) - timedelta(hours=1)
+        first = min(morning(today - timedelta(days=messages[0][1])) - timedelta(hours=4),
+                    latest)
+        last = min(morning(today - timedelta(days=messages[-1][1])) - timedelta(hours=1),
+                   latest)
         question = KbQuestion(organization_id=asker.organization_id, asked_by_id=asker.id,
                               subject=subject, status=status, created_at=first,
                               updated_at=last)
@@ -61,7 +65,7 @@ def seed_kb(today: date) -> int:
         db.session.flush()
         for index, (vendor, days, body) in enumerate(messages):
             author: User = manager if vendor else asker
-            at = morning(today - timedelta(days=days)) - timedelta(hours=1)
+            at = min(morning(today - timedelta(days=days)) - timedelta(hours=1), latest)
             db.session.add(KbMessage(
                 question_id=question.id, author_id=author.id, author_name=author.name,
                 from_vendor=vendor, body=body, created_at=at))
@@ -71,12 +75,13 @@ def seed_kb(today: date) -> int:
             else:
                 notices.replied(question, author, vendor, at)
         written += 1
-    _votes(today)
+    if written:  # with the threads, once
+        _votes(today, latest)
     db.session.flush()
     return written
 
 
-def _votes(today: date) -> None:
+def _votes(today: date, latest: datetime) -> None:
     """Partner people said whether articles helped: mostly yes, a few no."""
     rng = random.Random(7)  # noqa: S311 - reproducible demo data, not security
     articles = list(db.session.scalars(select(KbArticle.id).where(
@@ -87,4 +92,5 @@ def _votes(today: date) -> None:
         for user_id in rng.sample(people, min(len(people), rng.randint(3, 14))):
             db.session.add(KbVote(article_id=article_id, user_id=user_id,
                                   helpful=rng.random() < 0.8,
-                                  voted_at=morning(today - timedelta(days=rng.randint(1, 60)))))
+                                  voted_at=min(morning(today - timedelta(
+                                      days=rng.randint(1, 60))), latest)))

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from lms.clock import utcnow
 from lms.demo.dates import morning
 from lms.demo.people import partner_email, person
 from lms.extensions import db
@@ -57,7 +58,7 @@ def seed_terms(today: date) -> int:
             db.session.add(TermsAcceptance(
                 organization_id=org.id, version_id=version.id, user_id=admin.id,
                 accepted_name=admin.name, accepted_email=admin.email,
-                accepted_at=morning(day) - timedelta(minutes=17 * (index + 1)),
+                accepted_at=min(morning(day) - timedelta(minutes=17 * (index + 1)), utcnow()),
                 ip_address=f"203.0.113.{10 + index}", user_agent=USER_AGENT,
                 locale=admin.locale or "ja", digest=version.digest))
             written += 1

@@ -209,17 +209,21 @@ def question_for(user: User, question_id: int) -> KbQuestion | None:
         joinedload(KbQuestion.organization)).where(KbQuestion.id == question_id))
 
 
-def questions_for(user: User, status: QuestionStatus | None = None) -> list[KbQuestion]:
-    """Newest activity first; for the channel team, open ones first."""
+def questions_query(user: User, status: QuestionStatus | None = None):
+    """The questions `user` may read, newest activity first (for the channel team, waiting
+    ones first), with company and asker loaded: a statement to page through."""
     stmt = visible_questions(user)
     if status is not None:
         stmt = stmt.where(KbQuestion.status == status)
     order = [KbQuestion.updated_at.desc(), KbQuestion.id.desc()]
     if is_vendor(user):
         order.insert(0, case((KbQuestion.status == QuestionStatus.OPEN, 0), else_=1))
-    return list(db.session.scalars(stmt.options(joinedload(KbQuestion.organization),
-                                                joinedload(KbQuestion.asked_by))
-                                   .order_by(*order).limit(200)))
+    return stmt.options(joinedload(KbQuestion.organization),
+                        joinedload(KbQuestion.asked_by)).order_by(*order)
+
+
+def recent_questions(user: User, limit: int = 5) -> list[KbQuestion]:
+    return list(db.session.scalars(questions_query(user).limit(limit)))
 
 
 def open_count() -> int:

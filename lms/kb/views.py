@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from lms.database import saving
 from lms.extensions import db
+from lms.formutil import page_arg
 from lms.i18n import gettext as _
 from lms.kb import bp, service
 from lms.kb.forms import QuestionForm, ReplyForm, VoteForm
@@ -16,6 +17,8 @@ from lms.kb.service import QuestionError
 from lms.markup import render_markdown
 from lms.models import QuestionStatus
 from lms.policy import vendor_required
+
+QUESTIONS_PER_PAGE = 50
 
 
 def _locale() -> str:
@@ -27,7 +30,7 @@ def _locale() -> str:
 def index():
     query = request.args.get("q", "").strip()[:200]
     results = service.search(query) if query else None
-    mine = [] if service.is_vendor(current_user) else service.questions_for(current_user)[:5]
+    mine = [] if service.is_vendor(current_user) else service.recent_questions(current_user)
     return render_template("kb/index.html", contents=service.contents(), query=query,
                            results=results, locale=_locale(), mine=mine,
                            open_count=service.open_count() if service.is_vendor(current_user)
@@ -81,8 +84,9 @@ def _question_or_404(question_id: int):
 def questions():
     value = request.args.get("status")
     status = QuestionStatus(value) if value in {s.value for s in QuestionStatus} else None
-    return render_template("kb/questions.html",
-                           questions=service.questions_for(current_user, status),
+    page = db.paginate(service.questions_query(current_user, status), page=page_arg(),
+                       per_page=QUESTIONS_PER_PAGE, error_out=False)
+    return render_template("kb/questions.html", page=page, questions=page.items,
                            status=status, vendor=service.is_vendor(current_user))
 
 

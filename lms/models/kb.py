@@ -90,7 +90,7 @@ class KbMessage(Base):
                                              index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # Kept as written: the thread still reads right after the account is gone.
-    author_name: Mapped[str] = mapped_column(String(120))
+    author_name: Mapped[str] = mapped_column(String(200))  # as User.name
     from_vendor: Mapped[bool] = mapped_column(default=False)
     body: Mapped[str] = mapped_column(Text)  # plain text, shown with line breaks
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -49,7 +49,7 @@ class TermsAcceptance(Base):
     version_id: Mapped[int] = mapped_column(ForeignKey("terms_versions.id"), index=True)
     # Who, kept as written even if the account is removed later.
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    accepted_name: Mapped[str] = mapped_column(String(120))
+    accepted_name: Mapped[str] = mapped_column(String(200))  # as User.name
     accepted_email: Mapped[str] = mapped_column(String(254))
     accepted_at: Mapped[datetime] = mapped_column(default=utcnow)
     # From where: the client's address (as the proxy configuration trusts it) and browser.

@@ -33,6 +33,9 @@ FOLDER = "terms"
 # "2026-12.md" or "2026-12.ja.md": a version is lower-case letters, digits and dashes.
 FILE_RE = re.compile(r"^(?P<version>[0-9a-z][0-9a-z-]{0,59})(?:\.(?P<locale>[a-z]{2}))?\.md$")
 
+# Taken by the terms' own pages (/terms/acceptances).
+RESERVED = {"acceptances"}
+
 ORIGINAL_TYPES = {
     "title": needed(is_text, "title must be text (the name of the agreement)"),
     "effective": needed(lambda v: isinstance(v, date) and not hasattr(v, "hour"),
@@ -109,6 +112,10 @@ def load_terms(content_dir: Path) -> TermsSet:
         if match is None:
             report.add(path, 1, "terms files are named <version>.md, or <version>.<language>.md "
                                 "for a translation (lower-case letters, digits, dashes)")
+            continue
+        if match.group("version") in RESERVED:
+            report.add(path, 1, f"{match.group('version')!r} is the name of a terms page: "
+                                "name the version otherwise")
             continue
         read = _read(report, path)
         if read is None:

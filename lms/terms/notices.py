@@ -10,7 +10,7 @@ from lms.clock import program_today
 from lms.database import start_write_transaction
 from lms.extensions import db
 from lms.models import TermsVersion, utcnow
-from lms.notifications.service import Audience, notify_all
+from lms.notifications.service import Batch, partner_admins_of
 from lms.terms import service
 
 CATEGORY = "terms"
@@ -23,8 +23,7 @@ def remind_to_accept(today: date | None = None, now: datetime | None = None) -> 
     today = today or program_today()
     now = now or utcnow()
     start_write_transaction()
-    audience = Audience()
-    written = 0
+    batch = Batch(now)
     for info in service.to_accept(today):
         stored = db.session.get(TermsVersion, info.id)
         if stored is None:
@@ -33,9 +32,10 @@ def remind_to_accept(today: date | None = None, now: datetime | None = None) -> 
         stage = "in-force" if in_force else "published"
         params = {"version": info.version, "effective": info.effective_on.isoformat(),
                   "title": stored.titles, "in_force": in_force}
-        for organization_id in service.pending_companies(info):
-            written += notify_all(audience.partner_admins(organization_id),
-                                  f"terms:{info.version}:{stage}", CATEGORY, "terms_to_accept",
-                                  params, now)
-    db.session.flush()
-    return written
+        # A few queries whatever the number of companies: admins in one, those already
+        # told in one, and one flush (lms.notifications.service.Batch).
+        admins = partner_admins_of(service.pending_companies(info))
+        for people in admins.values():
+            batch.add(people, f"terms:{info.version}:{stage}", CATEGORY, "terms_to_accept",
+                      params)
+    return batch.write()

@@ -26,7 +26,7 @@ from lms.models import (
     User,
 )
 from lms.problems import ContentProblem
-from lms.sync import SyncReport, archive_missing, update_synced
+from lms.sync import SyncRefused, SyncReport, archive_missing, update_synced
 from lms.terms import rules
 from lms.terms.loader import FOLDER, TermsSet
 from lms.terms.rules import VersionInfo
@@ -94,8 +94,26 @@ def sync_terms(terms: TermsSet, report: SyncReport, now: datetime | None = None)
                                         **values))
             report.created.append(f"terms {spec.version}")
         else:
+            if (row.digest, row.effective_on) != (spec.digest, spec.effective_on):
+                _refuse_if_accepted(row)
             update_synced(row, values, now, report, f"terms {spec.version}")
-    archive_missing(existing, [spec.version for spec in terms.versions], now, report, "terms ")
+    wanted = {spec.version for spec in terms.versions}
+    for version, row in existing.items():
+        if version not in wanted and row.archived_at is None:
+            _refuse_if_accepted(row)
+    archive_missing(existing, wanted, now, report, "terms ")
+
+
+def _refuse_if_accepted(row: TermsVersion) -> None:
+    """Checked again under the version's lock: a company may have accepted it since the
+    content was checked (`sync_problems`); accepting takes the same lock."""
+    db.session.execute(select(TermsVersion.id).where(TermsVersion.id == row.id)
+                       .with_for_update())
+    if db.session.scalar(select(TermsAcceptance.id).where(
+            TermsAcceptance.version_id == row.id).limit(1)) is not None:
+        raise SyncRefused(f"a partner accepted the terms version {row.version!r} while "
+                          "the content was synced: its words cannot change; nothing was "
+                          "imported")
 
 
 # --- Versions ---------------------------------------------------------------------------
@@ -202,8 +220,10 @@ def accept(user: User, version_name: str, digest: str, where: Acceptance) -> Ter
         TermsAcceptance.version_id == wanted.id))
     if existing is not None:
         return existing
-    stored = db.session.get(TermsVersion, wanted.id)
-    if stored is None or stored.digest != digest:  # synced meanwhile
+    # Under the version's lock, as a sync changing it takes (see _refuse_if_accepted).
+    stored = db.session.scalar(select(TermsVersion).where(TermsVersion.id == wanted.id)
+                               .with_for_update().execution_options(populate_existing=True))
+    if stored is None or stored.digest != digest or stored.archived_at is not None:
         raise TermsError(_changed_while_reading())
     acceptance = TermsAcceptance(
         organization_id=user.organization_id, version_id=wanted.id, user_id=user.id,

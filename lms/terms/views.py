@@ -28,10 +28,14 @@ def _shown(version: TermsVersion) -> dict:
             "changes": changes, "language": language}
 
 
-def _stored(info: VersionInfo) -> TermsVersion:
-    version = service.version_named(info.version)
-    assert version is not None  # published: its row exists
-    return version
+def _stored(info: VersionInfo) -> TermsVersion | None:
+    """The row of a published version (None if a sync archived it since the cache was read)."""
+    return service.version_named(info.version)
+
+
+def _form(info: VersionInfo, **kwargs) -> AcceptForm:
+    # One form per version shown (in force, coming): ids stay unique on the page.
+    return AcceptForm(prefix=f"v{info.id}", **kwargs)
 
 
 @bp.route("/terms")
@@ -41,9 +45,9 @@ def current():
     versions = service.to_accept()
     accepted = (service.accepted_ids(current_user.organization_id, [v.id for v in versions])
                 if current_user.organization_id else set())
-    shown = [dict(_shown(_stored(v)), info=v, accepted=v.id in accepted,
-                  in_force=v.effective_on <= program_today(),
-                  form=AcceptForm(digest=v.digest)) for v in versions]
+    shown = [dict(_shown(stored), info=v, accepted=v.id in accepted,
+                  in_force=v.effective_on <= program_today(), form=_form(v, digest=v.digest))
+             for v in versions if (stored := _stored(v)) is not None]
     history = (service.acceptances_of(current_user.organization_id)
                if current_user.organization_id else [])
     return render_template("terms/current.html", shown=shown, history=history,
@@ -65,7 +69,8 @@ def version(version: str):
 def accept(version: str):
     if current_user.role != Role.PARTNER_ADMIN:
         abort(403)
-    form = AcceptForm()
+    info = next((v for v in service.published() if v.version == version), None)
+    form = _form(info) if info else AcceptForm()
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for error in errors:
@@ -76,8 +81,13 @@ def accept(version: str):
     with saving(TermsError) as saved:
         service.accept(current_user, version, form.digest.data, where)
     if saved.ok:
-        flash(_("Accepted for %(company)s: thank you. Your people can register deals and "
-                "download material.", company=current_user.organization.name), "success")
+        company = current_user.organization.name
+        if service.blocking_version(current_user) is None:
+            flash(_("Accepted for %(company)s: thank you. Your people can register deals and "
+                    "download material.", company=company), "success")
+        else:  # a coming version, while the one in force still waits
+            flash(_("Accepted for %(company)s: thank you. The version in force still needs "
+                    "your acceptance.", company=company), "warning")
     return redirect(url_for("terms.current"))
 
 
@@ -97,6 +107,13 @@ def _version_arg() -> VersionInfo | None:
     return service.in_force() or (versions[-1] if versions else None)
 
 
+def _title(info: VersionInfo | None) -> str:
+    stored = _stored(info) if info else None
+    if info is not None and stored is None:
+        abort(404)  # archived by a sync since this worker's copy was read
+    return service.text_of(stored, str(get_locale()))[0] if stored else ""
+
+
 @bp.route("/terms/acceptances")
 @vendor_required
 def acceptances():
@@ -106,8 +123,7 @@ def acceptances():
     pending = len(service.pending_companies(info)) if info else 0
     return render_template("terms/acceptances.html", info=info, rows=rows, status=status,
                            pending=pending, versions=service.published(),
-                           title=service.text_of(_stored(info), str(get_locale()))[0]
-                           if info else "")
+                           title=_title(info))
 
 
 @bp.route("/terms/acceptances.csv")

@@ -76,7 +76,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('question_id', sa.Integer(), nullable=False),
     sa.Column('author_id', sa.Integer(), nullable=True),
-    sa.Column('author_name', sa.String(length=120), nullable=False),
+    sa.Column('author_name', sa.String(length=200), nullable=False),
     sa.Column('from_vendor', sa.Boolean(), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),

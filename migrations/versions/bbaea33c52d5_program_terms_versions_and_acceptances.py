@@ -37,7 +37,7 @@ def upgrade():
     sa.Column('organization_id', sa.Integer(), nullable=False),
     sa.Column('version_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
-    sa.Column('accepted_name', sa.String(length=120), nullable=False),
+    sa.Column('accepted_name', sa.String(length=200), nullable=False),
     sa.Column('accepted_email', sa.String(length=254), nullable=False),
     sa.Column('accepted_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('ip_address', sa.String(length=45), nullable=False),

@@ -244,3 +244,18 @@ def test_the_channel_team_turns_an_answer_into_a_draft_article(app, articles, al
     write(articles, "public-price.md", draft.replace('category = ""', 'category = "deals"'))
     assert [a.slug for a in load_kb(articles).articles if a.slug == "public-price"] == [
         "public-price"]
+
+
+def test_the_channel_teams_list_pages_through_every_question(app, articles, alpha):
+    from lms.kb import service
+    from lms.kb.views import QUESTIONS_PER_PAGE
+
+    for n in range(QUESTIONS_PER_PAGE + 1):
+        service.ask(alpha["sales"], f"Question {n:03d}", "Text.")
+    db.session.commit()
+    staff = signed_in(app, make_user(Role.MANAGER))
+    first, second = (text_of(staff.get("/kb/questions", query_string={"page": n}))
+                     for n in (1, 2))
+    assert "Page 1 of 2" in first and "Question 050" in first and "Question 000" not in first
+    assert "Question 000" in second
+    assert "Question 000" not in text_of(staff.get("/kb/questions?status=answered"))

@@ -102,6 +102,8 @@ def test_each_problem_names_its_file_and_line(tmp_path: Path):
     (folder / "2026-05.md").write_text(
         '+++\ntitle = "T"\neffective = 2026-05-01\ncolour = "red"\n+++\nx', encoding="utf-8")
     (folder / "2026-06.ja.md").write_text('+++\ntitle = "規約"\n+++\n本文', encoding="utf-8")
+    (folder / "acceptances.md").write_text('+++\ntitle = "T"\neffective = 2026-07-01\n+++\nx',
+                                           encoding="utf-8")
     assert sorted(_problems(tmp_path)) == sorted([
         "terms/Bad Name.md:1: terms files are named <version>.md, or <version>.<language>.md "
         "for a translation (lower-case letters, digits, dashes)",
@@ -112,6 +114,8 @@ def test_each_problem_names_its_file_and_line(tmp_path: Path):
         "terms/2026-05.md:4: unknown key 'colour' (allowed: changes, effective, locale, title)",
         "terms/2026-06.ja.md:1: a translation of the version '2026-06', whose original "
         "terms/2026-06.md is missing or has problems",
+        "terms/acceptances.md:1: 'acceptances' is the name of a terms page: name the version "
+        "otherwise",
     ])
     assert load_terms(tmp_path).versions == []
 

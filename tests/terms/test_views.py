@@ -24,7 +24,9 @@ from lms.models import (
     TermsAcceptance,
     TermsVersion,
 )
+from lms.sync import SyncRefused, SyncReport
 from lms.terms import service
+from lms.terms.loader import load_terms
 from lms.terms.notices import remind_to_accept
 from tests.factories import make_org, make_user, signed_in
 from tests.factories.assets import publish as publish_asset
@@ -36,11 +38,20 @@ def text_of(response) -> str:
     return re.sub(r"\s+", " ", response.get_data(as_text=True))
 
 
-def digest_on(page: str) -> str:
-    match = re.search(r'name="digest" type="hidden" value="([0-9a-f]{64})"', page) or \
-        re.search(r'id="digest" name="digest" type="hidden" value="([0-9a-f]{64})"', page)
+def prefix_of(version: str) -> str:
+    """Each version's form on the page has its own field names (v<id>-digest...)."""
+    return f"v{db.session.scalar(select(TermsVersion.id).where(TermsVersion.version == version))}"
+
+
+def digest_on(page: str, version: str = "v1") -> str:
+    prefix = prefix_of(version)
+    match = re.search(rf'name="{prefix}-digest" type="hidden" value="([0-9a-f]{{64}})"', page)
     assert match, "the accept form carries the digest of the text shown"
     return match.group(1)
+
+
+def form_for(version: str, **values) -> dict:
+    return {f"{prefix_of(version)}-{name}": value for name, value in values.items()}
 
 
 def acceptances() -> list[TermsAcceptance]:
@@ -72,8 +83,8 @@ def deal_form() -> dict:
 
 def accept(client, version: str = "v1", **data):
     page = client.get("/terms").get_data(as_text=True)
-    form = {"digest": digest_on(page), "confirm": "y"} | data
-    return client.post(f"/terms/{version}/accept", data=form,
+    values = {"digest": digest_on(page, version), "confirm": "y"} | data
+    return client.post(f"/terms/{version}/accept", data=form_for(version, **values),
                        headers={"User-Agent": "Firefox/140"},
                        environ_base={"REMOTE_ADDR": "198.51.100.7"})
 
@@ -120,9 +131,9 @@ def test_accepting_twice_keeps_the_first_acceptance(app, site, company):
     accept(client)
     first = acceptances()
     page = client.get("/terms").get_data(as_text=True)
-    assert 'name="digest"' not in page  # nothing left to accept
+    assert '-digest"' not in page  # nothing left to accept
     version = db.session.scalar(select(TermsVersion))
-    client.post("/terms/v1/accept", data={"digest": version.digest, "confirm": "y"})
+    client.post("/terms/v1/accept", data=form_for("v1", digest=version.digest, confirm="y"))
     assert [(a.id, a.accepted_at) for a in acceptances()] == [
         (a.id, a.accepted_at) for a in first]
 
@@ -145,7 +156,7 @@ def test_an_old_or_unknown_version_cannot_be_accepted(app, site, company):
     publish(site, "v2", program_today() - timedelta(days=1), "New words.\n")
     client = signed_in(app, company["admin"])
     old = db.session.scalar(select(TermsVersion).where(TermsVersion.version == "v1"))
-    client.post("/terms/v1/accept", data={"digest": old.digest, "confirm": "y"})
+    client.post("/terms/v1/accept", data=form_for("v1", digest=old.digest, confirm="y"))
     client.post("/terms/nope/accept", data={"digest": old.digest, "confirm": "y"})
     assert "is not the one to accept" in text_of(client.get("/terms"))
     assert acceptances() == []
@@ -155,8 +166,8 @@ def test_only_the_partner_admin_accepts(app, site, company):
     version = db.session.scalar(select(TermsVersion))
     for user in (company["sales"], make_user(Role.MANAGER), make_user(Role.ADMIN)):
         client = signed_in(app, user)
-        response = client.post("/terms/v1/accept", data={"digest": version.digest,
-                                                         "confirm": "y"})
+        response = client.post("/terms/v1/accept", data=form_for(
+            "v1", digest=version.digest, confirm="y"))
         assert response.status_code == 403
     assert acceptances() == []
     page = text_of(signed_in(app, company["sales"]).get("/terms"))
@@ -167,7 +178,7 @@ def test_a_text_changed_between_reading_and_accepting_is_refused(app, site, comp
     client = signed_in(app, company["admin"])
     page = client.get("/terms").get_data(as_text=True)
     publish(site, "v1", program_today() - timedelta(days=10), "Other words.\n")
-    client.post("/terms/v1/accept", data={"digest": digest_on(page), "confirm": "y"})
+    client.post("/terms/v1/accept", data=form_for("v1", digest=digest_on(page), confirm="y"))
     assert acceptances() == []
 
 
@@ -243,6 +254,19 @@ def test_the_partner_admins_home_asks_for_the_terms_until_they_are_accepted(
     publish(site, "v2", program_today() + timedelta(days=30), "Coming.\n")
     home = text_of(admin.get("/"))
     assert "Program terms to accept" in home and "A new version takes effect on" in home
+
+
+def test_accepting_only_the_coming_version_says_the_one_in_force_still_waits(
+        app, site, company):
+    publish(site, "v2", program_today() + timedelta(days=20), "Coming.\n")
+    admin = signed_in(app, company["admin"])
+    page = admin.get("/terms").get_data(as_text=True)
+    # Two forms, each with its own field ids.
+    assert page.count('id="v') >= 4 and len(set(re.findall(r'id="(v\d+-\w+)"', page))) == len(
+        re.findall(r'id="(v\d+-\w+)"', page))
+    accept(admin, "v2")
+    assert "The version in force still needs your acceptance." in text_of(admin.get("/terms"))
+    assert signed_in(app, company["sales"]).get("/deals/new").status_code == 403
 
 
 # --- Reminders ------------------------------------------------------------------------------
@@ -332,12 +356,28 @@ def test_an_accepted_version_cannot_change_or_go_but_an_unaccepted_one_can(
     assert service.sync_problems(load_folders(site, tmp_path / "q").terms, "site")[1:] == []
     assert service.sync_problems(load_folders(site, tmp_path / "q").terms, "site")[0] \
         == problems[0]  # only v1 (gone) is refused, v2 may change
+    with pytest.raises(SyncRefused):  # the sync itself refuses too, should it be reached
+        sync_terms(site)
+    db.session.rollback()
+    write_terms(site, "v1", program_today() - timedelta(days=10), "## Deals\n\nRegister first.\n",
+                ja="## 案件\n\n先に登録します。\n", changes="First version.")
     report = sync_terms(site)
-    assert report.updated == ["terms v2"] and report.archived == ["terms v1"]
-    # The archived version a company accepted stays readable; an unknown one is not there.
+    assert report.updated == ["terms v2"] and report.archived == []
+    # The version a company accepted stays readable; an unknown one is not there.
     client = signed_in(app, company["admin"])
     assert "Register first." in text_of(client.get("/terms/v1"))
     assert client.get("/terms/v9").status_code == 404
+
+
+def test_an_acceptance_landing_during_a_sync_stops_the_sync(app, site, company):
+    """The check before a sync (sync_problems) and the sync itself are apart: a company
+    accepting in between is caught under the version's lock, and nothing is imported."""
+    accept_all(company["org"])
+    write_terms(site, "v1", program_today() - timedelta(days=10), "Changed under it.\n")
+    with pytest.raises(SyncRefused, match="accepted the terms version 'v1' while"):
+        service.sync_terms(load_terms(site), SyncReport())
+    db.session.rollback()
+    assert db.session.scalar(select(TermsVersion.bodies))["en"].startswith("## Deals")
 
 
 def test_content_sync_refuses_to_change_an_accepted_version(make_app, tmp_path):
