@@ -18,6 +18,7 @@ from lms.reports import bp, charts, health, kpis, program_facts
 from lms.reports.charts import Bar, Series
 from lms.reports.kpis import PERIOD_CHOICES, ProgramFigures
 from lms.reports.present import band_words, compact, month_label, reason_words, step_words
+from lms.reports.tiers import parse_partner_type
 from lms.tiers.program import Program
 
 PAGE_SIZE = 100  # rows of the partner tables in HTML; the CSV has every row
@@ -105,9 +106,11 @@ def bands_chart(counts: dict[str, int]) -> Markup:
 @vendor_required
 def kpis_page():
     months = kpis.parse_months(request.args.get("months"))
-    figures, program = program_facts.program_report(months)
+    kind = _partner_type()
+    figures, program = program_facts.program_report(months, partner_type=kind)
     page = page_of(figures.partners, PAGE_SIZE)
     return render_template("reports/kpis.html", figures=figures, program=program,
+                           partner_type=kind,
                            months=months, choices=PERIOD_CHOICES, partners=page.items,
                            page=page, charts=kpi_charts(figures, program),
                            month_label=month_label, compact=compact)
@@ -120,9 +123,10 @@ def kpis_csv():
     if table not in CSV_TABLES:
         abort(404)
     months = kpis.parse_months(request.args.get("months"))
-    figures, program = program_facts.program_report(months)
+    kind = _partner_type()
+    figures, program = program_facts.program_report(months, partner_type=kind)
     currency = program.currency
-    name = f"kpis-{table}-{months}m.csv"
+    name = f"kpis-{table}-{months}m{'-' + kind if kind else ''}.csv"
     if table == "months":
         header = [_("Month"), _("Registered"), _("Approved"), _("Won"), _("Lost"),
                   _("Win rate (%)"), _("Won revenue (%(currency)s)", currency=currency),
@@ -155,6 +159,11 @@ def kpis_csv():
     return csv_response(name, header, rows)
 
 
+def _partner_type() -> str | None:
+    """?type=referral|resale|oem: the report of that type of partner only."""
+    return parse_partner_type(request.args.get("type"))
+
+
 def _band_filter() -> str | None:
     band = request.args.get("band")
     return band if band in health.BANDS else None
@@ -164,10 +173,12 @@ def _band_filter() -> str | None:
 @vendor_required
 def health_page():
     band = _band_filter()
-    report = program_facts.health_report()
+    kind = _partner_type()
+    report = program_facts.health_report(partner_type=kind)
     rows = tuple(r for r in report.rows if band is None or r.health.band == band)
     page = page_of(rows, PAGE_SIZE)
     return render_template("reports/health.html", report=report, rows=page.items, band=band,
+                           partner_type=kind,
                            total=len(rows), page=page,
                            chart=bands_chart(report.counts),
                            reason_words=reason_words, step_words=step_words,
@@ -178,7 +189,8 @@ def health_page():
 @vendor_required
 def health_csv():
     band = _band_filter()
-    report = program_facts.health_report()
+    kind = _partner_type()
+    report = program_facts.health_report(partner_type=kind)
     header = [_("Partner"), _("Slug"), _("Tier"), _("Score"), _("Band"),
               _("Active people (%)"), _("Pass rate (%)"), _("Conversion (%)"),
               _("Days since last activity"), _("Reasons"), _("Next steps")]
@@ -195,7 +207,8 @@ def health_csv():
                      _percent_cell(f.deals.conversion), _days(f.days_since_activity),
                      "; ".join(reason_text(r) for r in row.health.reasons),
                      " ".join(step_text(s) for s in row.health.next_steps)])
-    return csv_response(f"partner-health{'-' + band if band else ''}.csv", header, rows)
+    suffix = "".join(f"-{part}" for part in (kind, band) if part)
+    return csv_response(f"partner-health{suffix}.csv", header, rows)
 
 
 # --- A partner admin's home page ---------------------------------------------------------

@@ -363,11 +363,21 @@ def gather(p: Period, organization_ids: Iterable[int] | None = None, *,
 # --- Reports ---------------------------------------------------------------------------
 
 
-def program_report(months: int, now: datetime | None = None
+def companies_of_type(partner_type: str | None) -> list[int] | None:
+    """The companies of one partner type (referral, resale, OEM); None: every company."""
+    if partner_type is None:
+        return None
+    return list(db.session.scalars(select(Organization.id).where(
+        Organization.partner_type == partner_type).order_by(Organization.id)))
+
+
+def program_report(months: int, now: datetime | None = None, partner_type: str | None = None
                    ) -> tuple[ProgramFigures, Program]:
-    """The KPI page: program figures and every active partner's, for `months` months."""
+    """The KPI page: program figures and every active partner's, for `months` months; with
+    `partner_type`, the program as that type of partner makes it (every figure limited)."""
     program = program_in_force()
-    figures = kpis.program_figures(gather(period(months, now)), program)
+    figures = kpis.program_figures(
+        gather(period(months, now), companies_of_type(partner_type)), program)
     return figures, program
 
 
@@ -398,11 +408,14 @@ def health_rows(figures: Iterable[PartnerFigures], program: Program
     return tuple(rows)
 
 
-def health_report(now: datetime | None = None) -> HealthReport:
-    """Every active partner's health over the last 12 months."""
+def health_report(now: datetime | None = None, partner_type: str | None = None
+                  ) -> HealthReport:
+    """Every active partner's (of `partner_type`, when given) health over the last 12
+    months."""
     program = program_in_force()
     p = period(HEALTH_MONTHS, now)
-    figures = kpis.program_figures(gather(p, for_health=True), program)
+    figures = kpis.program_figures(
+        gather(p, companies_of_type(partner_type), for_health=True), program)
     rows = health_rows(figures.partners, program)
     counts = {band: 0 for band in health.BANDS}
     for row in rows:

@@ -10,7 +10,7 @@ import pytest
 
 from lms.clock import local_date
 from lms.extensions import db
-from lms.models import DealStatus, Role, utcnow
+from lms.models import DealStatus, PartnerType, Role, utcnow
 from tests.factories import count_queries, make_org, make_user, signed_in
 from tests.factories.deals import deal
 from tests.factories.learning import attempt, quiz
@@ -252,3 +252,40 @@ def test_health_bands_are_translated_apart_from_the_tier_status(app):
         assert band_words("at_risk") == "危険"
         assert band_words("healthy") == "健全" and band_words("watch") == "要注意"
         assert gettext("At risk") == "降格リスク"  # a tier at risk of a demotion
+
+
+def test_kpis_and_health_show_one_partner_type_with_every_link_keeping_it(app):
+    """?type=referral: every figure (program totals, months, partners, health bands) is that
+    of referral partners only, and the period, band, CSV and pager links keep the filter."""
+    now = utcnow()
+    referral = make_org(name="Referral Partner", partner_type=PartnerType.REFERRAL,
+                        signed_on=local_date(now - timedelta(days=40)))
+    resale = make_org(name="Resale Partner", signed_on=local_date(now - timedelta(days=40)))
+    for org, amount in ((referral, 1_234_567), (resale, 7_654_321)):
+        seller = make_user(Role.MEMBER, org, last_seen_at=now)
+        deal(org, DealStatus.WON, registered_at=now - timedelta(days=30),
+             closed_at=now - timedelta(days=10), amount=amount, by=seller)
+    db.session.commit()
+    client = signed_in(app, make_user(Role.MANAGER))
+
+    html = client.get("/reports/kpis?type=referral").get_data(as_text=True)
+    assert "Referral Partner" in html and "Resale Partner" not in html
+    assert "1,234,567" in html and "7,654,321" not in html
+    assert 'href="/reports/kpis?months=3&amp;type=referral"' in html
+    assert 'href="/reports/kpis.csv?table=partners&amp;months=12&amp;type=referral"' in html
+    partners = rows_of(client.get("/reports/kpis.csv?table=partners&type=referral"))
+    assert [r[0] for r in partners[1:]] == ["Referral Partner"]
+    months = rows_of(client.get("/reports/kpis.csv?table=months&months=3&type=referral"))
+    assert sum(int(r[3]) for r in months[1:]) == 1  # one won deal, the referral partner's
+    everything = client.get("/reports/kpis").get_data(as_text=True)
+    assert "Referral Partner" in everything and "Resale Partner" in everything
+
+    health = client.get("/reports/health?type=resale").get_data(as_text=True)
+    assert "Resale Partner" in health and "Referral Partner" not in health
+    assert 'href="/reports/health.csv?type=resale"' in health
+    assert 'href="/reports/health?band=healthy&amp;type=resale"' in health
+    rows = rows_of(client.get("/reports/health.csv?type=resale"))
+    assert [r[0] for r in rows[1:]] == ["Resale Partner"]
+    assert client.get("/reports/health?type=nonsense").status_code == 200  # every type
+    assert "Referral Partner" in client.get("/reports/health?type=nonsense").get_data(
+        as_text=True)
