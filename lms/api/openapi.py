@@ -17,11 +17,12 @@ from lms.api.tokens import (
 )
 from lms.deals.validation import COLUMNS, MAX_AMOUNT, MAX_DATE, MAX_LENGTHS, MIN_DATE
 from lms.models.deals import CURRENCIES, DEFAULT_CURRENCY, DealStatus
-from lms.models.organizations import Tier
+from lms.models.organizations import PartnerType, Tier
 
 DEAL_FIELDS = frozenset(COLUMNS) - {"external_id"}
 STATUSES = [status.value for status in DealStatus]
 TIERS = [tier.value for tier in Tier]
+PARTNER_TYPES = [kind.value for kind in PartnerType]
 
 _DATE = {"type": "string", "format": "date", "example": "2026-11-30",
          "description": f"YYYY-MM-DD, from {MIN_DATE} to {MAX_DATE}"}
@@ -202,9 +203,13 @@ def document() -> dict:
                     "operationId": "listPartners",
                     "summary": "Every active partner: tier, the tier it qualifies for, and "
                                "each requirement's value",
+                    "parameters": [{"name": "type", "in": "query", "required": False,
+                                    "description": "Only partners of this type",
+                                    "schema": {"type": "string", "enum": PARTNER_TYPES}}],
                     "responses": {
                         "200": {"description": "Partners", "content": {"application/json": {
                             "schema": {"$ref": "#/components/schemas/PartnerList"}}}},
+                        "400": _error("Unknown partner type"),
                         "401": _error(_UNAUTHORIZED),
                         "429": _error("Too many requests"),
                     },
@@ -286,6 +291,7 @@ def document() -> dict:
                     "type": "object",
                     "properties": {
                         "slug": {"type": "string"}, "name": {"type": "string"},
+                        "partner_type": {"type": "string", "enum": PARTNER_TYPES},
                         "tier": {"type": "string", "enum": TIERS},
                         "tier_since": _NULLABLE_DATE,
                         "qualifies_for": {"type": "string", "enum": TIERS},

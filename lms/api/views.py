@@ -18,7 +18,7 @@ from lms.database import saving
 from lms.deals.crm import upsert_from_mapping
 from lms.errors import json_error
 from lms.extensions import csrf, db, limiter
-from lms.models import Award, Deal, utcnow
+from lms.models import Award, Deal, PartnerType, utcnow
 from lms.tiers import rules
 from lms.tiers import service as tiers
 
@@ -153,13 +153,19 @@ def put_deal(external_id: str):
 @bp.route("/partners")
 @requires_scope("partners:read")
 def partners():
+    kind = request.args.get("type")
+    if kind is not None and kind not in {t.value for t in PartnerType}:
+        return json_error(400, "type is one of: " + ", ".join(t.value for t in PartnerType))
     program, version = tiers.current_program()
     body = []
     for standing in tiers.standings(utcnow(), program):
         org = standing.organization
+        if kind is not None and org.partner_type != kind:
+            continue
         body.append({
             "slug": org.slug,
             "name": org.name,
+            "partner_type": org.partner_type.value,
             "tier": standing.current,
             "tier_since": org.tier_since.isoformat() if org.tier_since else None,
             "qualifies_for": standing.qualified,

@@ -21,6 +21,7 @@ from lms.models import (
     Deal,
     DealEvent,
     DealStatus,
+    PartnerType,
     Role,
     Tier,
     utcnow,
@@ -220,6 +221,19 @@ def test_partners_lists_tier_and_qualification(client, token):
     won = next(r for r in partner["requirements"]["gold"] if r["requirement"] == "won_deals")
     assert won == {"requirement": "won_deals", "actual": 3, "required": 10, "met": False}
     assert partner["qualifies_for"] == "bronze" and partner["status"] == "at_risk"
+    assert partner["partner_type"] == "resale"
+
+
+def test_partners_filter_by_partner_type(client, token):
+    make_org(slug="aozora", partner_type=PartnerType.REFERRAL)
+    make_org(slug="sakura")
+    referral = client.get("/api/v1/partners?type=referral", headers=auth(token))
+    assert [p["slug"] for p in referral.json["partners"]] == ["aozora"]
+    assert referral.json["partners"][0]["partner_type"] == "referral"
+    everyone = client.get("/api/v1/partners", headers=auth(token)).json["partners"]
+    assert {p["slug"] for p in everyone} == {"aozora", "sakura"}
+    bad = client.get("/api/v1/partners?type=reseller", headers=auth(token))
+    assert bad.status_code == 400 and "referral, resale, oem" in bad.json["error"]["message"]
 
 
 def test_credentials_verify_valid_expired_and_unknown(client, token):
