@@ -209,7 +209,7 @@ def document() -> dict:
                     "responses": {
                         "200": {"description": "Partners", "content": {"application/json": {
                             "schema": {"$ref": "#/components/schemas/PartnerList"}}}},
-                        "400": _error("Unknown partner type"),
+                        "400": _error("Unknown partner type or query parameter"),
                         "401": _error(_UNAUTHORIZED),
                         "429": _error("Too many requests"),
                     },

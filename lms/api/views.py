@@ -153,6 +153,10 @@ def put_deal(external_id: str):
 @bp.route("/partners")
 @requires_scope("partners:read")
 def partners():
+    unknown = sorted(set(request.args) - {"type"})
+    if unknown:  # a misspelt filter must not silently list everyone
+        return json_error(400, "Unknown query parameter: " + ", ".join(unknown)
+                          + " (known: type)")
     kind = request.args.get("type")
     if kind is not None and kind not in {t.value for t in PartnerType}:
         return json_error(400, "type is one of: " + ", ".join(t.value for t in PartnerType))

@@ -234,6 +234,8 @@ def test_partners_filter_by_partner_type(client, token):
     assert {p["slug"] for p in everyone} == {"aozora", "sakura"}
     bad = client.get("/api/v1/partners?type=reseller", headers=auth(token))
     assert bad.status_code == 400 and "referral, resale, oem" in bad.json["error"]["message"]
+    misspelt = client.get("/api/v1/partners?typ=oem", headers=auth(token))
+    assert misspelt.status_code == 400 and "typ" in misspelt.json["error"]["message"]
 
 
 def test_credentials_verify_valid_expired_and_unknown(client, token):
