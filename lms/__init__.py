@@ -118,6 +118,7 @@ def _register_blueprints(app: Flask) -> None:
         courses,
         credentials,
         deals,
+        environments,
         kb,
         main,
         mdf,
@@ -135,7 +136,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin.bp, url_prefix="/admin")
     # webhooks: its service subscribes to lms.events
     for feature in (courses, quizzes, credentials, assets, deals, mdf, spif, applications, terms,
-                    kb, tiers, reports, notifications, api, webhooks):
+                    kb, environments, tiers, reports, notifications, api, webhooks):
         app.register_blueprint(feature.bp)
     app.register_blueprint(api.admin_bp)
 

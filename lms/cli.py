@@ -72,6 +72,40 @@ def ensure_signing_key() -> None:
         click.echo(ensure_key_file(current_app.config))
     except SigningKeyError as error:
         raise click.ClickException(str(error)) from error
+    ensure_secret_box_key()
+
+
+def ensure_secret_box_key() -> None:
+    """Create the key file of secrets at rest unless a key is configured or already there."""
+    from lms.secretbox import SecretBoxError
+    from lms.secretbox import ensure_key_file as ensure_box
+
+    try:
+        click.echo(ensure_box(current_app.config))
+    except SecretBoxError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@click.command("secret-key")
+@click.option("--rotate", is_flag=True,
+              help="Re-encrypt every stored secret with the first key of LMS_SECRET_BOX_KEY.")
+@with_appcontext
+def secret_key_command(rotate: bool) -> None:
+    """Print a new key for LMS_SECRET_BOX_KEY; with --rotate, re-encrypt stored secrets."""
+    from lms.secretbox import SecretBoxError, new_key
+
+    if not rotate:
+        click.echo(new_key())
+        return
+    from lms.environments.service import rotate_secrets
+
+    try:
+        count = rotate_secrets()
+    except SecretBoxError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Re-encrypted {count} stored secret(s) with the first key.")
 
 
 @click.command("init")
@@ -258,6 +292,7 @@ def activity_rebuild_command() -> None:
 def register_commands(app: Flask) -> None:
     app.cli.add_command(init_command)
     app.cli.add_command(demo_command)
+    app.cli.add_command(secret_key_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(content_cli)
     app.cli.add_command(quizzes_cli)

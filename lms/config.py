@@ -80,6 +80,16 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         # the path of a PEM file. Unset: the key file below, which `lms init` creates.
         "LMS_SIGNING_KEY": env.get("LMS_SIGNING_KEY", ""),
         "LMS_SIGNING_KEY_FILE": str(Path(instance_path) / "signing-key.pem"),
+        # Encrypts secrets kept at rest (lms.secretbox): Fernet keys, comma-separated (the
+        # first encrypts, all decrypt). Unset: the key file below, which `lms init` creates.
+        "LMS_SECRET_BOX_KEY": env.get("LMS_SECRET_BOX_KEY", ""),
+        "LMS_SECRET_BOX_KEY_FILE": str(Path(instance_path) / "secret-box.key"),
+        # Demo environments (lms.environments): "manual" (a manager enters each one's address
+        # and sign-in details) or "webhook" (a signed call to the vendor's provisioning API at
+        # LMS_DEMO_ENV_WEBHOOK_URL, signed with LMS_DEMO_ENV_WEBHOOK_SECRET, a whsec_ secret).
+        "LMS_DEMO_ENV_ADAPTER": env.get("LMS_DEMO_ENV_ADAPTER", "manual").strip().lower(),
+        "LMS_DEMO_ENV_WEBHOOK_URL": env.get("LMS_DEMO_ENV_WEBHOOK_URL", "").strip(),
+        "LMS_DEMO_ENV_WEBHOOK_SECRET": env.get("LMS_DEMO_ENV_WEBHOOK_SECRET", "").strip(),
         "LMS_PROXY_COUNT": int(env.get("LMS_PROXY_COUNT", "0")),
         "LMS_LOG_LEVEL": env.get("LMS_LOG_LEVEL", "INFO"),
         # Sign-in attempts (lms.auth.devices, OWASP's device cookies). A browser that signed
@@ -173,6 +183,7 @@ def check(config: dict) -> None:
         if config.get(key) is None:
             config[key] = not development
     _check_webhook_settings(config, development)
+    _check_demo_environment_settings(config)
     signing_key_problem = signing_setting_problem(config.get("LMS_SIGNING_KEY"))
     if config.get("TESTING") or development:
         if signing_key_problem:
@@ -204,6 +215,31 @@ def _check_webhook_settings(config: dict, development: bool) -> None:
         raise ConfigError(f"LMS_WEBHOOK_TIMEOUT must be a number of seconds from 1 to "
                           f"{WEBHOOK_TIMEOUT_LIMIT}, not {timeout!r}.")
     config["LMS_WEBHOOK_TIMEOUT"] = seconds
+
+
+def _check_demo_environment_settings(config: dict) -> None:
+    from lms.secretbox import setting_problem
+    from lms.webhooks.rules import secret_key
+
+    problem = setting_problem(config.get("LMS_SECRET_BOX_KEY"))
+    if problem:
+        raise ConfigError(problem)
+    adapter = config.setdefault("LMS_DEMO_ENV_ADAPTER", "manual")
+    if adapter not in {"manual", "webhook"}:
+        raise ConfigError(f"LMS_DEMO_ENV_ADAPTER must be manual or webhook, not {adapter!r}.")
+    if adapter == "webhook":
+        if not config.get("LMS_DEMO_ENV_WEBHOOK_URL"):
+            raise ConfigError("LMS_DEMO_ENV_ADAPTER=webhook needs LMS_DEMO_ENV_WEBHOOK_URL, "
+                              "the address of the vendor's provisioning API.")
+        secret = config.get("LMS_DEMO_ENV_WEBHOOK_SECRET") or ""
+        try:
+            length = len(secret_key(secret)) if secret.startswith("whsec_") else 0
+        except ValueError:
+            length = 0
+        if not 24 <= length <= 64:
+            raise ConfigError("LMS_DEMO_ENV_ADAPTER=webhook needs LMS_DEMO_ENV_WEBHOOK_SECRET: "
+                              "whsec_ followed by base64 of 24 to 64 random bytes (the "
+                              "provisioning API checks the signature with it).")
 
 
 def _secret_key_problem(key: str | bytes | None) -> str | None:

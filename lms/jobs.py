@@ -151,6 +151,12 @@ def remind_terms() -> str:
     return f"{remind_to_accept()} notification(s) of program terms to accept"
 
 
+def demo_environments() -> str:
+    from lms.environments.service import run_jobs
+
+    return run_jobs()
+
+
 def deliver_notifications() -> str:
     from lms.notifications.service import deliver_due
 
@@ -181,6 +187,9 @@ JOBS = (
     Job("nudge-learners", daily_at(9, 5), "daily at 09:05", nudge_learners),
     Job("warn-mdf-expiring", daily_at(9, 10), "daily at 09:10", warn_mdf_expiring),
     Job("remind-terms", daily_at(9, 15), "daily at 09:15", remind_terms),
+    # Ends environments whose time is up (and tells the provisioning API), retries failed
+    # provisioning calls, reminds requesters three days ahead.
+    Job("demo-environments", every_minutes(15), "every 15 minutes", demo_environments),
     # Last: `lms jobs run` delivers what the jobs before it have just written.
     Job("deliver-notifications", every_minutes(1), "every minute", deliver_notifications),
     Job("deliver-webhooks", every_minutes(1), "every minute", deliver_webhooks),

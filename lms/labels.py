@@ -9,6 +9,7 @@ from lms.models import (
     AssetCategory,
     Audience,
     DealStatus,
+    EnvironmentStatus,
     JobFunction,
     MdfActivityType,
     MdfStatus,
@@ -80,6 +81,14 @@ MDF_STATUS_LABELS: Labels = {
     MdfStatus.CLAIM_APPROVED: _l("Claim approved"),
     MdfStatus.PAID: _l("Paid"),
 }
+ENVIRONMENT_STATUS_LABELS: Labels = {
+    EnvironmentStatus.REQUESTED: _l("Waiting for a decision"),
+    EnvironmentStatus.PROVISIONING: _l("Being set up"),
+    EnvironmentStatus.READY: _l("In use"),
+    EnvironmentStatus.DECLINED: _l("Declined"),
+    EnvironmentStatus.CANCELLED: _l("Cancelled"),
+    EnvironmentStatus.EXPIRED: _l("Ended"),
+}
 SPIF_RULE_LABELS: Labels = {
     SpifRule.WON_DEAL: _l("Each won deal"),
     SpifRule.NEW_CUSTOMER: _l("Each won deal with a new customer"),
@@ -132,7 +141,8 @@ _TEMPLATE_LABELS: dict[str, Labels | dict[str, str]] = {
     "asset_category_labels": ASSET_CATEGORY_LABELS, "deal_status_labels": DEAL_STATUS_LABELS,
     "mdf_status_labels": MDF_STATUS_LABELS, "mdf_activity_labels": MDF_ACTIVITY_LABELS,
     "spif_rule_labels": SPIF_RULE_LABELS, "partner_type_labels": PARTNER_TYPE_LABELS,
-    "application_status_labels": APPLICATION_STATUS_LABELS, "region_labels": REGION_LABELS}
+    "application_status_labels": APPLICATION_STATUS_LABELS, "region_labels": REGION_LABELS,
+    "environment_status_labels": ENVIRONMENT_STATUS_LABELS}
 
 
 def template_labels() -> dict[str, dict[str, str]]:

@@ -58,6 +58,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("spif.overview", _l("SPIF campaigns"), PARTNER_ROLES, PROGRAM),
     NavItem("terms.current", _l("Program terms"), PARTNER_ROLES, PROGRAM),
     NavItem("kb.index", _l("Knowledge base and questions"), PARTNER_ROLES, PROGRAM),
+    NavItem("environments.index", _l("Demo environments"), PARTNER_ROLES, PROGRAM),
     # The channel team's work with the partners: who they are, their funds and bonuses.
     NavItem("tiers.partner_list", _l("All partners"), VENDOR, PARTNERS),
     NavItem("applications.overview", _l("Applications"), VENDOR, PARTNERS),
@@ -65,6 +66,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("spif.overview", _l("SPIF campaigns"), VENDOR, PARTNERS),
     NavItem("terms.acceptances", _l("Program terms"), VENDOR, PARTNERS),
     NavItem("kb.questions", _l("Questions from partners"), VENDOR, PARTNERS),
+    NavItem("environments.index", _l("Demo environments"), VENDOR, PARTNERS),
     NavItem("admin.users", _l("People"), (Role.PARTNER_ADMIN,), TEAM),
     NavItem("courses.progress", _l("Progress"), (Role.PARTNER_ADMIN,), TEAM),
     NavItem("credentials.expiring", _l("Expiring certifications"), (Role.PARTNER_ADMIN,),

@@ -84,6 +84,7 @@ def _base_config(database_url: str, tmp_path) -> dict:
         "LMS_UPLOAD_DIR": str(tmp_path / "uploads"),
         # Made on first use in tests (lms.signing): never in the checkout's instance folder.
         "LMS_SIGNING_KEY_FILE": str(tmp_path / "signing-key.pem"),
+        "LMS_SECRET_BOX_KEY_FILE": str(tmp_path / "secret-box.key"),
         "SERVER_NAME": None,
     }
 

@@ -73,18 +73,22 @@ def test_the_scheduler_queues_each_job_when_it_is_due(app):
                             datetime(2027, 1, 31, 15, 31))}
     every = ["deliver-notifications", "deliver-webhooks"]
     assert names == {
-        datetime(2027, 1, 31, 15, 15): ["close-expired-attempts", *every, "expire-deals"],
-        datetime(2027, 1, 31, 15, 30): ["close-expired-attempts", *every, "review-tiers"],
+        datetime(2027, 1, 31, 15, 15): ["close-expired-attempts", *every, "demo-environments",
+                                        "expire-deals"],
+        datetime(2027, 1, 31, 15, 30): ["close-expired-attempts", *every, "demo-environments",
+                                        "review-tiers"],
         datetime(2027, 1, 31, 15, 31): every,
     }
     assert sorted(task.name for task in jobs.queue.read_periodic(datetime(2027, 2, 1, 0, 0))) \
-        == ["close-expired-attempts", *every, "remind-credentials"]  # 09:00 in Tokyo
+        == ["close-expired-attempts", *every, "demo-environments",
+            "remind-credentials"]  # 09:00 in Tokyo
     assert sorted(task.name for task in jobs.queue.read_periodic(datetime(2027, 2, 1, 0, 5))) \
         == ["close-expired-attempts", *every, "nudge-learners"]  # 09:05 in Tokyo
     assert sorted(task.name for task in jobs.queue.read_periodic(datetime(2027, 2, 1, 0, 10))) \
         == ["close-expired-attempts", *every, "warn-mdf-expiring"]  # 09:10 in Tokyo
     assert sorted(task.name for task in jobs.queue.read_periodic(datetime(2027, 2, 1, 0, 15))) \
-        == ["close-expired-attempts", *every, "remind-terms"]  # 09:15 in Tokyo
+        == ["close-expired-attempts", *every, "demo-environments",
+            "remind-terms"]  # 09:15 in Tokyo
 
 
 # --- Where the queue lives -------------------------------------------------------------------
@@ -164,8 +168,10 @@ def test_jobs_run_runs_every_job_once_and_says_what_each_did(app):
     assert lines[4] == "nudge-learners: 0 notification(s) of onboarding not started or stalled"
     assert lines[5] == "warn-mdf-expiring: 0 notification(s) of unused MDF about to expire"
     assert lines[6] == "remind-terms: 0 notification(s) of program terms to accept"
-    assert lines[7] == "deliver-notifications: mailed 0 notification(s), 0 to retry"
-    assert lines[8].startswith("deliver-webhooks: ")
+    assert lines[7] == ("demo-environments: expired 0 demo environment(s), provisioned 0 of 0 "
+                        "waiting, 0 reminder(s)")
+    assert lines[8] == "deliver-notifications: mailed 0 notification(s), 0 to retry"
+    assert lines[9].startswith("deliver-webhooks: ")
     assert status_of(deal_id) == DealStatus.EXPIRED
     again = app.test_cli_runner().invoke(args=["jobs", "run"])
     assert "expire-deals: expired 0 deal registration(s)" in again.output  # safe to rerun
@@ -180,6 +186,7 @@ def test_jobs_list_says_when_each_job_runs(app):
                                           "nudge-learners: daily at 09:05",
                                           "warn-mdf-expiring: daily at 09:10",
                                           "remind-terms: daily at 09:15",
+                                          "demo-environments: every 15 minutes",
                                           "deliver-notifications: every minute",
                                           "deliver-webhooks: every minute"]
 

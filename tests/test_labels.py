@@ -22,6 +22,7 @@ def test_minutes_text(app, minutes, text):
     ("SPIF_RULE_LABELS", "SpifRule"), ("PARTNER_TYPE_LABELS", "PartnerType"),
     ("APPLICATION_STATUS_LABELS", "ApplicationStatus"),
     ("MDF_ACTIVITY_LABELS", "MdfActivityType"),
+    ("ENVIRONMENT_STATUS_LABELS", "EnvironmentStatus"),
 ])
 def test_every_member_of_an_enum_has_a_label(labels, enum):
     from lms import labels as module

@@ -24,6 +24,12 @@ from lms.models.credentials import (
     new_verification_code,
 )
 from lms.models.deals import Deal, DealEvent, DealStatus
+from lms.models.environments import (
+    HOLDING_QUOTA,
+    DemoEnvironment,
+    DemoEnvironmentEvent,
+    EnvironmentStatus,
+)
 from lms.models.kb import KbArticle, KbCategory, KbMessage, KbQuestion, KbVote, QuestionStatus
 from lms.models.mdf import (
     MdfActivityType,
@@ -76,6 +82,7 @@ from lms.models.webhooks import (
 
 __all__ = [
     "CONTENT_VERSION_ID",
+    "HOLDING_QUOTA",
     "ApiToken",
     "ApplicationStatus",
     "Asset",
@@ -98,6 +105,9 @@ __all__ = [
     "DealEvent",
     "DealStatus",
     "DeliveryState",
+    "DemoEnvironment",
+    "DemoEnvironmentEvent",
+    "EnvironmentStatus",
     "Invitation",
     "JobFunction",
     "KbArticle",

@@ -18,6 +18,7 @@ class SettingsForm(PortalForm):
                           "about to expire"))
     terms = BooleanField(_l("Program terms: a new version to accept"))
     kb = BooleanField(_l("Questions to the channel team: new questions and answers"))
+    environments = BooleanField(_l("Demo environments: requests decided, ready, about to end"))
     delivery = RadioField(_l("How often"), choices=choices([
         ("now", _l("One mail for each notification, as it happens")),
         ("digest", _l("One daily digest at 08:00 with everything new"))]), default="now")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from flask import current_app
 
@@ -347,6 +347,59 @@ def kb_answered(params: dict, locale: str) -> Message:
                      **names), f"/kb/questions/{params['question']}")
 
 
+def env_to_decide(params: dict, locale: str) -> Message:
+    names = {"partner": params["partner"], "person": params["person"],
+             "days": params.get("days") or 0}
+    path = f"/environments/{params['environment']}"
+    if params["what"] == "extension":
+        return Message(_("Demo environment extension from %(partner)s", **names),
+                       _("%(person)s of %(partner)s asks to keep a demo environment "
+                         "%(days)s more days. Approve it, or decline it with a reason.",
+                         **names), path)
+    if params["what"] == "setup":
+        return Message(_("Demo environment to set up for %(partner)s", **names),
+                       _("A demo environment for %(partner)s is approved: set it up and "
+                         "enter its address and sign-in details.", **names), path)
+    return Message(_("Demo environment request from %(partner)s", **names),
+                   _("%(person)s of %(partner)s asks for a demo environment for %(days)s "
+                     "days. Approve it, or decline it with a reason.", **names), path)
+
+
+def _moment(value: str | None) -> str:
+    from lms.dates import format_datetime
+
+    return format_datetime(datetime.fromisoformat(value)) if value else ""
+
+
+def env_decided(params: dict, locale: str) -> Message:
+    path = f"/environments/{params['environment']}"
+    names = {"expires": _moment(params.get("expires")), "reason": params.get("note") or ""}
+    status = params["status"]
+    if status == "declined":
+        return Message(_("Demo environment request declined"),
+                       _("The channel team declined your demo environment request. The "
+                         "reason: %(reason)s", **names), path)
+    if status == "extended":
+        return Message(_("Demo environment extended"),
+                       _("Your demo environment now runs until %(expires)s.", **names), path)
+    if status == "extension_declined":
+        return Message(_("Demo environment extension declined"),
+                       _("The channel team declined the extension. The reason: %(reason)s",
+                         **names), path)
+    return Message(_("Your demo environment is ready"),
+                   _("Your demo environment is ready until %(expires)s. Open it in the "
+                     "portal to see its address and, once, its sign-in details.", **names),
+                   path)
+
+
+def env_expiring(params: dict, locale: str) -> Message:
+    names = {"expires": _moment(params.get("expires"))}
+    return Message(_("Your demo environment ends on %(expires)s", **names),
+                   _("Your demo environment ends on %(expires)s and everything in it goes. "
+                     "Ask for an extension in the portal if you need it longer.", **names),
+                   f"/environments/{params['environment']}")
+
+
 KINDS: dict[str, Callable[[dict, str], Message]] = {
     "credential_expiring": credential_expiring,
     "credential_earned": credential_earned,
@@ -369,14 +422,19 @@ KINDS: dict[str, Callable[[dict, str], Message]] = {
     "terms_to_accept": terms_to_accept,
     "kb_asked": kb_asked,
     "kb_answered": kb_answered,
+    "env_to_decide": env_to_decide,
+    "env_decided": env_decided,
+    "env_expiring": env_expiring,
 }
 
 # Categories a person can turn off by mail (the inbox keeps everything).
-CATEGORIES = ("credentials", "deals", "tiers", "learning", "assets", "mdf", "terms", "kb")
+CATEGORIES = ("credentials", "deals", "tiers", "learning", "assets", "mdf", "terms", "kb",
+              "environments")
 CATEGORY_LABELS = {"credentials": _l("certifications and badges"), "deals": _l("deals"),
                    "tiers": _l("partner tiers"), "learning": _l("learning and onboarding"),
                    "assets": _l("sales assets"), "mdf": _l("market development funds"),
                    "terms": _l("program terms"), "kb": _l("questions to the channel team"),
+                   "environments": _l("demo environments"),
                    "all": _l("everything")}
 
 

@@ -1,7 +1,8 @@
 """What each tier gives a partner (pure: no Flask, no db).
 
 A tier's benefits are a margin on resale (percent), a market development funds (MDF)
-allocation per period in the program currency, a support level and free-text items
+allocation per period in the program currency, a support level, how many demo environments
+its people may hold at once (and whether their requests are approved at once) and free-text items
 ("Joint press release", "Listed in the partner finder"). They are read from the
 `[benefits]` table of program.toml or the admin form, validated with every problem reported
 at once, and compared: `added(lower, higher)` is what reaching `higher` would add.
@@ -22,7 +23,9 @@ MDF_PERIODS = ("quarter", "half_year", "year")
 MAX_ITEMS = 12
 MAX_ITEM_LENGTH = 200
 MAX_MDF = 10**13
-TIER_KEYS = {"margin_percent", "mdf", "support", "items"}
+MAX_DEMO_ENVIRONMENTS = 100
+TIER_KEYS = {"margin_percent", "mdf", "support", "demo_environments", "demo_auto_approve",
+             "items"}
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,10 @@ class TierBenefits:
     mdf: int | None = None  # per MDF period, in the program currency
     support: str | None = None  # one of SUPPORT_LEVELS
     items: tuple[str, ...] = ()
+    # Demo environments the company may hold at once (requested, being set up or in use);
+    # None: none. With demo_auto_approve their requests need no manager's decision.
+    demo_environments: int | None = None
+    demo_auto_approve: bool = False
 
     @property
     def empty(self) -> bool:
@@ -66,7 +73,9 @@ def added(lower: TierBenefits, higher: TierBenefits) -> TierBenefits:
         or SUPPORT_LEVELS.index(higher.support) > SUPPORT_LEVELS.index(lower.support)) else None
     return TierBenefits(better(higher.margin_percent, lower.margin_percent),
                         better(higher.mdf, lower.mdf), support,
-                        tuple(item for item in higher.items if item not in lower.items))
+                        tuple(item for item in higher.items if item not in lower.items),
+                        better(higher.demo_environments, lower.demo_environments),
+                        higher.demo_auto_approve and not lower.demo_auto_approve)
 
 
 # --- Reading (program.toml, the admin form, the stored JSON) ----------------------------------
@@ -97,7 +106,8 @@ def benefits_from_dict(raw: object, problems: list[str]) -> Benefits:
 
 def _tier_benefits(raw: object, where: str, problems: list[str]) -> TierBenefits:
     if not isinstance(raw, Mapping):
-        problems.append(f"{where}: a table of margin_percent, mdf, support and items")
+        problems.append(f"{where}: a table of margin_percent, mdf, support, "
+                        "demo_environments, demo_auto_approve and items")
         return TierBenefits()
     unknown = set(raw) - TIER_KEYS
     if unknown:
@@ -118,7 +128,22 @@ def _tier_benefits(raw: object, where: str, problems: list[str]) -> TierBenefits
         problems.append(f"{where}.support: one of {', '.join(SUPPORT_LEVELS)}")
         support = None
     items = _items(raw.get("items", []), f"{where}.items", problems)
-    return TierBenefits(None if margin is None else float(margin), mdf, support, items)
+    environments = raw.get("demo_environments")
+    if environments is not None and (isinstance(environments, bool)
+                                     or not isinstance(environments, int)
+                                     or not 1 <= environments <= MAX_DEMO_ENVIRONMENTS):
+        problems.append(f"{where}.demo_environments: a whole number from 1 to "
+                        f"{MAX_DEMO_ENVIRONMENTS} (leave it out for none)")
+        environments = None
+    auto = raw.get("demo_auto_approve", False)
+    if not isinstance(auto, bool):
+        problems.append(f"{where}.demo_auto_approve: true or false")
+        auto = False
+    if auto and environments is None:
+        problems.append(f"{where}.demo_auto_approve: the tier gives no demo_environments")
+        auto = False
+    return TierBenefits(None if margin is None else float(margin), mdf, support, items,
+                        environments, auto)
 
 
 def _items(raw: object, where: str, problems: list[str]) -> tuple[str, ...]:
@@ -153,6 +178,10 @@ def benefits_to_dict(benefits: Benefits) -> dict:
             entry["mdf"] = tier_benefits.mdf
         if tier_benefits.support is not None:
             entry["support"] = tier_benefits.support
+        if tier_benefits.demo_environments is not None:
+            entry["demo_environments"] = tier_benefits.demo_environments
+        if tier_benefits.demo_auto_approve:
+            entry["demo_auto_approve"] = True
         if tier_benefits.items:
             entry["items"] = list(tier_benefits.items)
         data[tier] = entry

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from wtforms import (
+    BooleanField,
     DateField,
     DecimalField,
     FieldList,
@@ -31,7 +32,7 @@ from lms.formutil import NoControlCharacters, PortalForm
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
 from lms.text import has_control_characters
-from lms.tiers.benefits import MAX_ITEM_LENGTH, MAX_ITEMS, MAX_MDF
+from lms.tiers.benefits import MAX_DEMO_ENVIRONMENTS, MAX_ITEM_LENGTH, MAX_ITEMS, MAX_MDF
 from lms.tiers.program import MAX_MIN, MAX_NAME, TIERS
 from lms.tiers.service import ReviewDecision
 
@@ -91,6 +92,11 @@ class BenefitsForm(Form):
                        validators=[Optional(), NumberRange(min=1, max=MAX_MDF)],
                        description=_l("In the revenue currency; empty for none."))
     support = SelectField(_l("Support"), validators=[Optional()])
+    demo_environments = IntegerField(
+        _l("Demo environments at once"),
+        validators=[Optional(), NumberRange(min=1, max=MAX_DEMO_ENVIRONMENTS)],
+        description=_l("Empty for none."))
+    demo_auto_approve = BooleanField(_l("Approve demo environment requests at once"))
     items = TextAreaField(
         _l("Other benefits"),
         validators=[Length(max=MAX_ITEMS * (MAX_ITEM_LENGTH + 2)),

@@ -273,6 +273,15 @@ def _asset_line(count: int, more: bool) -> str:
                     "%(num)d assets in the sales library", count)
 
 
+def _environments_line(benefits: TierBenefits) -> str:
+    count = benefits.demo_environments or 0
+    if benefits.demo_auto_approve:
+        return ngettext("%(num)d demo environment at a time, approved at once",
+                        "%(num)d demo environments at a time, approved at once", count)
+    return ngettext("%(num)d demo environment at a time",
+                    "%(num)d demo environments at a time", count)
+
+
 def benefit_lines(benefits: TierBenefits, program: Program, assets: int = 0,
                   now: TierBenefits | None = None, more: bool = False
                   ) -> tuple[BenefitLine, ...]:
@@ -290,6 +299,11 @@ def benefit_lines(benefits: TierBenefits, program: Program, assets: int = 0,
         lines.append(BenefitLine(str(SUPPORT_LABELS[benefits.support]),
                                  str(SUPPORT_LABELS[now.support])
                                  if now and now.support is not None else None))
+    if benefits.demo_environments is not None:
+        lines.append(BenefitLine(_environments_line(benefits), str(now.demo_environments)
+                                 if now and now.demo_environments is not None else None))
+    elif benefits.demo_auto_approve:  # what a higher tier adds: the same number, at once
+        lines.append(BenefitLine(gettext("Demo environment requests approved at once")))
     if assets:
         lines.append(BenefitLine(_asset_line(assets, more)))
     lines.extend(BenefitLine(item) for item in benefits.items)

@@ -186,6 +186,8 @@ def _fill_form(form: ProgramForm, program: Program) -> None:
         subform.margin_percent.data = None if margin is None else as_written(margin)
         subform.mdf.data = benefits.mdf
         subform.support.data = benefits.support or ""
+        subform.demo_environments.data = benefits.demo_environments
+        subform.demo_auto_approve.data = benefits.demo_auto_approve
         subform.items.data = "\n".join(benefits.items)
     for tier in TIERS[1:]:
         field = getattr(form, tier)
@@ -268,6 +270,10 @@ def _benefits_data(form: ProgramForm) -> dict:
             entry["mdf"] = subform.mdf.data
         if subform.support.data:
             entry["support"] = subform.support.data
+        if subform.demo_environments.data is not None:
+            entry["demo_environments"] = subform.demo_environments.data
+            if subform.demo_auto_approve.data:
+                entry["demo_auto_approve"] = True
         data[tier] = entry
     return data
 

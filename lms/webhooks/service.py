@@ -382,7 +382,7 @@ def deliver_due(now: datetime | None = None) -> tuple[int, int]:
 
 
 @dataclass(frozen=True)
-class _Outcome:
+class Outcome:
     ok: bool
     status_code: int | None
     error: str | None
@@ -390,22 +390,23 @@ class _Outcome:
     body: str | None
 
 
-def _send(url: str, secrets_: list[str], message_id: str, payload: bytes,
-          now: datetime) -> _Outcome:
-    """One signed POST; the address is resolved and checked again (it may have changed)."""
+def send_signed(url: str, secrets_: list[str], message_id: str, payload: bytes,
+                now: datetime) -> Outcome:
+    """One signed POST; the address is resolved and checked again (it may have changed).
+    Its answer's body is what transport.post read (at most rules.MAX_RESPONSE_BYTES)."""
     allow_http, allow_private, timeout = _settings()
     try:
         resolved = transport.resolve(url, allow_http=allow_http, allow_private=allow_private)
     except rules.UrlRefused as refused:
-        return _Outcome(False, None, f"address refused: {refused}", 0, None)
+        return Outcome(False, None, f"address refused: {refused}", 0, None)
     headers = rules.headers(secrets_, message_id, int(now.timestamp()), payload)
     try:
         answer = transport.post(resolved, headers, payload, timeout)
     except transport.TransportError as failure:
-        return _Outcome(False, None, str(failure), failure.duration_ms, None)
-    body = answer.body.decode("utf-8", "replace")[:1000] or None
+        return Outcome(False, None, str(failure), failure.duration_ms, None)
+    body = answer.body.decode("utf-8", "replace") or None
     ok = 200 <= answer.status < 300
-    return _Outcome(ok, answer.status, None if ok else f"HTTP {answer.status}",
+    return Outcome(ok, answer.status, None if ok else f"HTTP {answer.status}",
                     answer.duration_ms, body)
 
 
@@ -422,7 +423,7 @@ def _attempt(delivery_id: int, now: datetime) -> bool | None:
     url, secrets_ = endpoint.url, signing_secrets(endpoint, now)
     message_id, payload = delivery.message_id, delivery.payload.encode("utf-8")
     end_read_transaction()  # before the receiver is called: no lock held meanwhile
-    outcome = _send(url, secrets_, message_id, payload, now)
+    outcome = send_signed(url, secrets_, message_id, payload, now)
     start_write_transaction()
     found = db.session.get(WebhookDelivery, delivery_id, populate_existing=True)
     if found is None:
@@ -433,7 +434,7 @@ def _attempt(delivery_id: int, now: datetime) -> bool | None:
     db.session.add(WebhookAttempt(
         delivery_id=delivery.id, at=now, ok=outcome.ok, status_code=outcome.status_code,
         error=outcome.error and outcome.error[:1000], duration_ms=outcome.duration_ms,
-        response_body=outcome.body))
+        response_body=outcome.body[:1000] if outcome.body else None))
     if outcome.ok:
         delivery.state, delivery.delivered_at, delivery.next_at = \
             DeliveryState.DELIVERED, now, None

@@ -49,7 +49,7 @@ def stored_settings(user) -> NotificationSettings | None:
 def test_everything_is_mailed_at_once_until_a_person_chooses(mail_app, company):
     client = signed_in(mail_app, company["holder"])
     page = client.get("/notifications/settings").get_data(as_text=True)
-    assert page.count('checked') == 9  # eight categories and "as it happens"
+    assert page.count('checked') == 10  # nine categories and "as it happens"
     assert stored_settings(company["holder"]) is None
 
 
@@ -57,7 +57,7 @@ def test_a_person_turns_a_category_off_and_asks_for_the_digest(mail_app, company
     client = signed_in(mail_app, company["holder"])
     token = csrf_token(client, "/notifications/settings")
     form = {"csrf_token": token, "credentials": "y", "tiers": "y", "learning": "y",
-            "assets": "y", "mdf": "y", "terms": "y", "kb": "y",
+            "assets": "y", "mdf": "y", "terms": "y", "kb": "y", "environments": "y",
             "delivery": "digest"}  # deals left unchecked
 
     response = client.post("/notifications/settings", data=form)

@@ -60,6 +60,11 @@ PARAMS: dict[str, dict] = {
                         "in_force": False},
     "kb_asked": {"question": 5, "subject": "Public-sector price?", "author": "Haruto Sato"},
     "kb_answered": {"question": 5, "subject": "Public-sector price?", "author": "Mariko Ono"},
+    "env_to_decide": {"environment": 3, "what": "request", "partner": "Sakura Solutions",
+                      "person": "Haruto Sato", "days": 14},
+    "env_decided": {"environment": 3, "status": "ready", "note": "",
+                    "expires": "2026-12-20T03:00:00+00:00"},
+    "env_expiring": {"environment": 3, "expires": "2026-12-20T03:00:00+00:00"},
 }
 
 

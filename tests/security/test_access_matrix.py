@@ -277,6 +277,19 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("kb.question", "GET"): OWN_COMPANY,
     ("kb.reply", "POST"): codes(LOGIN, 400, 404, 400, 400),
     ("kb.article_draft", "GET"): VENDOR,
+    # Demo environments: A's member requested one (waiting for a decision). Vendor staff
+    # provide them and do not ask; a step the environment's state does not allow redirects
+    # back to its page with the reason.
+    ("environments.index", "GET"): SIGNED_IN,
+    ("environments.new", "GET"): codes(LOGIN, 200, 200, 403, 403),
+    ("environments.new", "POST"): codes(LOGIN, 400, 400, 403, 403),
+    ("environments.detail", "GET"): OWN_COMPANY,
+    ("environments.decide", "POST"): codes(LOGIN, 403, 403, 400, 400),
+    ("environments.details", "POST"): codes(LOGIN, 403, 403, 400, 400),
+    ("environments.reveal", "POST"): codes(LOGIN, 302, 404, 302, 302),
+    ("environments.extension", "POST"): codes(LOGIN, 400, 404, 400, 400),
+    ("environments.decide_extension", "POST"): codes(LOGIN, 403, 403, 400, 400),
+    ("environments.end", "POST"): codes(LOGIN, 302, 404, 302, 302),
     # --- the JSON API without a token ----------------------------------------------------------
     ("api.partners", "GET"): API,
     ("api.credential", "GET"): API,
@@ -390,7 +403,7 @@ def _build_world(app) -> World:
         "endpoint_id": endpoint.id, "delivery_id": delivery.id, "item": "reseller-agreement",
         "request_id": mdf_request.id, "file_id": proof.id, "campaign_id": campaign.id,
         "application_id": application.id, "version": "2026-04", "kb_slug": kb_article,
-        "question_id": question,
+        "question_id": question, "environment_id": _environment(member),
     }
     assert db.session.get(ApiToken, token.id) is not None
     return World(values, users)
@@ -405,6 +418,16 @@ def _knowledge_base(root, member) -> tuple[str, int]:
     question = kb.ask(member, "Public-sector price?", "300 seats.")
     db.session.commit()
     return slug, question.id
+
+
+def _environment(member) -> int:
+    """A demo environment company A's member requested."""
+    from lms.environments import service as environments
+
+    environment = environments.request(member, environments.RequestData(
+        "A demo for a prospect", 14, None))
+    db.session.commit()
+    return environment.id
 
 
 def _mdf_request(company, member) -> tuple[MdfRequest, MdfProofFile]:

@@ -88,6 +88,7 @@ class World:
     spif_id: int = 0  # a SPIF campaign
     application_id: int = 0  # a pending partner application
     question_id: int = 0  # a question alpha's sales person asked
+    environment_id: int = 0  # a demo environment alpha's sales person requested
 
 
 def build_world() -> World:
@@ -149,6 +150,13 @@ def build_world() -> World:
     publish_article(Path(current_app.config["LMS_UPLOAD_DIR"]).parent / "kb-site")
     world.question_id = kb.ask(p.sales, "Public-sector price?", "300 seats.").id
     db.session.commit()
+    from lms.models import DemoEnvironment
+
+    environment = DemoEnvironment(organization_id=p.alpha.id, requested_by_id=p.sales.id,
+                                  purpose="A demo", days=14)
+    db.session.add(environment)
+    db.session.commit()
+    world.environment_id = environment.id
     return world
 
 
@@ -327,6 +335,20 @@ ROUTES: dict[str, Callable[[World], Request]] = {
     "kb.ask": lambda w: ("sales", "/kb/questions/new", {"subject": "Forged", "body": "x"}),
     "kb.reply": lambda w: ("manager", f"/kb/questions/{w.question_id}/reply", {
         "body": "Forged"}),
+    "environments.new": lambda w: ("sales", "/environments/new", {
+        "purpose": "Forged", "days": "14", "deal_id": ""}),
+    "environments.decide": lambda w: ("manager", f"/environments/{w.environment_id}/decision",
+                                      {"action": "approve"}),
+    "environments.details": lambda w: ("manager", f"/environments/{w.environment_id}/details", {
+        "details-url": "https://forged.example", "details-credentials": "forged"}),
+    "environments.reveal": lambda w: ("sales", f"/environments/{w.environment_id}/reveal", {}),
+    "environments.extension": lambda w: (
+        "sales", f"/environments/{w.environment_id}/extension", {
+            "extension-days": "7", "extension-reason": "Forged"}),
+    "environments.decide_extension": lambda w: (
+        "manager", f"/environments/{w.environment_id}/extension/decision", {
+            "action": "approve"}),
+    "environments.end": lambda w: ("sales", f"/environments/{w.environment_id}/end", {}),
     "terms.accept": lambda w: ("partner_admin", "/terms/2026-04/accept", {
         "digest": "0" * 64, "confirm": "y"}),
     "spif.new_campaign": lambda w: ("manager", "/spif/new", {

@@ -234,8 +234,10 @@ def test_an_admin_changes_a_tiers_benefits(app, program):
     assert client.post("/admin/tiers/edit", data=data).status_code == 302
 
     gold = service.current_program()[0].benefits.of("gold")
+    # The demo environment fields were left as they were: kept.
     assert gold == TierBenefits(22.5, None, "dedicated",
-                                ("Leads passed on by the channel team", "Joint webinars"))
+                                ("Leads passed on by the channel team", "Joint webinars"),
+                                demo_environments=3, demo_auto_approve=True)
     stored = db.session.scalar(select(TierProgramVersion).where(TierProgramVersion.number == 2))
     assert stored.rules["benefits"]["gold"]["margin_percent"] == 22.5
     page = client.get("/admin/tiers").get_data(as_text=True)

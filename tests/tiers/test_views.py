@@ -286,8 +286,10 @@ def _form_from(html: str) -> dict:
     import re
 
     data = {}
-    for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html):
-        data[name] = value
+    for tag in re.findall(r"<input[^>]*>", html):
+        found = re.search(r'name="([^"]+)"[^>]*value="([^"]*)"', tag)
+        if found and ('type="checkbox"' not in tag or " checked" in tag):
+            data[found.group(1)] = found.group(2)
     for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', html,
                                  re.S):
         selected = re.search(r'<option selected value="([^"]*)"', body) or re.search(

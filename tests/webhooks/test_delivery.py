@@ -375,14 +375,14 @@ def test_an_endpoint_deleted_while_its_message_is_in_flight_is_left_alone(
     endpoint = endpoint_for(receiver, admin)
     publish("tier.changed", {"partner": {"slug": "sakura"}})
     db.session.commit()
-    send = service._send
+    send = service.send_signed
 
     def deleted_meanwhile(*args):
         with db.engine.begin() as connection:  # an admin deletes it while the request runs
             connection.execute(delete(WebhookEndpoint).where(WebhookEndpoint.id == endpoint.id))
         return send(*args)
 
-    monkeypatch.setattr(service, "_send", deleted_meanwhile)
+    monkeypatch.setattr(service, "send_signed", deleted_meanwhile)
     receiver.now = utcnow()
     assert deliver_due(receiver.now) == (0, 0)
     assert deliveries() == [] and len(receiver.requests) == 1
