@@ -213,6 +213,11 @@ def saving(*refusals: type[Exception], field: Field | None = None,
     saved.ok = True
 
 
+def escape_like(value: str) -> str:
+    """`value` matched literally by LIKE ... ESCAPE '\\' (no wildcards of its own)."""
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def write_best_effort(*statements) -> bool:
     """Execute small writes the page does not depend on (a lesson view, "last seen"); False
     when the database was too busy (logged), never an exception to the caller.

@@ -12,9 +12,10 @@ from sqlalchemy import Select, and_, bindparam, func, select
 
 from lms.assets.access import can_download, is_vendor
 from lms.assets.downloads import download_counts
-from lms.assets.metadata import ASSET_LANGUAGES, escape_like, normalize_tag
+from lms.assets.metadata import ASSET_LANGUAGES, normalize_tag
 from lms.assets.notices import OldCopies, old_copies
 from lms.content_cache import cached
+from lms.database import escape_like
 from lms.extensions import db
 from lms.markup import normalize_for_search
 from lms.models import (

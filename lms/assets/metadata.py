@@ -84,8 +84,3 @@ def search_text(title: str, description: str, tags: list[str]) -> str:
     """What the library search looks in: title, description as plain text, and tags."""
     return " ".join(p for p in (normalize_for_search(title), plain_text(description),
                                 " ".join(tags)) if p)
-
-
-def escape_like(value: str) -> str:
-    """`value` matched literally by LIKE ... ESCAPE '\\' (no wildcards of its own)."""
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

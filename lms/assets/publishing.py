@@ -20,14 +20,13 @@ from lms.assets.metadata import (
     ASSET_LANGUAGES,
     AssetData,
     AssetError,
-    escape_like,
     pick_slug,
     search_text,
     slug_base,
     tags_column,
 )
 from lms.assets.storage import get_storage
-from lms.database import start_write_transaction
+from lms.database import escape_like, start_write_transaction
 from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.markup import render_markdown

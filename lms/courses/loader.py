@@ -190,6 +190,35 @@ def read_front_matter(report: Reporter, path: Path, raw: bytes, keys: str
     return front, data, body, body_line
 
 
+def typed_titled(report: Reporter, path: Path, front: str, data: dict, types: dict
+                 ) -> dict | None:
+    """The front matter checked against `types`, with a title that is not blank; None (the
+    problems reported) when anything is wrong."""
+    before = len(report.problems)
+    typed = report.typed(path, front, data, types, 1)
+    if "title" in typed and not typed["title"].strip():
+        report.add(path, key_line(front, "title", 1), types["title"].wrong)
+    return typed if len(report.problems) == before else None
+
+
+def typed_translation(report: Reporter, path: Path, front: str, data: dict, types: dict, *,
+                      what: str, name: str, folder: str, locale: str,
+                      original_locale: str | None) -> dict | None:
+    """A translation `<name>.<locale>.md` checked against its original `<name>.md` (whose
+    language is `original_locale`, None when it is missing or has problems) and `types`;
+    None (the problem reported) when it cannot be used."""
+    if original_locale is None:
+        report.add(path, 1, f"a translation of the {what} {name!r}, whose original "
+                            f"{folder}/{name}.md is missing or has problems")
+        return None
+    if locale not in LOCALES or locale == original_locale:
+        others = sorted(LOCALES - {original_locale})
+        report.add(path, 1, f"a translation's language is one of {', '.join(others)} "
+                            f"(the original is in {original_locale!r})")
+        return None
+    return typed_titled(report, path, front, data, types)
+
+
 def inside_folder(folder: Path, relative: str) -> Path | None:
     """The file `relative` names inside `folder`, or None when it would leave the folder."""
     pure = PurePosixPath(unquote(relative))

@@ -26,7 +26,13 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lms.courses.loader import LOCALES, SLUG_RE, read_front_matter
+from lms.courses.loader import (
+    LOCALES,
+    SLUG_RE,
+    read_front_matter,
+    typed_titled,
+    typed_translation,
+)
 from lms.problems import ContentProblem, Reporter, key_line, toml_error_line
 from lms.tomltypes import Expected, is_text, is_whole, needed
 
@@ -144,15 +150,13 @@ def load_kb(content_dir: Path) -> KbSet:
             translations.append((match.group("slug"), match.group("locale"), path, front, data,
                                  body))
             continue
-        before = len(report.problems)
-        typed = report.typed(path, front, data, ARTICLE_TYPES, 1)
-        if "category" in typed and typed["category"] not in known:
+        typed = typed_titled(report, path, front, data, ARTICLE_TYPES)
+        if typed is None:
+            continue
+        if typed["category"] not in known:
             report.add(path, key_line(front, "category", 1),
                        f"unknown category {typed['category']!r} (kb/{CATEGORIES_FILE} has: "
                        f"{', '.join(sorted(known)) or 'none'})")
-        if "title" in typed and not typed["title"].strip():
-            report.add(path, key_line(front, "title", 1), ARTICLE_TYPES["title"].wrong)
-        if len(report.problems) > before:
             continue
         locale = typed.get("locale", "en")
         entries[match.group("slug")] = {
@@ -161,20 +165,10 @@ def load_kb(content_dir: Path) -> KbSet:
             "bodies": {locale: body.strip() + "\n"}, "line": body_line}
     for slug, locale, path, front, data, body in translations:
         entry = entries.get(slug)
-        if entry is None:
-            report.add(path, 1, f"a translation of the article {slug!r}, whose original "
-                                f"{FOLDER}/{slug}.md is missing or has problems")
-            continue
-        if locale not in LOCALES or locale == entry["locale"]:
-            others = sorted(LOCALES - {entry["locale"]})
-            report.add(path, 1, f"a translation's language is one of {', '.join(others)} "
-                                f"(the original is in {entry['locale']!r})")
-            continue
-        before = len(report.problems)
-        typed = report.typed(path, front, data, TRANSLATION_TYPES, 1)
-        if "title" in typed and not typed["title"].strip():
-            report.add(path, key_line(front, "title", 1), TRANSLATION_TYPES["title"].wrong)
-        if len(report.problems) > before:
+        typed = typed_translation(report, path, front, data, TRANSLATION_TYPES,
+                                  what="article", name=slug, folder=FOLDER, locale=locale,
+                                  original_locale=entry["locale"] if entry else None)
+        if entry is None or typed is None:
             continue
         entry["titles"][locale] = typed["title"].strip()
         entry["bodies"][locale] = body.strip() + "\n"

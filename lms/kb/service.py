@@ -16,10 +16,9 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
 
-from lms.assets.metadata import escape_like
 from lms.clock import utcnow
 from lms.content_cache import cached
-from lms.database import lock_row
+from lms.database import escape_like, lock_row
 from lms.extensions import db
 from lms.i18n import gettext as _
 from lms.kb.loader import KbSet

@@ -63,8 +63,8 @@ def vote(slug: str):
     answer = request.form.get("helpful")
     if not form.validate_on_submit() or answer not in ("yes", "no"):
         abort(400)
-    service.vote(current_user, row, answer == "yes")
-    db.session.commit()
+    with saving():
+        service.vote(current_user, row, answer == "yes")
     flash(_("Thank you: the channel team reads what helps."), "success")
     return redirect(url_for("kb.article", slug=slug))
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from lms.courses.loader import LOCALES, read_front_matter
+from lms.courses.loader import LOCALES, read_front_matter, typed_titled, typed_translation
 from lms.problems import ContentProblem, Reporter, key_line
 from lms.tomltypes import Expected, is_text, needed
 
@@ -123,11 +123,8 @@ def load_terms(content_dir: Path) -> TermsSet:
         if match.group("locale"):
             translations.append((match.group("version"), match.group("locale"), read))
             continue
-        before = len(report.problems)
-        typed = report.typed(path, read.front, read.data, ORIGINAL_TYPES, 1)
-        if "title" in typed and not typed["title"].strip():
-            report.add(path, key_line(read.front, "title", 1), ORIGINAL_TYPES["title"].wrong)
-        if len(report.problems) == before:
+        typed = typed_titled(report, path, read.front, read.data, ORIGINAL_TYPES)
+        if typed is not None:
             originals[match.group("version")] = (read, typed)
 
     by_version: dict[str, dict] = {}
@@ -139,22 +136,10 @@ def load_terms(content_dir: Path) -> TermsSet:
             "changes": {locale: typed["changes"].strip()} if typed.get("changes") else {}}
     for version, locale, read in translations:
         entry = by_version.get(version)
-        if entry is None:
-            report.add(read.path, 1, f"a translation of the version {version!r}, whose "
-                                     f"original {FOLDER}/{version}.md is missing or has "
-                                     "problems")
-            continue
-        if locale not in LOCALES or locale == entry["locale"]:
-            others = sorted(LOCALES - {entry["locale"]})
-            report.add(read.path, 1, f"a translation's language is one of {', '.join(others)} "
-                                     f"(the original is in {entry['locale']!r})")
-            continue
-        before = len(report.problems)
-        typed = report.typed(read.path, read.front, read.data, TRANSLATION_TYPES, 1)
-        if "title" in typed and not typed["title"].strip():
-            report.add(read.path, key_line(read.front, "title", 1),
-                       TRANSLATION_TYPES["title"].wrong)
-        if len(report.problems) > before:
+        typed = typed_translation(report, read.path, read.front, read.data, TRANSLATION_TYPES,
+                                  what="version", name=version, folder=FOLDER, locale=locale,
+                                  original_locale=entry["locale"] if entry else None)
+        if entry is None or typed is None:
             continue
         entry["titles"][locale] = typed["title"].strip()
         entry["bodies"][locale] = read.body
