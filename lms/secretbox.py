@@ -54,9 +54,12 @@ def _keys_of_setting(setting: str) -> list[Fernet]:
 def setting_problem(setting: str | None) -> str | None:
     """What is wrong with LMS_SECRET_BOX_KEY (None: nothing, or not set)."""
     try:
-        _keys_of_setting(setting or "")
+        keys = _keys_of_setting(setting or "")
     except SecretBoxError as error:
         return str(error)
+    if setting and setting.strip() and not keys:  # "${NEW},${OLD}" with both unset
+        return ("LMS_SECRET_BOX_KEY holds only commas and spaces: give it at least one key "
+                "(`lms secret-key` prints one), or leave it unset to use the key file")
     return None
 
 
@@ -77,6 +80,9 @@ def create_key_file(path: Path) -> bool:
 def load(config: dict, *, create: bool) -> MultiFernet:
     setting = config.get("LMS_SECRET_BOX_KEY") or ""
     if setting.strip():
+        problem = setting_problem(setting)
+        if problem:
+            raise SecretBoxError(problem)
         return MultiFernet(_keys_of_setting(setting))
     path = Path(config["LMS_SECRET_BOX_KEY_FILE"])
     if create:

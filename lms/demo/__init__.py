@@ -18,6 +18,7 @@ from lms.demo.activity import seed_activity
 from lms.demo.applications import seed_applications
 from lms.demo.assets import seed_assets
 from lms.demo.dates import morning
+from lms.demo.environments import seed_environments
 from lms.demo.inbox import seed_inbox
 from lms.demo.integrations import seed_api_tokens, seed_webhooks
 from lms.demo.kb import seed_kb
@@ -63,6 +64,7 @@ def load_demo(today: date | None = None) -> DemoReport:
     seed_applications(today)
     seed_terms(today)
     seed_kb(today)
+    seed_environments(today)
     seed_api_tokens(morning(today), person(ADMIN_EMAIL))
     latest = min(morning(today), utcnow())  # never a notice or delivery from the future
     seed_webhooks(latest, person(ADMIN_EMAIL))

@@ -44,8 +44,8 @@ class Adapter(Protocol):
     def provision(self, environment: DemoEnvironment, organization: Organization,
                   requester: User | None, now: datetime) -> CallResult | None: ...
 
-    def deprovision(self, environment: DemoEnvironment, now: datetime
-                    ) -> CallResult | None: ...
+    def deprovision(self, environment_id: int, external_id: str | None,
+                    ended_at: datetime | None, now: datetime) -> CallResult | None: ...
 
 
 class ManualAdapter:
@@ -55,7 +55,7 @@ class ManualAdapter:
     def provision(self, environment, organization, requester, now):
         return None  # a manager enters the address and sign-in details
 
-    def deprovision(self, environment, now):
+    def deprovision(self, environment_id, external_id, ended_at, now):
         return None  # the channel team removes the system by hand
 
 
@@ -101,10 +101,9 @@ class WebhookAdapter:
             return CallResult(False, result.status_code, str(error))
         return CallResult(True, result.status_code, provisioned=provisioned)
 
-    def deprovision(self, environment, now):
-        result = self._call(DEPROVISION, {"environment": environment.id,
-                                          "id": environment.external_id,
-                                          "expired_at": _stamp(environment.expires_at)}, now)
+    def deprovision(self, environment_id, external_id, ended_at, now):
+        result = self._call(DEPROVISION, {"environment": environment_id, "id": external_id,
+                                          "expired_at": _stamp(ended_at)}, now)
         return CallResult(result.ok, result.status_code, result.error,
                           result.body if not result.ok else None)
 

@@ -4,11 +4,19 @@ extensions."""
 from __future__ import annotations
 
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from lms.environments import rules
 from lms.environments.service import MAX_NOTE, MAX_PURPOSE
 from lms.formutil import NoControlCharacters, PortalForm
+from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
 
 
@@ -18,10 +26,18 @@ class RequestForm(PortalForm):
         Length(max=MAX_PURPOSE), NoControlCharacters(multiline=True)],
         description=_l("e.g. A demo of the sales pipeline for Hokuriku Bank's branch "
                        "managers, then a two-week trial."))
-    deal_id = SelectField(_l("For a deal (optional)"), validators=[Optional()], coerce=str)
+    # Not checked against its choices here: the service refuses another company's deal with
+    # a message that says so.
+    deal_id = SelectField(_l("For a deal (optional)"), validators=[Optional()], coerce=str,
+                          validate_choice=False)
     days = IntegerField(_l("Days"), default=14, validators=[
         InputRequired(), NumberRange(1, rules.MAX_DAYS, _l("Ask for 1 to %(max)d days."))],
         description=_l("At most 30. The days count from when it is ready."))
+
+    def validate_deal_id(self, field) -> None:
+        value = field.data or ""
+        if value and not (value.isascii() and value.isdigit() and len(value) <= 18):
+            raise ValidationError(_("Choose one of your company's deals."))
 
     def chosen_deal(self) -> int | None:
         value = self.deal_id.data or ""
@@ -35,7 +51,7 @@ class DecisionForm(PortalForm):
 
 
 class DetailsForm(PortalForm):
-    url = StringField(_l("Address"), validators=[
+    url = StringField(_l("Web address"), validators=[
         DataRequired(_l("Enter the address, starting with https://.")),
         Length(max=rules.MAX_URL), NoControlCharacters()],
         description=_l("e.g. https://demo-0142.nimbus-crm.example"))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import ColumnElement, Select, case, false, func, select
@@ -40,7 +40,8 @@ from lms.tiers.service import program_in_force
 
 MAX_PURPOSE = 2000
 MAX_NOTE = 2000
-ENDED = (EnvironmentStatus.DECLINED, EnvironmentStatus.CANCELLED, EnvironmentStatus.EXPIRED)
+# How long the job keeps asking the provisioning API to remove a system it has not confirmed.
+REMOVAL_RETRIES = timedelta(days=7)
 
 
 class DemoEnvError(ValueError):
@@ -62,10 +63,14 @@ def _box():
 # --- Quotas ---------------------------------------------------------------------------------
 
 
-def holding(organization_id: int) -> int:
+def holding(organization_id: int, now: datetime | None = None) -> int:
+    """The company's environments that take a place: requested, being set up, or in use and
+    not past their end (the expiry job may not have run yet)."""
     return db.session.scalar(select(func.count(DemoEnvironment.id)).where(
         DemoEnvironment.organization_id == organization_id,
-        DemoEnvironment.status.in_(HOLDING_QUOTA))) or 0
+        DemoEnvironment.status.in_(HOLDING_QUOTA),
+        (DemoEnvironment.status != EnvironmentStatus.READY)
+        | (DemoEnvironment.expires_at > (now or utcnow())))) or 0
 
 
 def quota_of(organization: Organization) -> rules.Quota:
@@ -305,18 +310,47 @@ def provision(environment_id: int, now: datetime | None = None) -> bool | None:
     start_write_transaction()
     lock_row(DemoEnvironment, environment_id)
     environment = db.session.get(DemoEnvironment, environment_id, populate_existing=True)
-    if environment is None or environment.status != EnvironmentStatus.PROVISIONING:
-        return None  # a manager entered the details, or it was cancelled, meanwhile
+    if environment is None:
+        return None
+    if environment.status != EnvironmentStatus.PROVISIONING:
+        # Withdrawn, or set up by hand, while the API was setting it up: the system it made
+        # is nobody's, so it is removed (now, and by the job until the API confirms).
+        if result.ok and result.provisioned is not None:
+            _made_too_late(environment, result.provisioned.external_id, result, now)
+        return None
     environment.updated_at = now
     if not result.ok or result.provisioned is None:
         _event(environment, None, EnvironmentStatus.PROVISIONING, "provision_failed",
                result.error or "", result, now)
         return False
     environment.external_id = result.provisioned.external_id
+    environment.removal_due = True
     _make_ready(environment, result.provisioned.url, result.provisioned.credentials, now)
     _event(environment, None, EnvironmentStatus.PROVISIONING, "provisioned", "", result, now)
     notices.decided(environment, "ready")
     return True
+
+
+def _made_too_late(environment: DemoEnvironment, external_id: str | None,
+                   result: adapters.CallResult, now: datetime) -> None:
+    environment.updated_at = now
+    status = environment.status
+    _event(environment, None, status, "provisioned_too_late", external_id or "", result, now)
+    if status == EnvironmentStatus.READY:  # set up by hand: the API's system goes at once
+        adapter = adapters.adapter_named(environment.adapter)
+        db.session.commit()
+        removal = adapter.deprovision(environment.id, external_id, now, now)
+        if removal is not None:
+            start_write_transaction()
+            found = db.session.get(DemoEnvironment, environment.id, populate_existing=True)
+            if found is not None:
+                _event(found, None, found.status, "deprovisioned" if removal.ok
+                       else "deprovision_failed", removal.error or "", removal, now)
+        return
+    environment.external_id, environment.removal_due = external_id, True
+    environment_id = environment.id
+    db.session.commit()
+    deprovision(environment_id, now)
 
 
 def reveal(environment: DemoEnvironment, user: User, now: datetime | None = None) -> str:
@@ -426,24 +460,27 @@ def end(environment: DemoEnvironment, user: User, now: datetime | None = None) -
 
 
 def deprovision(environment_id: int, now: datetime | None = None) -> bool | None:
-    """Tell the provisioning API that an expired environment can go (webhook adapter);
-    its answer is recorded. None when its adapter calls nothing. Commits first."""
+    """Tell the provisioning API that the system of an environment that has ended (or was
+    withdrawn after the API set it up) can go; its answer is recorded, and until it confirms
+    the job asks again. None when there is nothing to remove. Commits first."""
     now = now or utcnow()
     environment = db.session.get(DemoEnvironment, environment_id)
-    if environment is None or environment.status != EnvironmentStatus.EXPIRED:
+    if environment is None or not environment.removal_due \
+            or environment.status in HOLDING_QUOTA:
         return None
     adapter = adapters.adapter_named(environment.adapter)
-    if not adapter.automatic:
-        return None
+    external_id, ended = environment.external_id, environment.expires_at or now
     db.session.commit()
-    result = adapter.deprovision(environment, now)
+    result = adapter.deprovision(environment_id, external_id, ended, now)
     if result is None:
         return None
     start_write_transaction()
     environment = db.session.get(DemoEnvironment, environment_id, populate_existing=True)
     if environment is None:
         return None
-    _event(environment, None, EnvironmentStatus.EXPIRED,
+    if result.ok:
+        environment.removal_due = False
+    _event(environment, None, environment.status,
            "deprovisioned" if result.ok else "deprovision_failed", result.error or "", result,
            now)
     return result.ok
@@ -486,7 +523,12 @@ def run_jobs(now: datetime | None = None) -> str:
     now = now or utcnow()
     expired = expire_due(now)
     db.session.commit()
-    for environment_id in expired:
+    # Systems to remove: those that have just ended, and those whose removal the API has
+    # not confirmed yet (for a week; then the history shows it to the channel team).
+    for environment_id in db.session.scalars(select(DemoEnvironment.id).where(
+            DemoEnvironment.removal_due.is_(True),
+            DemoEnvironment.status.not_in(HOLDING_QUOTA),
+            DemoEnvironment.updated_at >= now - REMOVAL_RETRIES)).all():
         deprovision(environment_id, now)
         db.session.commit()
     waiting = list(db.session.scalars(select(DemoEnvironment.id).where(

@@ -15,7 +15,7 @@ from lms.extensions import db
 from lms.formutil import page_arg
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
-from lms.models import DemoEnvironment, EnvironmentStatus, Organization
+from lms.models import DemoEnvironment, EnvironmentStatus, Organization, utcnow
 from lms.policy import vendor_required
 from lms.secretbox import SecretBoxError
 
@@ -28,6 +28,8 @@ EVENT_LABELS = {
     "details_replaced": _l("sign-in details replaced"),
     "provisioned": _l("set up by the provisioning system"),
     "provision_failed": _l("the provisioning system did not set it up"),
+    "provisioned_too_late": _l("set up by the provisioning system after it was withdrawn or "
+                               "set up by hand: its system is removed"),
     "credentials_shown": _l("sign-in details shown to the requester, then erased"),
     "extension_asked": _l("extension asked"), "extended": _l("extended"),
     "extension_declined": _l("extension declined"), "returned": _l("returned"),
@@ -59,7 +61,7 @@ def index():
     return render_template("environments/index.html", page=page, environments=page.items,
                            status=status, vendor=vendor, quota=None if vendor else _quota(),
                            waiting=service.waiting_count() if vendor else 0,
-                           max_days=rules.MAX_DAYS)
+                           max_days=rules.MAX_DAYS, now=utcnow())
 
 
 @bp.route("/environments/new", methods=["GET", "POST"])
@@ -114,7 +116,8 @@ def _page(environment: DemoEnvironment, forms: dict | None = None, status: int =
     forms = forms or {}
     vendor = service.is_vendor(current_user)
     state = environment.status
-    past = service.is_past(environment)
+    now = utcnow()
+    past = service.is_past(environment, now)
     manage = service.may_manage(current_user, environment)
     if vendor and state == EnvironmentStatus.REQUESTED:
         forms.setdefault("decision", DecisionForm(prefix="decision"))
@@ -135,7 +138,7 @@ def _page(environment: DemoEnvironment, forms: dict | None = None, status: int =
         flash(_("The stored address cannot be read with the configured key."), "error")
     response = render_template(
         "environments/detail.html", environment=environment, forms=forms, vendor=vendor,
-        url=url, credentials=credentials, past=past,
+        url=url, credentials=credentials, past=past, now=now,
         can_reveal=(current_user.id == environment.requested_by_id and
                     state == EnvironmentStatus.READY and not past and
                     environment.credentials_box is not None),

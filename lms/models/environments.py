@@ -59,8 +59,10 @@ class DemoEnvironment(Base):
     # How it is provisioned (lms.environments.adapters): "manual" or "webhook", fixed when
     # it is approved.
     adapter: Mapped[str | None] = mapped_column(String(20))
-    # The vendor API's id of the system (webhook adapter), for its deprovisioning.
+    # The vendor API's id of the system (webhook adapter), for its deprovisioning, and
+    # whether the API holds a system for it whose removal it has not confirmed yet.
     external_id: Mapped[str | None] = mapped_column(String(200))
+    removal_due: Mapped[bool] = mapped_column(default=False)
     decision_note: Mapped[str] = mapped_column(Text, default="")
     # Address and sign-in details, each a Fernet token (lms.secretbox), never clear text.
     # The sign-in details are shown once to the requester and erased then; both are erased

@@ -27,7 +27,8 @@ PAGES = {
     "member": ("sales@sakura-systems.demo.test",
                ["/", "/courses", "COURSE", "LESSON", "/quizzes", "/assets", "/deals",
                 "/credentials", "/partners", "/program", "/account", "/notifications",
-                "/notifications/settings", "/terms", "/kb", "/kb/registration-protection"]),
+                "/notifications/settings", "/terms", "/kb", "/kb/registration-protection",
+                "/environments", "/environments/1", "/environments/new"]),
     "partner_admin": ("admin@sakura-systems.demo.test",
                       ["/", "/admin/users", "/progress", "/credentials/expiring", "/partners",
                        "/deals", "/mdf", "/mdf/requests/new", "MDF_CLAIMED", "MDF_LAST",
@@ -38,7 +39,8 @@ PAGES = {
                  "/reports/tiers/review", "/mdf", "MDF_CLAIMED", "MDF_RETURNS",
                  "/spif", "/spif/1", "/spif/new", "/progress", "/notifications",
                  "/applications", "/applications/1", "/apply", "/terms/acceptances",
-                 "/kb/questions", "/kb/questions/2"]),
+                 "/kb/questions", "/kb/questions/2", "/environments", "/environments/4",
+                 "/environments/7"]),
     "admin": ("admin@demo.test", ["/", "/admin/", "/admin/users", "/admin/organizations",
                                   "/admin/audit", "/admin/api-tokens",
                                   "/admin/webhooks", "/admin/webhooks/1", "/admin/tiers",
@@ -61,6 +63,8 @@ PICTURES = {
     ("manager", "en", "laptop", "/applications/1"): "partner-application.png",
     ("manager", "en", "laptop", "/terms/acceptances"): "terms-acceptances.png",
     ("member", "ja", "laptop", "/kb"): "knowledge-base-ja.png",
+    ("manager", "en", "laptop", "/environments/4"): "demo-environment-extension.png",
+    ("member", "en", "laptop", "/environments"): "demo-environments.png",
 }
 
 # What overflows: the page itself, or an element sticking out of the screen (tables may
