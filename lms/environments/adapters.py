@@ -41,8 +41,8 @@ class Adapter(Protocol):
     name: str
     automatic: bool  # provisions by itself; else a manager enters the details
 
-    def provision(self, environment: DemoEnvironment, organization: Organization,
-                  requester: User | None, now: datetime) -> CallResult | None: ...
+    def provision(self, environment_id: int, data: dict, now: datetime
+                  ) -> CallResult | None: ...
 
     def deprovision(self, environment_id: int, external_id: str | None,
                     ended_at: datetime | None, now: datetime) -> CallResult | None: ...
@@ -52,7 +52,7 @@ class ManualAdapter:
     name = "manual"
     automatic = False
 
-    def provision(self, environment, organization, requester, now):
+    def provision(self, environment_id, data, now):
         return None  # a manager enters the address and sign-in details
 
     def deprovision(self, environment_id, external_id, ended_at, now):
@@ -72,26 +72,21 @@ class WebhookAdapter:
     def __init__(self, url: str, secret: str) -> None:
         self.url, self.secret = url, secret
 
-    def _call(self, event_type: str, data: dict, now: datetime) -> CallResult:
-        from lms.webhooks import rules as webhook_rules
+    def _call(self, event_type: str, message_id: str, data: dict, now: datetime
+              ) -> CallResult:
         from lms.webhooks.service import payload_of, send_signed
 
         payload = payload_of(event_type, data, now).encode()
-        outcome = send_signed(self.url, [self.secret], webhook_rules.new_message_id(),
-                              payload, now)
+        outcome = send_signed(self.url, [self.secret], message_id, payload, now)
         if not outcome.ok:
             return CallResult(False, outcome.status_code, outcome.error,
                               (outcome.body or "")[:1000] or None)
         return CallResult(True, outcome.status_code, body=outcome.body)
 
-    def provision(self, environment, organization, requester, now):
-        data = {"environment": environment.id, "days": environment.days,
-                "purpose": environment.purpose,
-                "partner": {"slug": organization.slug, "name": organization.name},
-                "requested_by": ({"name": requester.name, "email": requester.email}
-                                 if requester else None),
-                "deal": environment.deal_id}
-        result = self._call(PROVISION, data, now)
+    def provision(self, environment_id, data, now):
+        # The same webhook-id for every attempt: a retry after a timeout is recognisable
+        # to the API as the same request (Standard Webhooks' idempotency key).
+        result = self._call(PROVISION, f"msg_env{environment_id}_provision", data, now)
         if not result.ok:
             return result
         try:
@@ -102,10 +97,23 @@ class WebhookAdapter:
         return CallResult(True, result.status_code, provisioned=provisioned)
 
     def deprovision(self, environment_id, external_id, ended_at, now):
-        result = self._call(DEPROVISION, {"environment": environment_id, "id": external_id,
-                                          "expired_at": _stamp(ended_at)}, now)
+        result = self._call(DEPROVISION, f"msg_env{environment_id}_deprovision",
+                            {"environment": environment_id, "id": external_id,
+                             "expired_at": _stamp(ended_at)}, now)
         return CallResult(result.ok, result.status_code, result.error,
                           result.body if not result.ok else None)
+
+
+def provision_data(environment: DemoEnvironment, organization: Organization,
+                   requester: User | None) -> dict:
+    """What the provisioning API is told of a request (read before the call, which is made
+    outside any transaction)."""
+    return {"environment": environment.id, "days": environment.days,
+            "purpose": environment.purpose,
+            "partner": {"slug": organization.slug, "name": organization.name},
+            "requested_by": ({"name": requester.name, "email": requester.email}
+                             if requester else None),
+            "deal": environment.deal_id}
 
 
 def adapter_named(name: str | None) -> Adapter:

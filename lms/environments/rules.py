@@ -11,6 +11,9 @@ from urllib.parse import urlsplit
 MAX_DAYS = 30  # one request, and one extension
 MAX_TOTAL_DAYS = 90  # from ready to expiry, extensions included
 REMIND_BEFORE = timedelta(days=3)
+# A provisioning call claims its environment for this long (more than LMS_WEBHOOK_TIMEOUT,
+# at most a minute per connect and per read, may take): no second call meanwhile.
+PROVISION_CLAIM = timedelta(minutes=5)
 MAX_URL = 2000
 MAX_CREDENTIALS = 2000
 MAX_EXTERNAL_ID = 200

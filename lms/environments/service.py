@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, case, false, func, select
+from sqlalchemy import ColumnElement, Select, case, false, func, select, update
 from sqlalchemy.orm import joinedload
 
 from lms import secretbox
-from lms.database import lock_row, start_write_transaction
+from lms.database import execute_dml, lock_row, start_write_transaction
 from lms.environments import adapters, notices, rules
 from lms.extensions import db
 from lms.i18n import gettext as _
@@ -40,6 +40,7 @@ from lms.tiers.service import program_in_force
 
 MAX_PURPOSE = 2000
 MAX_NOTE = 2000
+OPEN_DEALS = (DealStatus.REGISTERED, DealStatus.APPROVED)  # what a request may name
 # How long the job keeps asking the provisioning API to remove a system it has not confirmed.
 REMOVAL_RETRIES = timedelta(days=7)
 
@@ -136,7 +137,7 @@ def company_deals(organization_id: int, limit: int = 200) -> list[Deal]:
     """The company's open deals a request can name, newest first."""
     return list(db.session.scalars(
         select(Deal).where(Deal.organization_id == organization_id,
-                           Deal.status.in_((DealStatus.REGISTERED, DealStatus.APPROVED)))
+                           Deal.status.in_(OPEN_DEALS))
         .order_by(Deal.registered_at.desc(), Deal.id.desc()).limit(limit)))
 
 
@@ -203,7 +204,8 @@ def request(user: User, data: RequestData, now: datetime | None = None) -> DemoE
     if not 1 <= data.days <= rules.MAX_DAYS:
         raise DemoEnvError(_("Ask for 1 to %(n)d days.", n=rules.MAX_DAYS), "days")
     if data.deal_id is not None and db.session.scalar(select(Deal.id).where(
-            Deal.id == data.deal_id, Deal.organization_id == user.organization_id)) is None:
+            Deal.id == data.deal_id, Deal.organization_id == user.organization_id,
+            Deal.status.in_(OPEN_DEALS))) is None:
         raise DemoEnvError(_("Choose one of your company's deals."), "deal_id")
     lock_row(Organization, user.organization_id)
     organization = db.session.get(Organization, user.organization_id)
@@ -288,11 +290,28 @@ def enter_details(environment: DemoEnvironment, actor: User, url: str, credentia
     notices.decided(environment, "ready")
 
 
+def _claim_provisioning(environment_id: int, now: datetime) -> bool:
+    """Whether this caller makes the provisioning call: one at a time per environment (the
+    page right after an approval, the job, a second manager's click), and again only once
+    a call's claim has lapsed (rules.PROVISION_CLAIM, longer than any call may take)."""
+    start_write_transaction()
+    claimed = execute_dml(
+        update(DemoEnvironment)
+        .where(DemoEnvironment.id == environment_id,
+               DemoEnvironment.status == EnvironmentStatus.PROVISIONING,
+               DemoEnvironment.adapter == "webhook",
+               DemoEnvironment.provision_claimed_at.is_(None)
+               | (DemoEnvironment.provision_claimed_at < now - rules.PROVISION_CLAIM))
+        .values(provision_claimed_at=now))
+    return claimed == 1
+
+
 def provision(environment_id: int, now: datetime | None = None) -> bool | None:
     """Call the provisioning API of an approved environment whose adapter provisions by
     itself; True when it is ready, False when the call failed (recorded; the job tries
-    again, a manager may enter the details by hand), None when there was nothing to do.
-    Commits what came before: the call is made outside any transaction."""
+    again, a manager may enter the details by hand), None when there was nothing to do (or
+    another call is under way). Commits what came before: the call is made outside any
+    transaction, with plain values read before it."""
     now = now or utcnow()
     environment = db.session.get(DemoEnvironment, environment_id)
     if environment is None or environment.status != EnvironmentStatus.PROVISIONING:
@@ -300,12 +319,17 @@ def provision(environment_id: int, now: datetime | None = None) -> bool | None:
     adapter = adapters.adapter_named(environment.adapter)
     if not adapter.automatic:
         return None
+    _box()  # no key to keep what the API answers: refuse before it makes a system
+    if not _claim_provisioning(environment_id, now):
+        db.session.rollback()
+        return None
     organization = db.session.get(Organization, environment.organization_id)
     requester = db.session.get(User, environment.requested_by_id) \
         if environment.requested_by_id else None
     assert organization is not None
-    db.session.commit()
-    result = adapter.provision(environment, organization, requester, now)
+    data = adapters.provision_data(environment, organization, requester)
+    db.session.commit()  # the call below uses plain values: no transaction while it runs
+    result = adapter.provision(environment_id, data, now)
     assert result is not None
     start_write_transaction()
     lock_row(DemoEnvironment, environment_id)
@@ -320,6 +344,7 @@ def provision(environment_id: int, now: datetime | None = None) -> bool | None:
         return None
     environment.updated_at = now
     if not result.ok or result.provisioned is None:
+        environment.provision_claimed_at = None  # the job may try again
         _event(environment, None, EnvironmentStatus.PROVISIONING, "provision_failed",
                result.error or "", result, now)
         return False
@@ -338,11 +363,12 @@ def _made_too_late(environment: DemoEnvironment, external_id: str | None,
     _event(environment, None, status, "provisioned_too_late", external_id or "", result, now)
     if status == EnvironmentStatus.READY:  # set up by hand: the API's system goes at once
         adapter = adapters.adapter_named(environment.adapter)
+        environment_id = environment.id
         db.session.commit()
-        removal = adapter.deprovision(environment.id, external_id, now, now)
+        removal = adapter.deprovision(environment_id, external_id, now, now)
         if removal is not None:
             start_write_transaction()
-            found = db.session.get(DemoEnvironment, environment.id, populate_existing=True)
+            found = db.session.get(DemoEnvironment, environment_id, populate_existing=True)
             if found is not None:
                 _event(found, None, found.status, "deprovisioned" if removal.ok
                        else "deprovision_failed", removal.error or "", removal, now)

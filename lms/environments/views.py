@@ -79,14 +79,15 @@ def new():
             environment = service.request(current_user, service.RequestData(
                 form.purpose.data or "", form.days.data or 0, form.chosen_deal()))
         if saved.ok:
-            _provision_now(environment.id)
-            if environment.auto_approved:
+            environment_id, auto = environment.id, environment.auto_approved
+            _provision_now(environment_id)
+            if auto:
                 flash(_("Approved at once, as your tier allows: you are told when it is "
                         "ready."), "success")
             else:
                 flash(_("Sent to the channel team: you are told when they decide."),
                       "success")
-            return redirect(url_for("environments.detail", environment_id=environment.id))
+            return redirect(url_for("environments.detail", environment_id=environment_id))
     status = 400 if request.method == "POST" else 200
     return render_template("environments/new.html", form=form, quota=quota), status
 
@@ -94,8 +95,12 @@ def new():
 def _provision_now(environment_id: int) -> None:
     """An approved environment whose adapter provisions by itself: call it now (a failure
     is recorded and retried by the job)."""
-    with saving(DemoEnvError):
-        service.provision(environment_id)
+    try:
+        with saving(DemoEnvError):
+            service.provision(environment_id)
+    except SecretBoxError:
+        flash(_("The portal has no key to keep the sign-in details (LMS_SECRET_BOX_KEY): "
+                "the environment is set up once it has one."), "error")
 
 
 def _visible(environment_id: int) -> DemoEnvironment:
@@ -178,7 +183,9 @@ def decide(environment_id: int):
         service.decide(environment, current_user, approve, note)
 
     response = _decision(environment_id, "decision", "decision", decide_with, _("Approved."))
-    _provision_now(environment_id)  # approved: a provisioning API is called at once
+    approved = not isinstance(response, tuple) and request.form.get("action") == "approve"
+    if approved:  # a redirect: the approval is saved (a refusal is the page again, a tuple)
+        _provision_now(environment_id)  # approved: a provisioning API is called at once
     return response
 
 
@@ -206,7 +213,7 @@ def reveal(environment_id: int):
     if not form.validate_on_submit():
         abort(400)
     credentials = None
-    with saving(DemoEnvError) as saved:
+    with saving(DemoEnvError, SecretBoxError) as saved:
         credentials = service.reveal(environment, current_user)
     if not saved.ok:
         return redirect(url_for("environments.detail", environment_id=environment_id))

@@ -63,6 +63,8 @@ class DemoEnvironment(Base):
     # whether the API holds a system for it whose removal it has not confirmed yet.
     external_id: Mapped[str | None] = mapped_column(String(200))
     removal_due: Mapped[bool] = mapped_column(default=False)
+    # When a call to the provisioning API started: no second call while it runs.
+    provision_claimed_at: Mapped[datetime | None]
     decision_note: Mapped[str] = mapped_column(Text, default="")
     # Address and sign-in details, each a Fernet token (lms.secretbox), never clear text.
     # The sign-in details are shown once to the requester and erased then; both are erased

@@ -33,6 +33,7 @@ def upgrade():
     sa.Column('adapter', sa.String(length=20), nullable=True),
     sa.Column('external_id', sa.String(length=200), nullable=True),
     sa.Column('removal_due', sa.Boolean(), nullable=False),
+    sa.Column('provision_claimed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('decision_note', sa.Text(), nullable=False),
     sa.Column('url_box', sa.Text(), nullable=True),
     sa.Column('credentials_box', sa.Text(), nullable=True),

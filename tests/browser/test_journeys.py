@@ -29,9 +29,9 @@ EXAM_JA = "Nimbus 認定導入エンジニア（NCIE）試験"  # the exam's [ja
 # The main navigation of a partner member, in Japanese (messages.po).
 MEMBER_NAV_JA = ["ホーム", "コース", "クイズと試験", "ライブラリ", "案件", "マイ資格"]
 # Under "プログラム" (a menu that opens): the company's tier, its funds, the SPIF campaigns, the
-# program terms, the knowledge base.
+# program terms, the knowledge base, demo environments.
 MEMBER_PROGRAM_JA = ["自社のティア", "マーケティング開発資金（MDF）", "SPIFキャンペーン",
-                     "プログラム規約", "ナレッジベースと質問"]
+                     "プログラム規約", "ナレッジベースと質問", "デモ環境"]
 
 
 def test_invited_engineer_trains_in_japanese_and_earns_a_verifiable_certification(

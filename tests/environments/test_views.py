@@ -75,6 +75,15 @@ def test_a_request_over_http_lists_the_companys_open_deals_and_keeps_the_chosen_
     assert environment.deal_id == own.id and environment.requested_by_id == silver.sales.id
 
 
+def test_a_closed_deal_of_the_company_cannot_be_named(app, silver):
+    won = deal(silver.org, DealStatus.WON, registered_at=utcnow(), customer="Won Customer")
+    db.session.commit()
+    response = post_request(signed_in(app, silver.sales), deal_id=won.id)
+    assert response.status_code == 400
+    assert "Choose one of your company&#39;s deals." in (field_error(response, "deal_id") or "")
+    assert environment_count() == 0
+
+
 @pytest.mark.parametrize(("data", "field", "says"), [
     ({"purpose": ""}, "purpose", "Say what it is for"),
     ({"purpose": "   "}, "purpose", "Say what it is for"),

@@ -362,3 +362,41 @@ def test_a_system_set_up_for_a_request_withdrawn_meanwhile_is_removed(hook):
     removals = [c.payload["data"] for c in hook.api.calls
                 if c.payload["type"] == adapters.DEPROVISION]
     assert [data["id"] for data in removals] == ["env-7f3a"]
+
+
+def test_one_provisioning_call_at_a_time_and_the_same_webhook_id_on_a_retry(hook):
+    now = utcnow()
+    hook.api.default = (503, "busy")
+    environment = ask(hook.cast.sales, now=now)  # Gold: approved at once
+    assert service.provision(environment.id, now=now) is False
+    db.session.commit()
+    # A call under way (the page, the job, a second click) keeps every other one out...
+    assert service._claim_provisioning(environment.id, now + timedelta(minutes=1))
+    db.session.commit()
+    assert service.provision(environment.id, now=now + timedelta(minutes=2)) is None
+    db.session.commit()
+    assert len(hook.api.calls) == 1
+    # ...until its claim lapses (a call that never came back).
+    hook.api.default = (200, ANSWER)
+    assert service.provision(environment.id, now=now + timedelta(minutes=7)) is True
+    db.session.commit()
+    first, retry = hook.api.calls
+    assert first.headers["webhook-id"] == retry.headers["webhook-id"] \
+        == f"msg_env{environment.id}_provision"
+    assert fresh(environment).status == S.READY
+
+
+def test_a_refused_approval_calls_no_provisioning_api(hook):
+    cast = hook.cast
+    cast.org.tier = Tier.SILVER  # approval by a manager
+    db.session.commit()
+    environment = ask(cast.sales)
+    service.decide(environment, cast.manager, False, "No capacity this month.")
+    db.session.commit()
+    manager = signed_in(hook.app, cast.manager)
+    response = manager.post(f"/environments/{environment.id}/decision",
+                            data={"action": "approve"})
+    assert response.status_code == 400  # the request has changed meanwhile: said on its page
+    assert "changed meanwhile" in words(response)
+    assert hook.api.calls == []
+    assert fresh(environment).status == S.DECLINED
