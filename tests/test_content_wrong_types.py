@@ -103,6 +103,7 @@ PROGRAM = {
                "healthy_from": 70, "watch_from": 40},
     "benefits": {"mdf_period": "quarter",
                  "gold": {"margin_percent": 20, "mdf": 1_500_000, "support": "priority",
+                          "demo_environments": 3, "demo_auto_approve": True,
                           "items": ["A named channel manager"]}},
 }
 LESSON_BODY = "\nHello.\n"
