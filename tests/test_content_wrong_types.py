@@ -443,6 +443,8 @@ FOUND = [
     pytest.param("program", ("health", "weights", "active"), 10**400, id="huge-weight"),
     # accepted, and every health score NaN
     pytest.param("program", ("health", "weights", "training"), math.nan, id="nan-weight"),
+    # OverflowError: a huge margin compared as a float before its range was checked
+    pytest.param("program", ("benefits", "gold", "margin_percent"), 10**400, id="huge-margin"),
     # ValueError: Invalid IPv6 URL
     pytest.param("lesson", ("video",), "https://[www.youtube.com", id="unparseable-video"),
     # the problem came out over two lines

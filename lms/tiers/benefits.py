@@ -113,8 +113,9 @@ def _tier_benefits(raw: object, where: str, problems: list[str]) -> TierBenefits
     if unknown:
         problems.append(f"{where}: unknown keys: {', '.join(sorted(map(str, unknown)))}")
     margin = raw.get("margin_percent")
+    # The range first: a huge whole number (10**400) cannot become a float for isfinite.
     if margin is not None and (isinstance(margin, bool) or not isinstance(margin, int | float)
-                               or not math.isfinite(margin) or not 0 <= margin < 100):
+                               or not 0 <= margin < 100 or not math.isfinite(margin)):
         problems.append(f"{where}.margin_percent: a number from 0 to less than 100")
         margin = None
     mdf = raw.get("mdf")
