@@ -381,6 +381,17 @@ class ProgramFigures:
         return self.training.pass_rate
 
 
+def active_partners(facts: ProgramFacts) -> list[Partner]:
+    """The active partners, by name."""
+    return sorted((p for p in facts.partners if p.active),
+                  key=lambda p: (p.name.casefold(), p.id))
+
+
+def partners_figures(active: Iterable[Partner], facts: ProgramFacts, program: Program
+                     ) -> tuple[PartnerFigures, ...]:
+    return tuple(partner_figures(p, facts, program) for p in active)
+
+
 def program_figures(facts: ProgramFacts, program: Program) -> ProgramFigures:
     """Every KPI of the program for the period, and the figures of each active partner.
 
@@ -394,8 +405,7 @@ def program_figures(facts: ProgramFacts, program: Program) -> ProgramFigures:
                    for i, (month, tally) in enumerate(zip(period.months, by_month,
                                                           strict=True)))
     total = sum_tallies(facts.deals.values())
-    active = sorted((p for p in facts.partners if p.active),
-                    key=lambda p: (p.name.casefold(), p.id))
+    active = active_partners(facts)
     tiers = {tier.value: 0 for tier in Tier}
     for partner in active:
         tiers[partner.tier] = tiers.get(partner.tier, 0) + 1
@@ -413,5 +423,5 @@ def program_figures(facts: ProgramFacts, program: Program) -> ProgramFigures:
                           sum(t.passed for t in facts.training.values())),
         certified_people=sum(facts.certified.get(p.id, 0) for p in active),
         tiers=tiers,
-        partners=tuple(partner_figures(p, facts, program) for p in active),
+        partners=partners_figures(active, facts, program),
     )

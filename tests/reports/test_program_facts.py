@@ -157,8 +157,8 @@ def test_a_short_period_and_the_one_before(program):
 @pytest.mark.parametrize("partners", [3, 25])
 def test_gathering_takes_a_fixed_number_of_queries(app, partners):
     """Partners (with their first won deal), their deals, the months' deals, activity,
-    training, certified people, certifications over time; health and a company's own page
-    need neither the months nor the certifications over time."""
+    training, certified people, certifications over time; a company's own page needs neither
+    the months nor the certifications over time; health needs no certified people either."""
     first = busy_partners(partners, NOW)[0].id
     p = program_facts.period(12, NOW)
     with count_queries() as queries:
@@ -167,7 +167,7 @@ def test_gathering_takes_a_fixed_number_of_queries(app, partners):
         program_facts.gather(p, for_health=True)
     with count_queries() as one_company:
         program_facts.gather(p, [first], program_wide=False)
-    assert (queries.n, health.n, one_company.n) == (7, 5, 5)
+    assert (queries.n, health.n, one_company.n) == (7, 4, 5)
 
 
 def test_statements_are_built_once_and_bound_to_each_call(app, program):
@@ -187,3 +187,28 @@ def test_statements_are_built_once_and_bound_to_each_call(app, program):
     later = program_facts.gather(program_facts.period(3, NOW + timedelta(days=365)))
     assert later.deals == {} and sum(m.registered for m in later.months) == 0
     assert beta in whole.activity and len(later.months) == 3
+
+
+@pytest.mark.parametrize("partners", [3, 25])
+def test_health_from_its_own_facts_equals_health_from_every_fact(app, partners):
+    """The health report gathers less (no certified people, no first won deals, nothing of
+    the whole program): each partner's score, band and reasons are those the KPI page's full
+    facts give, and the facts it left out are the only difference."""
+    from lms.tiers.service import program_in_force
+
+    busy_partners(partners, NOW)
+    p = program_facts.period(program_facts.HEALTH_MONTHS, NOW)
+    program = program_in_force()
+    full = program_facts.gather(p)
+    expected = program_facts.health_rows(kpis.program_figures(full, program).partners, program)
+    report = program_facts.health_report(NOW)
+    assert [(r.partner, r.health) for r in report.rows] == \
+        [(r.partner, r.health) for r in expected]
+    assert sum(report.counts.values()) == len(expected) == partners
+    health_facts = program_facts.gather(p, for_health=True)
+    assert health_facts.certified == {} and health_facts.first_won_on == {}
+    assert full.first_won_on and full.certified is not None
+    assert (health_facts.partners, health_facts.training) == (full.partners, full.training)
+    assert {k: (a.people, a.recent_people, a.last_active_at)
+            for k, a in health_facts.activity.items()} == \
+        {k: (a.people, a.recent_people, a.last_active_at) for k, a in full.activity.items()}
