@@ -11,7 +11,7 @@ from functools import wraps
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import Select
+from sqlalchemy import Select, false
 
 from lms.extensions import db
 from lms.models import Organization, Role, User
@@ -46,6 +46,20 @@ def scope(stmt: Select, organization_column, viewer: User | None = None) -> Sele
     if viewer.role in VENDOR_ROLES:
         return stmt
     return stmt.where(organization_column == viewer.organization_id)
+
+
+def own_or_company(stmt: Select, organization_column, owner_column, viewer: User) -> Select:
+    """Restrict a query of what people ask of the vendor for their company (questions, demo
+    environments): vendor staff see all, a partner admin the company's, anyone else their
+    own; a person without a company nothing."""
+    if viewer.is_vendor:
+        return stmt
+    if viewer.organization_id is None:
+        return stmt.where(false())
+    stmt = stmt.where(organization_column == viewer.organization_id)
+    if viewer.role != Role.PARTNER_ADMIN:
+        stmt = stmt.where(owner_column == viewer.id)
+    return stmt
 
 
 def get_visible_or_404(model, ident, viewer: User | None = None, organization_attr: str =

@@ -6,7 +6,6 @@ from sqlalchemy import select
 
 from lms.extensions import db
 from lms.models import Asset, Tier, User
-from lms.policy import VENDOR_ROLES
 
 
 def may_download(is_vendor: bool, organization_tier: Tier | None, min_tier: Tier) -> bool:
@@ -16,15 +15,11 @@ def may_download(is_vendor: bool, organization_tier: Tier | None, min_tier: Tier
     return organization_tier is not None and organization_tier.rank >= min_tier.rank
 
 
-def is_vendor(viewer: User) -> bool:
-    return viewer.role in VENDOR_ROLES
-
-
 def can_download(viewer: User, asset: Asset) -> bool:
-    if asset.archived_at is not None and not is_vendor(viewer):
+    if asset.archived_at is not None and not viewer.is_vendor:
         return False
     tier = viewer.organization.tier if viewer.organization is not None else None
-    return may_download(is_vendor(viewer), tier, asset.min_tier)
+    return may_download(viewer.is_vendor, tier, asset.min_tier)
 
 
 def visible_asset(viewer: User, slug: str) -> Asset | None:
@@ -32,6 +27,6 @@ def visible_asset(viewer: User, slug: str) -> Asset | None:
     if not slug or len(slug) > 100:
         return None
     asset = db.session.scalar(select(Asset).where(Asset.slug == slug))
-    if asset is None or (asset.archived_at is not None and not is_vendor(viewer)):
+    if asset is None or (asset.archived_at is not None and not viewer.is_vendor):
         return None
     return asset

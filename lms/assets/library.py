@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, and_, bindparam, func, select
 
-from lms.assets.access import can_download, is_vendor
+from lms.assets.access import can_download
 from lms.assets.downloads import download_counts
 from lms.assets.metadata import ASSET_LANGUAGES, normalize_tag
 from lms.assets.notices import OldCopies, old_copies
@@ -82,7 +82,7 @@ def parse_filters(args: Mapping[str, str]) -> tuple[LibraryFilters, list[str]]:
 
 def _library_query(viewer: User, filters: LibraryFilters) -> Select[Asset]:
     stmt = select(Asset)
-    if filters.archived and is_vendor(viewer):
+    if filters.archived and viewer.is_vendor:
         stmt = stmt.where(Asset.archived_at.is_not(None))
     else:
         stmt = stmt.where(Asset.archived_at.is_(None))
@@ -163,10 +163,10 @@ def library(viewer: User, filters: LibraryFilters, page: int = 1,
                              per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, error_out=False)
     assets = list(pagination.items)
     versions = current_versions(assets)
-    counts = download_counts([a.id for a in assets]) if is_vendor(viewer) else {}
+    counts = download_counts([a.id for a in assets]) if viewer.is_vendor else {}
     now = utcnow()
     items = [LibraryItem(a, versions.get(a.id), not can_download(viewer, a),
-                         counts.get(a.id, 0) if is_vendor(viewer) else None,
+                         counts.get(a.id, 0) if viewer.is_vendor else None,
                          freshness(versions.get(a.id), now)) for a in assets]
     return LibraryPage(items, pagination, filters, ignored or [], live_languages())
 
@@ -191,7 +191,7 @@ def asset_page(viewer: User, asset: Asset) -> AssetPage:
     versions = list(db.session.scalars(select(AssetVersion).where(
         AssetVersion.asset_id == asset.id).order_by(AssetVersion.number.desc())))
     current = next((v for v in versions if v.number == asset.current_version), None)
-    if not is_vendor(viewer):
+    if not viewer.is_vendor:
         return AssetPage(asset, versions, current, can_download(viewer, asset))
     downloads = dict(db.session.execute(
         select(AssetDownload.version_id, func.count(AssetDownload.id))

@@ -55,7 +55,7 @@ def file_label(version: AssetVersion) -> str:
 @bp.context_processor
 def _asset_helpers() -> dict:
     return {"file_size": file_size, "file_label": file_label, "file_family": family_of,
-            "language_names": metadata.ASSET_LANGUAGES, "is_vendor": access.is_vendor}
+            "language_names": metadata.ASSET_LANGUAGES}
 
 
 @bp.errorhandler(RequestEntityTooLarge)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, case, false, func, select, update
+from sqlalchemy import ColumnElement, Select, case, func, select, update
 from sqlalchemy.orm import joinedload
 
 from lms import secretbox
@@ -36,6 +36,7 @@ from lms.models import (
     User,
     utcnow,
 )
+from lms.policy import own_or_company
 from lms.tiers.service import program_in_force
 
 MAX_PURPOSE = 2000
@@ -51,10 +52,6 @@ class DemoEnvError(ValueError):
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.field = field
-
-
-def is_vendor(user: User) -> bool:
-    return user.role in (Role.MANAGER, Role.ADMIN)
 
 
 def _box():
@@ -86,15 +83,8 @@ def quota_of(organization: Organization) -> rules.Quota:
 def visible(user: User) -> Select:
     """The environments `user` may see: vendor staff all, a partner admin the company's,
     anyone else their own requests."""
-    stmt = select(DemoEnvironment)
-    if is_vendor(user):
-        return stmt
-    if user.organization_id is None:
-        return stmt.where(false())
-    stmt = stmt.where(DemoEnvironment.organization_id == user.organization_id)
-    if user.role != Role.PARTNER_ADMIN:
-        stmt = stmt.where(DemoEnvironment.requested_by_id == user.id)
-    return stmt
+    return own_or_company(select(DemoEnvironment), DemoEnvironment.organization_id,
+                          DemoEnvironment.requested_by_id, user)
 
 
 def environment_for(user: User, environment_id: int) -> DemoEnvironment | None:
@@ -109,7 +99,7 @@ def environments_query(user: User, status: EnvironmentStatus | None = None) -> S
     if status is not None:
         stmt = stmt.where(DemoEnvironment.status == status)
     order: list[ColumnElement] = [DemoEnvironment.updated_at.desc(), DemoEnvironment.id.desc()]
-    if is_vendor(user):
+    if user.is_vendor:
         order.insert(0, case(
             (DemoEnvironment.status.in_((EnvironmentStatus.REQUESTED,
                                          EnvironmentStatus.PROVISIONING)), 0),
@@ -194,7 +184,7 @@ class RequestData:
 
 def request(user: User, data: RequestData, now: datetime | None = None) -> DemoEnvironment:
     """A partner person asks for an environment; approved at once where the tier says so."""
-    if is_vendor(user) or user.organization_id is None:
+    if user.is_vendor or user.organization_id is None:
         raise DemoEnvError(_("Demo environments are for partner companies."))
     purpose = (data.purpose or "").strip()
     if not purpose:
@@ -473,7 +463,7 @@ def end(environment: DemoEnvironment, user: User, now: datetime | None = None) -
     """Withdraw a request, or return an environment in use (its details are erased and the
     adapter removes it); True when a running one was returned (deprovision next)."""
     now = now or utcnow()
-    if not (is_vendor(user) or may_manage(user, environment)):
+    if not (user.is_vendor or may_manage(user, environment)):
         raise DemoEnvError(_("Only the requester and the company's partner admins return it."))
     before = _lock(environment, HOLDING_QUOTA, now)
     running = before == EnvironmentStatus.READY

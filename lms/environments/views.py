@@ -57,7 +57,7 @@ def index():
     status = _status_arg()
     page = db.paginate(service.environments_query(current_user, status), page=page_arg(),
                        per_page=PER_PAGE, error_out=False)
-    vendor = service.is_vendor(current_user)
+    vendor = current_user.is_vendor
     return render_template("environments/index.html", page=page, environments=page.items,
                            status=status, vendor=vendor, quota=None if vendor else _quota(),
                            waiting=service.waiting_count() if vendor else 0,
@@ -67,7 +67,7 @@ def index():
 @bp.route("/environments/new", methods=["GET", "POST"])
 @login_required
 def new():
-    if service.is_vendor(current_user) or current_user.organization_id is None:
+    if current_user.is_vendor or current_user.organization_id is None:
         abort(403)  # the channel team provides environments; it does not request them
     form = RequestForm()
     form.deal_id.choices = [("", _("— none —"))] + [
@@ -119,7 +119,7 @@ def detail(environment_id: int):
 def _page(environment: DemoEnvironment, forms: dict | None = None, status: int = 200,
           credentials: str | None = None):
     forms = forms or {}
-    vendor = service.is_vendor(current_user)
+    vendor = current_user.is_vendor
     state = environment.status
     now = utcnow()
     past = service.is_past(environment, now)

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, false, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
@@ -30,9 +30,9 @@ from lms.models import (
     KbQuestion,
     KbVote,
     QuestionStatus,
-    Role,
     User,
 )
+from lms.policy import own_or_company
 from lms.sync import SyncReport, archive_missing, set_changed, update_synced
 
 SUBJECT_MAX = 200
@@ -186,21 +186,10 @@ def votes_of(article_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
 # --- Questions --------------------------------------------------------------------------
 
 
-def is_vendor(user: User) -> bool:
-    return user.role in (Role.MANAGER, Role.ADMIN)
-
-
 def visible_questions(user: User):
     """The questions `user` may read, as a statement."""
-    stmt = select(KbQuestion)
-    if is_vendor(user):
-        return stmt
-    if user.organization_id is None:
-        return stmt.where(false())
-    stmt = stmt.where(KbQuestion.organization_id == user.organization_id)
-    if user.role != Role.PARTNER_ADMIN:
-        stmt = stmt.where(KbQuestion.asked_by_id == user.id)
-    return stmt
+    return own_or_company(select(KbQuestion), KbQuestion.organization_id,
+                          KbQuestion.asked_by_id, user)
 
 
 def question_for(user: User, question_id: int) -> KbQuestion | None:
@@ -215,7 +204,7 @@ def questions_query(user: User, status: QuestionStatus | None = None):
     if status is not None:
         stmt = stmt.where(KbQuestion.status == status)
     order = [KbQuestion.updated_at.desc(), KbQuestion.id.desc()]
-    if is_vendor(user):
+    if user.is_vendor:
         order.insert(0, case((KbQuestion.status == QuestionStatus.OPEN, 0), else_=1))
     return stmt.options(joinedload(KbQuestion.organization),
                         joinedload(KbQuestion.asked_by)).order_by(*order)
@@ -246,7 +235,7 @@ def _clean(text: str, limit: int, empty: str) -> str:
 
 def ask(user: User, subject: str, body: str) -> KbQuestion:
     """A partner person opens a thread with the channel team (who are notified)."""
-    if user.organization_id is None or is_vendor(user):
+    if user.organization_id is None or user.is_vendor:
         raise QuestionError(_("Questions come from partner companies."))
     subject = " ".join(_clean(subject, SUBJECT_MAX, _("Say what it is about.")).split())
     body = _clean(body, BODY_MAX, _("Write your question."))
@@ -273,7 +262,7 @@ def reply(user: User, question: KbQuestion, body: str) -> KbMessage:
     lock_row(KbQuestion, question.id)  # two replies at once: both kept, in order
     db.session.refresh(question)
     now = utcnow()
-    vendor = is_vendor(user)
+    vendor = user.is_vendor
     message = KbMessage(question_id=question.id, author_id=user.id, author_name=user.name,
                         from_vendor=vendor, body=body, created_at=now)
     db.session.add(message)

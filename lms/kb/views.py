@@ -30,10 +30,10 @@ def _locale() -> str:
 def index():
     query = request.args.get("q", "").strip()[:200]
     results = service.search(query) if query else None
-    mine = [] if service.is_vendor(current_user) else service.recent_questions(current_user)
+    mine = [] if current_user.is_vendor else service.recent_questions(current_user)
     return render_template("kb/index.html", contents=service.contents(), query=query,
                            results=results, locale=_locale(), mine=mine,
-                           open_count=service.open_count() if service.is_vendor(current_user)
+                           open_count=service.open_count() if current_user.is_vendor
                            else 0)
 
 
@@ -46,7 +46,7 @@ def article(slug: str):
     title, body, language = service.text_of(row, _locale())
     category = next((c for c in service.contents() if c.id == row.category_id), None)
     votes = service.votes_of([row.id]).get(row.id, (0, 0)) \
-        if service.is_vendor(current_user) else None
+        if current_user.is_vendor else None
     return render_template("kb/article.html", row=row, title=title, html=render_markdown(body),
                            language=language, category=category, locale=_locale(),
                            vote=service.vote_of(current_user, row), votes=votes,
@@ -87,7 +87,7 @@ def questions():
     page = db.paginate(service.questions_query(current_user, status), page=page_arg(),
                        per_page=QUESTIONS_PER_PAGE, error_out=False)
     return render_template("kb/questions.html", page=page, questions=page.items,
-                           status=status, vendor=service.is_vendor(current_user))
+                           status=status, vendor=current_user.is_vendor)
 
 
 @bp.route("/kb/questions/new", methods=["GET", "POST"])
@@ -113,7 +113,7 @@ def question(question_id: int):
     row = _question_or_404(question_id)
     return render_template("kb/question.html", question=row,
                            messages=service.messages_of(row), form=ReplyForm(),
-                           vendor=service.is_vendor(current_user))
+                           vendor=current_user.is_vendor)
 
 
 @bp.route("/kb/questions/<int:question_id>/reply", methods=["POST"])
@@ -129,7 +129,7 @@ def reply(question_id: int):
             return redirect(url_for("kb.question", question_id=question_id))
     return render_template("kb/question.html", question=row,
                            messages=service.messages_of(row), form=form,
-                           vendor=service.is_vendor(current_user)), 400
+                           vendor=current_user.is_vendor), 400
 
 
 @bp.route("/kb/questions/<int:question_id>/article.md")
