@@ -5,10 +5,11 @@ is now. Services flush; views commit."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 
 from lms.clock import program_zone, utcnow
 from lms.extensions import db
@@ -85,33 +86,47 @@ def as_rule(campaign: SpifCampaign) -> rules.Campaign:
 
 
 def accruals_of(campaign: SpifCampaign, organization_id: int | None = None) -> list[Accrual]:
-    """The deals that earn the campaign's bonus (of one company when given), oldest first:
-    the window's won deals, and only when the campaign needs them the customers each company
-    won before, and the tier changes of the companies concerned (at most three queries)."""
-    rule = as_rule(campaign)
+    """The deals that earn the campaign's bonus (of one company when given), oldest first."""
+    return accruals_of_many([campaign], organization_id)[campaign.id]
+
+
+def accruals_of_many(campaigns: Sequence[SpifCampaign], organization_id: int | None = None
+                     ) -> dict[int, list[Accrual]]:
+    """What each campaign owes (of one company when given), by campaign id, in at most four
+    queries whatever the number of campaigns: the won deals of every window; only when a
+    campaign needs them, the day each company first won each of its customers and the tier
+    changes and tiers of the companies concerned."""
     zone = program_zone()
-    start, end = rules.window(rule, zone)
+    ruled = [(campaign.id, as_rule(campaign)) for campaign in campaigns]
+    windows = {cid: rules.window(rule, zone) for cid, rule in ruled}
+    earned: dict[int, list[Accrual]] = {cid: [] for cid, _rule in ruled}
+    if not windows:
+        return earned
     stmt = (select(Deal.id, Deal.organization_id, Deal.registered_by_id, Deal.customer_key,
                    Deal.product, Deal.closed_at)
-            .where(Deal.status == DealStatus.WON, Deal.closed_at >= start,
-                   Deal.closed_at < end))
+            .where(Deal.status == DealStatus.WON,
+                   or_(*(and_(Deal.closed_at >= start, Deal.closed_at < end)
+                         for start, end in set(windows.values())))))
     if organization_id is not None:
         stmt = stmt.where(Deal.organization_id == organization_id)
     deals = [WonDeal(deal_id, org_id, person_id, key, product, closed_at)
              for deal_id, org_id, person_id, key, product, closed_at in db.session.execute(stmt)
              if closed_at is not None]
     if not deals:
-        return []
+        return earned
     companies = sorted({deal.organization_id for deal in deals})
-    known: set[tuple[int, str]] = set()
-    if rule.rule == SpifRule.NEW_CUSTOMER:
-        known = {(org_id, key) for org_id, key in db.session.execute(
-            select(Deal.organization_id, Deal.customer_key).where(
-                Deal.status == DealStatus.WON, Deal.closed_at < start,
-                Deal.organization_id.in_(companies)).distinct())}
+    first_won: dict[tuple[int, str], datetime] = {}
+    latest_new = max((windows[cid][0] for cid, rule in ruled
+                      if rule.rule == SpifRule.NEW_CUSTOMER), default=None)
+    if latest_new is not None:
+        first_won = {(org_id, key): at for org_id, key, at in db.session.execute(
+            select(Deal.organization_id, Deal.customer_key, func.min(Deal.closed_at))
+            .where(Deal.status == DealStatus.WON, Deal.closed_at < latest_new,
+                   Deal.organization_id.in_(companies))
+            .group_by(Deal.organization_id, Deal.customer_key)) if at is not None}
     moves: dict[int, list[TierMove]] = defaultdict(list)
     current: dict[int, str] = {}
-    if rule.tiers:
+    if any(rule.tiers for _cid, rule in ruled):
         for org_id, at, from_tier, to_tier in db.session.execute(
                 select(TierChange.organization_id, TierChange.at, TierChange.from_tier,
                        TierChange.to_tier)
@@ -120,8 +135,15 @@ def accruals_of(campaign: SpifCampaign, organization_id: int | None = None) -> l
             moves[org_id].append(TierMove(at, from_tier.value, to_tier.value))
         current = {org_id: tier.value for org_id, tier in db.session.execute(
             select(Organization.id, Organization.tier).where(Organization.id.in_(companies)))}
-    return rules.accruals(rule, deals, zone, known_customers=known, moves=moves,
-                          current_tiers=current)
+    for cid, rule in ruled:
+        start, end = windows[cid]
+        # The customers each company won before this campaign's window.
+        known = {customer for customer, at in first_won.items() if at < start} \
+            if rule.rule == SpifRule.NEW_CUSTOMER else set()
+        earned[cid] = rules.accruals(rule, [d for d in deals if start <= d.closed_at < end],
+                                     zone, known_customers=known, moves=moves,
+                                     current_tiers=current)
+    return earned
 
 
 @dataclass(frozen=True)

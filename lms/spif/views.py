@@ -34,8 +34,10 @@ def overview():
     today = program_today()
     company = _own_company_id()
     rows = []
-    for campaign in service.campaigns():
-        earned = service.accruals_of(campaign, company)
+    campaigns = service.campaigns()
+    owed = service.accruals_of_many(campaigns, company)
+    for campaign in campaigns:
+        earned = owed[campaign.id]
         rows.append((campaign, rules.status(service.as_rule(campaign), today),
                      sum(a.amount for a in earned), len(earned),
                      len({a.deal.organization_id for a in earned})))

@@ -794,3 +794,78 @@ def test_dates_at_the_end_of_the_calendar_do_not_break_the_pages(make_app, start
         assert client.get("/spif").status_code == 200
         for row in stored_campaigns():
             assert client.get(f"/spif/{row[0]}").status_code == 200
+
+
+# --- Many campaigns at once -------------------------------------------------------------------
+
+
+def test_the_overview_reads_every_campaign_in_the_same_few_queries(app, world):
+    """Four queries at most for the campaigns' earnings, whatever their number: one campaign
+    of each kind, then three times as many, cost the page the same statements."""
+    from tests.factories import count_queries
+
+    def kinds(suffix: str, first: date) -> None:
+        campaign(f"Won {suffix}", starts_on=first)
+        campaign(f"New {suffix}", rule=SpifRule.NEW_CUSTOMER, starts_on=first)
+        campaign(f"Gold {suffix}", tiers=["gold"], starts_on=first)
+
+    first = today() - timedelta(days=10)
+    won(world.alpha, world.alpha_sales, "Sakura Trading", local(first + timedelta(days=1)))
+    won(world.beta, world.beta_sales, "Kaede Foods", local(first + timedelta(days=2)))
+    kinds("A", first)
+    client = client_of(app, world.manager)
+    client.get("/spif")  # the session's person and the layout's first reads
+    with count_queries() as few:
+        assert client.get("/spif").status_code == 200
+    kinds("B", first - timedelta(days=40))
+    kinds("C", first - timedelta(days=5))
+    with count_queries() as many:
+        page = client.get("/spif")
+    assert many.n == few.n
+    assert len(overview_rows(page)) == 9
+
+
+def test_each_campaign_owes_what_it_owes_alone_when_read_together(app, world):
+    """Reading campaigns together changes nothing: windows that overlap, a customer won
+    between two new-logo campaigns' starts (new to the later one only if won in it), a
+    promotion between two tier campaigns; per company and for the channel team."""
+    from lms.spif import service
+
+    first = today() - timedelta(days=60)
+    early_new = campaign("Early new logos", rule=SpifRule.NEW_CUSTOMER, starts_on=first,
+                         ends_on=first + timedelta(days=50))
+    late_new = campaign("Late new logos", rule=SpifRule.NEW_CUSTOMER,
+                        starts_on=first + timedelta(days=20), ends_on=first + timedelta(days=55))
+    gold = campaign("Gold club", tiers=["gold"], starts_on=first,
+                    ends_on=first + timedelta(days=55))
+    every = campaign("Every deal", starts_on=first + timedelta(days=10),
+                     ends_on=first + timedelta(days=30))
+    won(world.alpha, world.alpha_sales, "Sakura Trading", local(first - timedelta(days=5)))
+    won(world.alpha, world.alpha_sales, "Fuji Logistics", local(first + timedelta(days=5)))
+    won(world.alpha, world.alpha_sales, "Fuji Logistics", local(first + timedelta(days=25)))
+    won(world.alpha, world.alpha_sales, "Kaede Foods", local(first + timedelta(days=22)))
+    won(world.alpha, world.alpha_sales, "Sakura Trading", local(first + timedelta(days=30)))
+    won(world.beta, world.beta_sales, "Fuji Logistics", local(first + timedelta(days=15)))
+    promoted(world.alpha, local(first + timedelta(days=21)), Tier.SILVER, Tier.GOLD)
+    world.alpha.tier = Tier.GOLD
+    db.session.commit()
+
+    campaigns = [early_new, late_new, gold, every]
+    for company in (None, world.alpha.id, world.beta.id):
+        together = service.accruals_of_many(campaigns, company)
+        alone = {c.id: service.accruals_of_many([c], company)[c.id] for c in campaigns}
+        assert together == alone
+    together = service.accruals_of_many(campaigns)
+    customers = {c.name: sorted(a.deal.customer_key for a in together[c.id])
+                 for c in campaigns}
+    assert customers == {
+        # Fuji (day 5) and Kaede are new to Alpha; Sakura was won before; Beta's Fuji.
+        "Early new logos": ["fuji logistics", "fuji logistics", "kaede foods"],
+        # Fuji was won on day 5, before this window, and Beta's Fuji on day 15: only Kaede.
+        "Late new logos": ["kaede foods"],
+        # Gold from day 21: Alpha's deals of days 22, 25 and 30; Beta (gold) day 15.
+        "Gold club": ["fuji logistics", "fuji logistics", "kaede foods", "sakura trading"],
+        # Days 10 to 30, the last day included.
+        "Every deal": ["fuji logistics", "fuji logistics", "kaede foods", "sakura trading"],
+    }
+    assert service.accruals_of_many([]) == {}
