@@ -16,6 +16,7 @@ from flask import current_app
 from lms.dates import format_date
 from lms.i18n import gettext as _
 from lms.i18n import lazy_gettext as _l
+from lms.i18n import ngettext
 from lms.labels import TIER_LABELS
 from lms.models import Tier
 
@@ -348,21 +349,26 @@ def kb_answered(params: dict, locale: str) -> Message:
 
 
 def env_to_decide(params: dict, locale: str) -> Message:
-    names = {"partner": params["partner"], "person": params["person"],
-             "days": params.get("days") or 0}
+    names = {"partner": params["partner"], "person": params["person"]}
+    days = int(params.get("days") or 0)
     path = f"/environments/{params['environment']}"
     if params["what"] == "extension":
         return Message(_("Demo environment extension from %(partner)s", **names),
-                       _("%(person)s of %(partner)s asks to keep a demo environment "
-                         "%(days)s more days. Approve it, or decline it with a reason.",
-                         **names), path)
+                       ngettext("%(person)s of %(partner)s asks to keep a demo environment "
+                                "%(num)d more day. Approve it, or decline it with a reason.",
+                                "%(person)s of %(partner)s asks to keep a demo environment "
+                                "%(num)d more days. Approve it, or decline it with a reason.",
+                                days, **names), path)
     if params["what"] == "setup":
         return Message(_("Demo environment to set up for %(partner)s", **names),
                        _("A demo environment for %(partner)s is approved: set it up and "
                          "enter its address and sign-in details.", **names), path)
     return Message(_("Demo environment request from %(partner)s", **names),
-                   _("%(person)s of %(partner)s asks for a demo environment for %(days)s "
-                     "days. Approve it, or decline it with a reason.", **names), path)
+                   ngettext("%(person)s of %(partner)s asks for a demo environment for "
+                            "%(num)d day. Approve it, or decline it with a reason.",
+                            "%(person)s of %(partner)s asks for a demo environment for "
+                            "%(num)d days. Approve it, or decline it with a reason.",
+                            days, **names), path)
 
 
 def _moment(value: str | None) -> str:
