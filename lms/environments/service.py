@@ -44,6 +44,7 @@ MAX_NOTE = 2000
 OPEN_DEALS = (DealStatus.REGISTERED, DealStatus.APPROVED)  # what a request may name
 # How long the job keeps asking the provisioning API to remove a system it has not confirmed.
 REMOVAL_RETRIES = timedelta(days=7)
+APPROVALS = ("approved", "auto_approved")  # the history's actions that approve a request
 
 
 class DemoEnvError(ValueError):
@@ -346,6 +347,25 @@ def provision(environment_id: int, now: datetime | None = None) -> bool | None:
     return True
 
 
+def _stop_retrying(environment_id: int, now: datetime) -> None:
+    """A day of failed provisioning calls: the channel team is told, once, to set it up by
+    hand (the page's form for the address and sign-in details); the job calls no more."""
+    start_write_transaction()
+    lock_row(DemoEnvironment, environment_id)
+    environment = db.session.get(DemoEnvironment, environment_id, populate_existing=True)
+    if environment is None or environment.status != EnvironmentStatus.PROVISIONING:
+        return
+    if db.session.scalar(select(DemoEnvironmentEvent.id).where(
+            DemoEnvironmentEvent.environment_id == environment_id,
+            DemoEnvironmentEvent.action == "provision_stopped").limit(1)) is not None:
+        return
+    _event(environment, None, EnvironmentStatus.PROVISIONING, "provision_stopped", now=now)
+    organization = db.session.get(Organization, environment.organization_id)
+    requester = db.session.get(User, environment.requested_by_id) \
+        if environment.requested_by_id else None
+    notices.to_decide(environment, organization, requester, "setup", now)
+
+
 def _made_too_late(environment: DemoEnvironment, external_id: str | None,
                    result: adapters.CallResult, now: datetime) -> None:
     environment.updated_at = now
@@ -547,12 +567,19 @@ def run_jobs(now: datetime | None = None) -> str:
             DemoEnvironment.updated_at >= now - REMOVAL_RETRIES)).all():
         deprovision(environment_id, now)
         db.session.commit()
-    waiting = list(db.session.scalars(select(DemoEnvironment.id).where(
+    approved_at = (select(func.max(DemoEnvironmentEvent.at))
+                   .where(DemoEnvironmentEvent.environment_id == DemoEnvironment.id,
+                          DemoEnvironmentEvent.action.in_(APPROVALS))
+                   .correlate(DemoEnvironment).scalar_subquery())
+    waiting = db.session.execute(select(DemoEnvironment.id, approved_at).where(
         DemoEnvironment.status == EnvironmentStatus.PROVISIONING,
-        DemoEnvironment.adapter == "webhook")))
+        DemoEnvironment.adapter == "webhook")).all()
     provisioned = 0
-    for environment_id in waiting:
-        provisioned += bool(provision(environment_id, now))
+    for environment_id, approved in waiting:
+        if rules.retries_provisioning(approved, now):
+            provisioned += bool(provision(environment_id, now))
+        else:
+            _stop_retrying(environment_id, now)
         db.session.commit()
     start_write_transaction()
     reminded = remind_expiring(now)

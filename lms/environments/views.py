@@ -28,6 +28,8 @@ EVENT_LABELS = {
     "details_replaced": _l("sign-in details replaced"),
     "provisioned": _l("set up by the provisioning system"),
     "provision_failed": _l("the provisioning system did not set it up"),
+    "provision_stopped": _l("the provisioning system failed for a day: no more calls, the "
+                            "channel team sets it up by hand"),
     "provisioned_too_late": _l("set up by the provisioning system after it was withdrawn or "
                                "set up by hand: its system is removed"),
     "credentials_shown": _l("sign-in details shown to the requester, then erased"),

@@ -149,3 +149,12 @@ def test_the_quota_left_is_never_negative():
     assert rules.Quota(2, 1, False).left == 1
     assert rules.Quota(1, 3, False).left == 0  # a tier lowered below what is held
     assert rules.Quota(0, 0, True).left == 0
+
+
+def test_provisioning_is_retried_for_a_day_after_the_approval():
+    approved = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    assert rules.retries_provisioning(approved, approved)
+    assert rules.retries_provisioning(approved, approved + rules.PROVISION_RETRIES)
+    assert not rules.retries_provisioning(
+        approved, approved + rules.PROVISION_RETRIES + timedelta(microseconds=1))
+    assert rules.retries_provisioning(None, approved + timedelta(days=30))  # unknown: retried

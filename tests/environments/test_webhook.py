@@ -400,3 +400,32 @@ def test_a_refused_approval_calls_no_provisioning_api(hook):
     assert "changed meanwhile" in words(response)
     assert hook.api.calls == []
     assert fresh(environment).status == S.DECLINED
+
+
+def test_after_a_day_of_failures_the_channel_team_is_told_once_to_set_it_up(hook):
+    """The job calls again for a day after the approval; then no more calls, one history
+    line and one notice to the managers (set it up by hand), which they can still do."""
+    now = utcnow()
+    hook.api.default = (503, "down")
+    environment = ask(hook.cast.sales, days=7, now=now)
+    service.provision(environment.id, now=now)
+    db.session.commit()
+    before = len(notes_to(hook.cast.manager, "env_to_decide"))
+    last_try = now + timedelta(hours=23, minutes=59)
+    assert "provisioned 0 of 1 waiting" in service.run_jobs(last_try)
+    db.session.commit()
+    assert len(hook.api.calls) == 2
+    for later in (now + timedelta(days=1, minutes=1), now + timedelta(days=1, minutes=16),
+                  now + timedelta(days=3)):
+        service.run_jobs(later)
+        db.session.commit()
+    assert len(hook.api.calls) == 2
+    environment = fresh(environment)
+    assert environment.status == S.PROVISIONING
+    assert actions(environment) == ["requested", "auto_approved", "provision_failed",
+                                    "provision_failed", "provision_stopped"]
+    told = notes_to(hook.cast.manager, "env_to_decide")[before:]
+    assert [n["what"] for n in told] == ["setup"]
+    service.enter_details(environment, hook.cast.manager, "https://by-hand.example", "pw")
+    db.session.commit()
+    assert fresh(environment).status == S.READY
