@@ -14,9 +14,9 @@ REMIND_BEFORE = timedelta(days=3)
 # A provisioning call claims its environment for this long (more than LMS_WEBHOOK_TIMEOUT,
 # at most a minute per connect and per read, may take): no second call meanwhile.
 PROVISION_CLAIM = timedelta(minutes=5)
-# The job calls the provisioning API again for this long after an approval; then the channel
-# team is told once to set the environment up by hand (a system that keeps failing is not
-# asked every 15 minutes forever).
+# The job calls the provisioning API again for this long after its first failed call; then
+# the channel team is told once to set the environment up by hand (a system that keeps
+# failing is not asked every 15 minutes forever).
 PROVISION_RETRIES = timedelta(days=1)
 MAX_URL = 2000
 MAX_CREDENTIALS = 2000
@@ -34,10 +34,10 @@ class Quota:
         return max(self.limit - self.holding, 0)
 
 
-def retries_provisioning(approved_at: datetime | None, now: datetime) -> bool:
-    """Whether the job still calls the provisioning API for an environment approved at
-    `approved_at` (unknown: yes)."""
-    return approved_at is None or now - approved_at <= PROVISION_RETRIES
+def retries_provisioning(first_failed_at: datetime | None, now: datetime) -> bool:
+    """Whether the job still calls the provisioning API for an environment whose first call
+    failed at `first_failed_at` (None: no call has failed yet, so yes)."""
+    return first_failed_at is None or now - first_failed_at <= PROVISION_RETRIES
 
 
 def expiry(ready_at: datetime, days: int) -> datetime:

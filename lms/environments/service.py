@@ -44,7 +44,6 @@ MAX_NOTE = 2000
 OPEN_DEALS = (DealStatus.REGISTERED, DealStatus.APPROVED)  # what a request may name
 # How long the job keeps asking the provisioning API to remove a system it has not confirmed.
 REMOVAL_RETRIES = timedelta(days=7)
-APPROVALS = ("approved", "auto_approved")  # the history's actions that approve a request
 
 
 class DemoEnvError(ValueError):
@@ -348,8 +347,9 @@ def provision(environment_id: int, now: datetime | None = None) -> bool | None:
 
 
 def _stop_retrying(environment_id: int, now: datetime) -> None:
-    """A day of failed provisioning calls: the channel team is told, once, to set it up by
-    hand (the page's form for the address and sign-in details); the job calls no more."""
+    """A day of failed provisioning calls (from the first): the channel team is told, once, to
+    set it up by hand (the page's form for the address and sign-in details); the job calls
+    no more."""
     start_write_transaction()
     lock_row(DemoEnvironment, environment_id)
     environment = db.session.get(DemoEnvironment, environment_id, populate_existing=True)
@@ -567,16 +567,21 @@ def run_jobs(now: datetime | None = None) -> str:
             DemoEnvironment.updated_at >= now - REMOVAL_RETRIES)).all():
         deprovision(environment_id, now)
         db.session.commit()
-    approved_at = (select(func.max(DemoEnvironmentEvent.at))
-                   .where(DemoEnvironmentEvent.environment_id == DemoEnvironment.id,
-                          DemoEnvironmentEvent.action.in_(APPROVALS))
-                   .correlate(DemoEnvironment).scalar_subquery())
-    waiting = db.session.execute(select(DemoEnvironment.id, approved_at).where(
-        DemoEnvironment.status == EnvironmentStatus.PROVISIONING,
-        DemoEnvironment.adapter == "webhook")).all()
+    def history(action: str):
+        return (select(func.min(DemoEnvironmentEvent.at))
+                .where(DemoEnvironmentEvent.environment_id == DemoEnvironment.id,
+                       DemoEnvironmentEvent.action == action)
+                .correlate(DemoEnvironment).scalar_subquery())
+
+    # Those the job has stopped calling are the channel team's to set up: left out.
+    waiting = db.session.execute(
+        select(DemoEnvironment.id, history("provision_failed")).where(
+            DemoEnvironment.status == EnvironmentStatus.PROVISIONING,
+            DemoEnvironment.adapter == "webhook",
+            history("provision_stopped").is_(None))).all()
     provisioned = 0
-    for environment_id, approved in waiting:
-        if rules.retries_provisioning(approved, now):
+    for environment_id, first_failed in waiting:
+        if rules.retries_provisioning(first_failed, now):
             provisioned += bool(provision(environment_id, now))
         else:
             _stop_retrying(environment_id, now)

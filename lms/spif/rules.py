@@ -65,6 +65,18 @@ def window(campaign: Campaign, zone: tzinfo) -> tuple[datetime, datetime]:
     return start, end
 
 
+def spans(windows: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """The moments covered by some window, as few [start, end) spans as possible, in order:
+    overlapping and touching windows are joined (one query condition per span)."""
+    joined: list[tuple[datetime, datetime]] = []
+    for start, end in sorted(windows):
+        if joined and start <= joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(joined[-1][1], end))
+        else:
+            joined.append((start, end))
+    return joined
+
+
 def product_matches(wanted: str, product: str) -> bool:
     """The deal's product mentions the campaign's (case and width ignored); "" is any."""
     wanted = normalize_for_search(wanted)

@@ -106,7 +106,7 @@ def accruals_of_many(campaigns: Sequence[SpifCampaign], organization_id: int | N
                    Deal.product, Deal.closed_at)
             .where(Deal.status == DealStatus.WON,
                    or_(*(and_(Deal.closed_at >= start, Deal.closed_at < end)
-                         for start, end in set(windows.values())))))
+                         for start, end in rules.spans(windows.values())))))
     if organization_id is not None:
         stmt = stmt.where(Deal.organization_id == organization_id)
     deals = [WonDeal(deal_id, org_id, person_id, key, product, closed_at)

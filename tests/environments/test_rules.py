@@ -151,10 +151,11 @@ def test_the_quota_left_is_never_negative():
     assert rules.Quota(0, 0, True).left == 0
 
 
-def test_provisioning_is_retried_for_a_day_after_the_approval():
-    approved = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-    assert rules.retries_provisioning(approved, approved)
-    assert rules.retries_provisioning(approved, approved + rules.PROVISION_RETRIES)
+def test_provisioning_is_retried_for_a_day_after_the_first_failed_call():
+    failed = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    assert rules.retries_provisioning(failed, failed)
+    assert rules.retries_provisioning(failed, failed + rules.PROVISION_RETRIES)
     assert not rules.retries_provisioning(
-        approved, approved + rules.PROVISION_RETRIES + timedelta(microseconds=1))
-    assert rules.retries_provisioning(None, approved + timedelta(days=30))  # unknown: retried
+        failed, failed + rules.PROVISION_RETRIES + timedelta(microseconds=1))
+    # No call has failed (the key was missing, the job did not run): it is still called.
+    assert rules.retries_provisioning(None, failed + timedelta(days=30))

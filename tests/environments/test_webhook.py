@@ -403,8 +403,9 @@ def test_a_refused_approval_calls_no_provisioning_api(hook):
 
 
 def test_after_a_day_of_failures_the_channel_team_is_told_once_to_set_it_up(hook):
-    """The job calls again for a day after the approval; then no more calls, one history
-    line and one notice to the managers (set it up by hand), which they can still do."""
+    """The job calls again for a day after the first failed call; then no more calls, one
+    history line and one notice to the managers (set it up by hand), which they can still
+    do; the job no longer counts it as waiting."""
     now = utcnow()
     hook.api.default = (503, "down")
     environment = ask(hook.cast.sales, days=7, now=now)
@@ -420,6 +421,7 @@ def test_after_a_day_of_failures_the_channel_team_is_told_once_to_set_it_up(hook
         service.run_jobs(later)
         db.session.commit()
     assert len(hook.api.calls) == 2
+    assert "provisioned 0 of 0 waiting" in service.run_jobs(now + timedelta(days=4))
     environment = fresh(environment)
     assert environment.status == S.PROVISIONING
     assert actions(environment) == ["requested", "auto_approved", "provision_failed",

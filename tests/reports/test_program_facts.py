@@ -207,7 +207,7 @@ def test_health_from_its_own_facts_equals_health_from_every_fact(app, partners):
     assert sum(report.counts.values()) == len(expected) == partners
     health_facts = program_facts.gather(p, for_health=True)
     assert health_facts.certified == {} and health_facts.first_won_on == {}
-    assert full.first_won_on and full.certified is not None
+    assert full.first_won_on and full.certified
     assert (health_facts.partners, health_facts.training) == (full.partners, full.training)
     assert {k: (a.people, a.recent_people, a.last_active_at)
             for k, a in health_facts.activity.items()} == \

@@ -149,3 +149,14 @@ def test_status_on_a_day(today, status):
 ])
 def test_how_long_a_campaign_may_be(starts, ends, problem):
     assert rules.dates_problem(starts, ends) == problem
+
+
+def test_windows_are_joined_into_as_few_spans_as_cover_them():
+    def at(day: int) -> datetime:
+        return datetime(2026, 4, day, tzinfo=UTC)
+
+    assert rules.spans([]) == []
+    assert rules.spans([(at(10), at(20)), (at(1), at(5)), (at(5), at(8)), (at(12), at(25)),
+                        (at(27), at(28)), (at(1), at(5))]) == [
+        (at(1), at(8)), (at(10), at(25)), (at(27), at(28))]
+    assert rules.spans([(at(1), at(30)), (at(3), at(4))]) == [(at(1), at(30))]
