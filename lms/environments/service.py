@@ -313,9 +313,7 @@ def provision(environment_id: int, now: datetime | None = None) -> bool | None:
     if not _claim_provisioning(environment_id, now):
         db.session.rollback()
         return None
-    organization = db.session.get(Organization, environment.organization_id)
-    requester = db.session.get(User, environment.requested_by_id) \
-        if environment.requested_by_id else None
+    organization, requester = _parties(environment)
     assert organization is not None
     data = adapters.provision_data(environment, organization, requester)
     db.session.commit()  # the call below uses plain values: no transaction while it runs
@@ -346,6 +344,13 @@ def provision(environment_id: int, now: datetime | None = None) -> bool | None:
     return True
 
 
+def _parties(environment: DemoEnvironment) -> tuple[Organization | None, User | None]:
+    """The environment's company and the person who asked for it (None once removed)."""
+    requester = db.session.get(User, environment.requested_by_id) \
+        if environment.requested_by_id else None
+    return db.session.get(Organization, environment.organization_id), requester
+
+
 def _stop_retrying(environment_id: int, now: datetime) -> None:
     """A day of failed provisioning calls (from the first): the channel team is told, once, to
     set it up by hand (the page's form for the address and sign-in details); the job calls
@@ -360,10 +365,7 @@ def _stop_retrying(environment_id: int, now: datetime) -> None:
             DemoEnvironmentEvent.action == "provision_stopped").limit(1)) is not None:
         return
     _event(environment, None, EnvironmentStatus.PROVISIONING, "provision_stopped", now=now)
-    organization = db.session.get(Organization, environment.organization_id)
-    requester = db.session.get(User, environment.requested_by_id) \
-        if environment.requested_by_id else None
-    notices.to_decide(environment, organization, requester, "setup", now)
+    notices.to_decide(environment, *_parties(environment), "setup", now)
 
 
 def _made_too_late(environment: DemoEnvironment, external_id: str | None,

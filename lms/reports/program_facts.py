@@ -147,7 +147,7 @@ DEAL_KINDS = ("registered", "approved", "won", "lost")
 HEALTH_DEAL_KINDS = ("registered", "won")
 
 
-def _events(kind: str, by_company: bool, dialect: str):
+def _events(kind: str, by_company: bool, dialect: str = ""):
     """The moment a deal counts for `kind`, and the condition it must meet."""
     if kind == "registered":
         # Through coalesce(), SQLite reads the covering index (organization_id,
@@ -216,7 +216,7 @@ def _deals(p: Period, ids: list[int] | None, kinds: tuple[str, ...] = DEAL_KINDS
 def _deals_by_month_statement(months: int, limited: bool):
     selects = []
     for kind in DEAL_KINDS:
-        column, conditions = _events(kind, by_company=False, dialect="")
+        column, conditions = _events(kind, by_company=False)
         currency, amount = _money(kind)
         for index in range(months):
             stmt = (select(literal(index), literal(kind, String(10)), currency, func.count(),

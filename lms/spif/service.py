@@ -136,12 +136,12 @@ def accruals_of_many(campaigns: Sequence[SpifCampaign], organization_id: int | N
         current = {org_id: tier.value for org_id, tier in db.session.execute(
             select(Organization.id, Organization.tier).where(Organization.id.in_(companies)))}
     for cid, rule in ruled:
-        start, end = windows[cid]
-        # The customers each company won before this campaign's window.
+        start = windows[cid][0]
+        # The customers each company won before this campaign's window (rules.accruals keeps
+        # the deals of its window only).
         known = {customer for customer, at in first_won.items() if at < start} \
             if rule.rule == SpifRule.NEW_CUSTOMER else set()
-        earned[cid] = rules.accruals(rule, [d for d in deals if start <= d.closed_at < end],
-                                     zone, known_customers=known, moves=moves,
+        earned[cid] = rules.accruals(rule, deals, zone, known_customers=known, moves=moves,
                                      current_tiers=current)
     return earned
 
